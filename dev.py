@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""One entry point for people and CI: set up the environment, then run the app, the tests or the benchmarks.
+
+    python3 dev.py app      # start the Streamlit app (http://localhost:8501)
+    python3 dev.py test     # run the whole test suite
+    python3 dev.py bench    # run the benchmarks in bench/
+
+The first call creates `.venv/` next to this file and installs what `pyproject.toml` lists; later calls
+reuse it and only reinstall when `pyproject.toml` changed. Extra arguments go to streamlit or pytest.
+Needs nothing but Python 3.11 or newer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tomllib
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+# Which optional-dependency groups of pyproject.toml each command needs.
+EXTRAS = {"app": (), "test": ("test", "torch"), "bench": ("torch",)}
+
+
+def requirements(extras: tuple[str, ...]) -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = list(project["dependencies"])
+    for extra in extras:
+        reqs += project["optional-dependencies"][extra]
+    return reqs
+
+
+def ensure_environment(extras: tuple[str, ...]) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"dev.py needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        print(f"Creating a virtual environment in {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    reqs = requirements(extras)
+    stamp = VENV / f".installed-{hashlib.sha256(chr(10).join(reqs).encode()).hexdigest()[:16]}"
+    if stamp.exists():
+        return
+    print("Installing: " + ", ".join(reqs), flush=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", *reqs], check=True)
+    stamp.touch()
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in EXTRAS:
+        print(__doc__.strip())
+        return 2
+    command, rest = argv[0], argv[1:]
+    ensure_environment(EXTRAS[command])
+    os.chdir(ROOT)
+    if command == "app":
+        args = ["-m", "streamlit", "run", "app.py", *rest]
+    elif command == "test":
+        args = ["-m", "pytest", *rest]
+    else:
+        args = ["bench/bench_core.py", *rest]
+    return subprocess.call([str(PYTHON), *args])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

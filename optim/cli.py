@@ -1,0 +1,106 @@
+"""The command line of the optimizer core.
+
+    python -m optim list
+    python -m optim trace --surface notes-quadratic --optimizer gd --x0 2 --steps 21 --lr 0.1
+
+``trace`` writes the iteration table as CSV to stdout (full precision). Bad arguments end with exit status
+2 and one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import surfaces
+
+from . import registry
+from .run import run
+from .table import iteration_table, to_csv
+
+# command-line flag -> factory keyword, per optimizer that takes it
+FLAG_TO_KEYWORD = {"lr": "lr", "momentum": "beta", "beta1": "beta1", "beta2": "beta2", "rho": "rho", "eps": "eps"}
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage block
+        raise UsageError(message)
+
+
+def _parser() -> Parser:
+    p = Parser(prog="python -m optim", description="Optimizers on loss surfaces: names and iteration tables.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+    sub.add_parser("list", help="print the surface and optimizer names")
+    t = sub.add_parser("trace", help="write one run's iteration table as CSV to stdout")
+    add_run_arguments(t)
+    t.add_argument("--x0", nargs="+", required=True, metavar="X", help="start point: one number in 1-D, two in 2-D")
+    t.add_argument("--steps", type=int, required=True, metavar="N", help="number of iterations (table rows)")
+    return p
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    """Options shared by every command that runs an optimizer."""
+    p.add_argument("--surface", required=True, metavar="NAME", help="one of: " + ", ".join(surfaces.names()))
+    p.add_argument("--optimizer", required=True, metavar="NAME", help="one of: " + ", ".join(registry.NAMES))
+    p.add_argument("--lr", type=float, metavar="F", help="learning rate eta (Newton: damping factor)")
+    p.add_argument("--momentum", type=float, metavar="F", help="momentum beta (momentum, nesterov)")
+    p.add_argument("--beta1", type=float, metavar="F", help="Adam's beta1")
+    p.add_argument("--beta2", type=float, metavar="F", help="Adam's beta2")
+    p.add_argument("--rho", type=float, metavar="F", help="decay of RMSProp (PyTorch's alpha) and AdaDelta")
+    p.add_argument("--eps", type=float, metavar="F", help="epsilon of Adagrad, RMSProp, AdaDelta, Adam")
+    p.add_argument("--noise", type=float, metavar="F", help="std of Gaussian gradient noise (default: SGD's)")
+    p.add_argument("--batch-size", type=int, metavar="N", help="mini-batch size on linear-regression")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the noise and mini-batches")
+    p.add_argument("--tol", type=float, default=1e-6, metavar="F", help="gradient norm that counts as converged")
+    p.add_argument("--convention", choices=tuple(registry.CONVENTIONS), default="notes",
+                   help="update-rule forms: the course notes' (default) or PyTorch's")
+
+
+def build(args):
+    """Surface, optimizer and run keywords from parsed arguments; a ValueError explains a bad combination."""
+    surface = surfaces.get(args.surface)
+    spec = registry.spec(args.optimizer)
+    hyper = registry.defaults_for(surface, spec.name)
+    for flag, keyword in FLAG_TO_KEYWORD.items():
+        value = getattr(args, flag)
+        if value is None:
+            continue
+        if keyword not in hyper:
+            raise ValueError(f"{spec.name} does not take --{flag}; it takes: "
+                             + ", ".join(f"--{f}" for f, k in FLAG_TO_KEYWORD.items() if k in hyper))
+        hyper[keyword] = value
+    optimizer = registry.make(spec.name, args.convention, **hyper)
+    options = {"noise": args.noise, "batch_size": args.batch_size, "seed": args.seed, "tol": args.tol}
+    return surface, optimizer, options
+
+
+def start_point(values: list[str], surface) -> list[float]:
+    try:
+        point = [float(v) for v in values]
+    except ValueError:
+        raise ValueError(f"--x0 expects numbers, got {' '.join(values)}") from None
+    if len(point) != surface.dim:
+        raise ValueError(f"--x0 needs {surface.dim} number{'s' if surface.dim > 1 else ''} on '{surface.name}' "
+                         f"({', '.join(surface.variables)}), got {len(point)}")
+    return point
+
+
+def main(argv: list[str], stdout=None, stderr=None) -> int:
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "list":
+            stdout.write("surfaces:   " + " ".join(surfaces.names()) + "\n")
+            stdout.write("optimizers: " + " ".join(registry.NAMES) + "\n")
+            return 0
+        surface, optimizer, options = build(args)
+        traj = run(surface, optimizer, [start_point(args.x0, surface)], args.steps, **options)
+        stdout.write(to_csv(iteration_table(traj, 0)))
+        return 0
+    except (UsageError, ValueError) as exc:
+        stderr.write(f"error: {' '.join(str(exc).split())}\n")
+        return 2

@@ -1,0 +1,400 @@
+"""The catalog of loss surfaces, each with analytic value, gradient and Hessian.
+
+Every function here is coordinate-first: ``X`` has shape ``(d, ...)`` and ``X[0]`` is the first coordinate
+(see ``surfaces.base``). Stationary points are never typed in as final numbers: each is refined by Newton's
+method on the gradient from a rough guess (or, for the quartic, from the roots of its derivative), then
+classified by its Hessian's eigenvalues.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Surface, stationary_points
+from .regression import linear_regression
+
+
+def _hess2(hxx, hxy, hyy) -> np.ndarray:
+    """Stack the three distinct entries of a symmetric 2x2 Hessian into shape (2, 2, ...)."""
+    hxx, hxy, hyy = np.broadcast_arrays(hxx, hxy, hyy)
+    return np.array([[hxx, hxy], [hxy, hyy]], dtype=float)
+
+
+def _const(value: float, like: np.ndarray) -> np.ndarray:
+    return np.full(np.shape(like), float(value))
+
+
+# -- 1-D: the notes' worked examples -------------------------------------------------------------------------
+
+
+def _quadratic_1d(a: float, b: float, c: float, name: str, title: str, latex: str, bounds, starts, defaults):
+    """f(w) = a w^2 + b w + c, whose gradient-descent map is w <- w - eta (2 a w + b)."""
+
+    def f(X):
+        w = X[0]
+        return (a * w + b) * w + c
+
+    def df(X):
+        return 2.0 * a * X[:1] + b
+
+    def d2f(X):
+        return np.full((1, 1) + np.shape(X[0]), 2.0 * a)
+
+    w_min = -b / (2.0 * a)
+    return Surface(
+        name=name,
+        title=title,
+        latex=latex,
+        f=f,
+        df=df,
+        d2f=d2f,
+        bounds=(bounds,),
+        starts=starts,
+        stationary=stationary_points(f, df, d2f, [[w_min]]),
+        defaults=defaults,
+    )
+
+
+NOTES_QUADRATIC = _quadratic_1d(
+    2.0, 1.0, 4.0,
+    name="notes-quadratic",
+    title="The notes' quadratic 2w² + w + 4",
+    latex=r"f(w) = 2w^2 + w + 4",
+    bounds=(-3.0, 2.5),
+    starts=((2.0,),),
+    defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.1, "noise": 2.0}, "newton": {"lr": 1.0}},
+)
+
+NOTES_PARABOLA = _quadratic_1d(
+    1.0, 0.0, 10.0,
+    name="notes-parabola",
+    title="The notes' parabola w² + 10",
+    latex=r"f(w) = w^2 + 10",
+    bounds=(-5.0, 5.0),
+    starts=((-4.0,), (4.0,)),
+    defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.1, "noise": 2.0}},
+)
+
+# The quartic q(w) = 6w^4 - 2w^3 - 12w^2 + w + 1 and its derivatives, as polynomial coefficients.
+QUARTIC_COEFFS = np.array([6.0, -2.0, -12.0, 1.0, 1.0])
+_Q1 = np.polyder(QUARTIC_COEFFS)  # 24w^3 - 6w^2 - 24w + 1
+_Q2 = np.polyder(_Q1)  # 72w^2 - 12w - 24
+
+
+def _q(w):
+    return (((6.0 * w - 2.0) * w - 12.0) * w + 1.0) * w + 1.0
+
+
+def _dq(w):
+    return ((24.0 * w - 6.0) * w - 24.0) * w + 1.0
+
+
+def _d2q(w):
+    return (72.0 * w - 12.0) * w - 24.0
+
+
+def _quartic_critical_points() -> list[list[float]]:
+    roots = np.roots(_Q1)
+    return [[float(r.real)] for r in sorted(roots, key=lambda r: r.real) if abs(r.imag) < 1e-12]
+
+
+QUARTIC = Surface(
+    name="quartic",
+    title="A quartic with a local and a global minimum",
+    latex=r"f(w) = 6w^4 - 2w^3 - 12w^2 + w + 1",
+    f=lambda X: _q(X[0]),
+    df=lambda X: _dq(X[:1]),
+    d2f=lambda X: _d2q(X[None, :1]),
+    bounds=((-1.5, 1.6),),
+    starts=((-1.4,), (-0.2,), (0.3,), (1.5,)),
+    stationary=stationary_points(lambda X: _q(X[0]), lambda X: _dq(X[:1]), lambda X: _d2q(X[None, :1]),
+                                 _quartic_critical_points()),
+    defaults={"gd": {"lr": 0.01}, "sgd": {"lr": 0.01, "noise": 5.0}, "momentum": {"lr": 0.01, "beta": 0.9},
+              "nesterov": {"lr": 0.01, "beta": 0.9}, "adagrad": {"lr": 0.3}, "rmsprop": {"lr": 0.05},
+              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
+)
+
+
+# -- 2-D quadratics ---------------------------------------------------------------------------------------------
+
+
+def _quadratic_2d(A, name: str, title: str, latex: str, bounds, starts, defaults) -> Surface:
+    """f(p) = 1/2 p^T A p for a symmetric positive-definite or indefinite A (minimum or saddle at 0)."""
+    (a, b), (_, c) = np.asarray(A, dtype=float)
+
+    def f(X):
+        x, y = X[0], X[1]
+        return 0.5 * (a * x * x + c * y * y) + b * x * y
+
+    def df(X):
+        x, y = X[0], X[1]
+        out = np.empty(np.shape(X), dtype=float)
+        np.multiply(x, a, out=out[0, ...])
+        out[0, ...] += b * y
+        np.multiply(y, c, out=out[1, ...])
+        out[1, ...] += b * x
+        return out
+
+    def d2f(X):
+        return _hess2(_const(a, X[0]), _const(b, X[0]), _const(c, X[0]))
+
+    return Surface(
+        name=name, title=title, latex=latex, f=f, df=df, d2f=d2f, bounds=bounds, starts=starts,
+        stationary=stationary_points(f, df, d2f, [[0.0, 0.0]]), defaults=defaults,
+    )
+
+
+BOWL = _quadratic_2d(
+    [[2.0, 0.0], [0.0, 2.0]],
+    name="bowl",
+    title="An isotropic bowl",
+    latex=r"f(x, y) = x^2 + y^2",
+    bounds=((-2.0, 2.0), (-2.0, 2.0)),
+    starts=((-1.5, 1.2),),
+    defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.1, "noise": 1.0}, "momentum": {"lr": 0.1, "beta": 0.5},
+              "nesterov": {"lr": 0.1, "beta": 0.5}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.05},
+              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
+)
+
+# Eigenvalues 1 and 25 along the diagonals (1, -1) and (1, 1): condition number 25, rotated by 45 degrees.
+ELONGATED_BOWL = _quadratic_2d(
+    [[13.0, 12.0], [12.0, 13.0]],
+    name="elongated-bowl",
+    title="An elongated, rotated bowl (condition number 25)",
+    latex=r"f(x, y) = 6.5x^2 + 12xy + 6.5y^2",
+    bounds=((-2.0, 2.0), (-2.0, 2.0)),
+    starts=((-1.6, 1.9),),
+    defaults={"gd": {"lr": 0.07}, "sgd": {"lr": 0.07, "noise": 2.0}, "momentum": {"lr": 0.07, "beta": 0.8},
+              "nesterov": {"lr": 0.07, "beta": 0.8}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.05},
+              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
+)
+
+SADDLE = _quadratic_2d(
+    [[2.0, 0.0], [0.0, -2.0]],
+    name="saddle",
+    title="A saddle x² − y²",
+    latex=r"f(x, y) = x^2 - y^2",
+    bounds=((-2.0, 2.0), (-2.0, 2.0)),
+    starts=((-1.8, 0.05),),
+    defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.1, "noise": 0.5}, "momentum": {"lr": 0.1, "beta": 0.9},
+              "nesterov": {"lr": 0.1, "beta": 0.9}, "adagrad": {"lr": 0.3}, "rmsprop": {"lr": 0.03},
+              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
+)
+
+
+# -- Classic test functions ------------------------------------------------------------------------------------
+
+
+def _rosenbrock(X):
+    x, y = X[0], X[1]
+    r = y - x * x
+    s = 1.0 - x
+    return s * s + 100.0 * r * r
+
+
+def _rosenbrock_grad(X):
+    # df/dx = -2(1 - x) - 400 x (y - x^2) = 2 (x - 1 - 200 x r),  df/dy = 200 r, with r = y - x^2.
+    x, y = X[0], X[1]
+    out = np.empty(np.shape(X), dtype=float)
+    np.multiply(y - x * x, 200.0, out=out[1, ...])
+    gx = out[0, ...]
+    np.multiply(out[1, ...], x, out=gx)
+    np.subtract(x, gx, out=gx)
+    gx -= 1.0
+    gx *= 2.0
+    return out
+
+
+def _rosenbrock_hess(X):
+    x, y = X[0], X[1]
+    return _hess2(2.0 - 400.0 * (y - 3.0 * x * x), -400.0 * x, _const(200.0, x))
+
+
+ROSENBROCK = Surface(
+    name="rosenbrock",
+    title="Rosenbrock's banana valley",
+    latex=r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2",
+    f=_rosenbrock,
+    df=_rosenbrock_grad,
+    d2f=_rosenbrock_hess,
+    bounds=((-2.0, 2.0), (-1.0, 3.0)),
+    starts=((-1.5, 2.0),),
+    stationary=stationary_points(_rosenbrock, _rosenbrock_grad, _rosenbrock_hess, [[1.0, 1.0]]),
+    log_levels=True,
+    defaults={"gd": {"lr": 0.001}, "sgd": {"lr": 0.001, "noise": 20.0}, "momentum": {"lr": 0.001, "beta": 0.9},
+              "nesterov": {"lr": 0.001, "beta": 0.9}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.01},
+              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
+)
+
+
+def _beale_terms(x, y):
+    # f = sum_k (c_k - x + x y^k)^2 with c = 1.5, 2.25, 2.625 for k = 1, 2, 3.
+    return [(c - x + x * y**k, k) for c, k in ((1.5, 1), (2.25, 2), (2.625, 3))]
+
+
+def _beale(X):
+    return sum(t * t for t, _ in _beale_terms(X[0], X[1]))
+
+
+def _beale_grad(X):
+    x, y = X[0], X[1]
+    gx = sum(2.0 * t * (y**k - 1.0) for t, k in _beale_terms(x, y))
+    gy = sum(2.0 * t * k * x * y ** (k - 1) for t, k in _beale_terms(x, y))
+    return np.array([gx, gy], dtype=float)
+
+
+def _beale_hess(X):
+    x, y = X[0], X[1]
+    hxx = hxy = hyy = 0.0
+    for t, k in _beale_terms(x, y):
+        tx, ty = y**k - 1.0, k * x * y ** (k - 1)  # partial derivatives of the term t
+        txy = k * y ** (k - 1)
+        tyy = k * (k - 1) * x * y ** (k - 2) if k >= 2 else 0.0 * x
+        hxx = hxx + 2.0 * tx * tx
+        hxy = hxy + 2.0 * (tx * ty + t * txy)
+        hyy = hyy + 2.0 * (ty * ty + t * tyy)
+    return _hess2(hxx, hxy, hyy)
+
+
+BEALE = Surface(
+    name="beale",
+    title="Beale's function",
+    latex=r"f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
+    f=_beale,
+    df=_beale_grad,
+    d2f=_beale_hess,
+    bounds=((-4.5, 4.5), (-4.5, 4.5)),
+    starts=((1.0, 1.4),),
+    stationary=stationary_points(_beale, _beale_grad, _beale_hess, [[3.0, 0.5], [0.0, 1.0], [0.1, -2.64]]),
+    log_levels=True,
+    defaults={"gd": {"lr": 0.01}, "sgd": {"lr": 0.01, "noise": 2.0}, "momentum": {"lr": 0.01, "beta": 0.9},
+              "nesterov": {"lr": 0.01, "beta": 0.9}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.01},
+              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
+)
+
+
+def _himmelblau(X):
+    x, y = X[0], X[1]
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return a * a + b * b
+
+
+def _himmelblau_grad(X):
+    x, y = X[0], X[1]
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return np.array([4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b], dtype=float)
+
+
+def _himmelblau_hess(X):
+    x, y = X[0], X[1]
+    return _hess2(12.0 * x * x + 4.0 * y - 42.0, 4.0 * (x + y), 12.0 * y * y + 4.0 * x - 26.0)
+
+
+HIMMELBLAU = Surface(
+    name="himmelblau",
+    title="Himmelblau's function: four minima",
+    latex=r"f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+    f=_himmelblau,
+    df=_himmelblau_grad,
+    d2f=_himmelblau_hess,
+    bounds=((-5.0, 5.0), (-5.0, 5.0)),
+    starts=((0.0, 0.0),),
+    stationary=stationary_points(
+        _himmelblau, _himmelblau_grad, _himmelblau_hess,
+        [[3.0, 2.0], [-2.805, 3.131], [-3.779, -3.283], [3.584, -1.848], [-0.271, -0.923],
+         [-3.073, -0.081], [-0.128, -1.954], [0.087, 2.884], [3.385, 0.074]],
+    ),
+    log_levels=True,
+    defaults={"gd": {"lr": 0.01}, "sgd": {"lr": 0.01, "noise": 10.0}, "momentum": {"lr": 0.005, "beta": 0.9},
+              "nesterov": {"lr": 0.005, "beta": 0.9}, "adagrad": {"lr": 1.0}, "rmsprop": {"lr": 0.05},
+              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
+)
+
+_TWO_PI = 2.0 * np.pi
+
+
+def _rastrigin(X):
+    x, y = X[0], X[1]
+    return 20.0 + x * x + y * y - 10.0 * (np.cos(_TWO_PI * x) + np.cos(_TWO_PI * y))
+
+
+def _rastrigin_grad(X):
+    return 2.0 * X + 10.0 * _TWO_PI * np.sin(_TWO_PI * X)
+
+
+def _rastrigin_hess(X):
+    diag = 2.0 + 10.0 * _TWO_PI**2 * np.cos(_TWO_PI * X)
+    return _hess2(diag[0], 0.0 * diag[0], diag[1])
+
+
+def _rastrigin_stationary(bound: float) -> list[list[float]]:
+    """Guesses for the stationary points inside [-bound, bound]^2.
+
+    The function is a sum of one term per coordinate, r(u) = u^2 - 10 cos(2 pi u), so the stationary points
+    are the products of r's critical points: near each integer (minima of r) and each half-integer (maxima).
+    """
+    roots = []
+    for guess in np.arange(-np.floor(2 * bound) / 2, bound + 1e-9, 0.5):
+        u = float(guess)
+        for _ in range(50):
+            u -= (2.0 * u + 20.0 * np.pi * np.sin(_TWO_PI * u)) / (2.0 + 40.0 * np.pi**2 * np.cos(_TWO_PI * u))
+        if abs(u) < bound:
+            roots.append(u)
+    return [[u, v] for u in roots for v in roots]
+
+
+RASTRIGIN = Surface(
+    name="rastrigin",
+    title="Rastrigin's function: a grid of local minima",
+    latex=r"f(x, y) = 20 + x^2 - 10\cos(2\pi x) + y^2 - 10\cos(2\pi y)",
+    f=_rastrigin,
+    df=_rastrigin_grad,
+    d2f=_rastrigin_hess,
+    bounds=((-2.5, 2.5), (-2.5, 2.5)),
+    starts=((-2.2, 1.7),),
+    stationary=stationary_points(_rastrigin, _rastrigin_grad, _rastrigin_hess, _rastrigin_stationary(2.5)),
+    defaults={"gd": {"lr": 0.002}, "sgd": {"lr": 0.002, "noise": 20.0}, "momentum": {"lr": 0.002, "beta": 0.9},
+              "nesterov": {"lr": 0.002, "beta": 0.9}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.02},
+              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
+)
+
+
+def _two_minima(X):
+    return _q(X[0]) + 2.0 * X[1] * X[1]
+
+
+def _two_minima_grad(X):
+    return np.array([_dq(X[0]), 4.0 * X[1]], dtype=float)
+
+
+def _two_minima_hess(X):
+    return _hess2(_d2q(X[0]), 0.0 * X[0], _const(4.0, X[1]))
+
+
+TWO_MINIMA = Surface(
+    name="two-minima",
+    title="Two minima: the quartic along x, a parabola along y",
+    latex=r"f(x, y) = 6x^4 - 2x^3 - 12x^2 + x + 1 + 2y^2",
+    f=_two_minima,
+    df=_two_minima_grad,
+    d2f=_two_minima_hess,
+    bounds=((-1.6, 1.7), (-1.2, 1.2)),
+    starts=((-1.4, 1.0), (0.2, 1.0)),
+    stationary=stationary_points(_two_minima, _two_minima_grad, _two_minima_hess,
+                                 [[w[0], 0.0] for w in _quartic_critical_points()]),
+    defaults={"gd": {"lr": 0.01}, "sgd": {"lr": 0.01, "noise": 5.0}, "momentum": {"lr": 0.01, "beta": 0.9},
+              "nesterov": {"lr": 0.01, "beta": 0.9}, "adagrad": {"lr": 0.3}, "rmsprop": {"lr": 0.03},
+              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
+)
+
+LINEAR_REGRESSION = linear_regression()
+
+SURFACES: dict[str, Surface] = {
+    s.name: s
+    for s in (
+        NOTES_QUADRATIC, NOTES_PARABOLA, QUARTIC, BOWL, ELONGATED_BOWL, SADDLE, ROSENBROCK, BEALE,
+        HIMMELBLAU, RASTRIGIN, TWO_MINIMA, LINEAR_REGRESSION,
+    )
+}
