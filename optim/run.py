@@ -18,6 +18,8 @@ Status of each trajectory, decided from the true gradient (not a noisy one):
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import IntEnum
 from math import prod
@@ -29,6 +31,7 @@ from surfaces import RegressionSurface, Surface
 
 from . import noise as _noise
 from .base import Optimizer
+from .optimizers import FACTORIES as _FACTORIES
 
 MAX_STEPS = 10_000
 MAX_HISTORY_VALUES = 200_000_000  # 1.6 GB of float64 per recorded array: beyond this, record less
@@ -155,6 +158,9 @@ def run(
 
     Returns:
         A Trajectory.
+
+    Large batches are split into contiguous chunks that run in parallel threads (numpy releases the GIL
+    inside its array operations); trajectories are independent, so the result does not depend on the split.
     """
     steps = _check_steps(steps)
     if record not in ("all", "path", "final"):
@@ -190,80 +196,47 @@ def run(
             "per array; use record='final' or fewer steps"
         )
     ids = np.arange(K).reshape(batch) if ids is None else np.broadcast_to(np.asarray(ids, dtype=np.int64), batch)
-    oracle = _gradient_oracle(surface, noise, batch_size, seed, ids)
-    exact = not np.any(noise) and (batch_size is None or batch_size >= getattr(surface, "n_samples", 0))
-    exact_at_x = exact and optimizer.lookahead is None
+    # Right-align the start points' batch axes with the full batch (behind the coordinate axis).
+    P0 = P0.reshape((d,) + (1,) * (len(batch) - (P0.ndim - 1)) + P0.shape[1:])
+    X0 = np.array(np.broadcast_to(P0, (d,) + batch))
+    _gradient_oracle(surface, noise, batch_size, seed, ids)  # validates batch_size before any work
 
-    X = np.array(np.broadcast_to(P0, (d,) + batch))
-    state = optimizer.init(X)
-    keep_path, keep_all = record != "final", record == "all"
-    if keep_path:
-        positions = np.empty((steps + 1, d) + batch)
-        losses = np.empty((steps + 1,) + batch)
-        positions[0] = X
-    if keep_all:
-        gradients = np.empty((steps, d) + batch)
-        fields = list(optimizer.recorded) + (["lookahead"] if optimizer.lookahead else [])
-        history = {name: np.zeros((steps + 1,) + np.shape(getattr(state, name, X))) for name in fields}
-        for name in optimizer.recorded:
-            history[name][0] = getattr(state, name)
-        if optimizer.lookahead:
-            history["lookahead"][0] = X
+    # Work on the flattened batch (K,), split into chunks, when the optimizer can be rebuilt per chunk.
+    chunks = _chunks(K) if optimizer.name in _FACTORIES and len(batch) > 0 else [None]
+    flat = chunks != [None]
+    shape = (K,) if flat else batch
+    X0 = X0.reshape((d,) + shape)
+    buffers = _Buffers.allocate(optimizer, X0, steps, record)
 
-    tol2 = float(tol) ** 2
-    last_above = np.full(batch, -1, dtype=np.int64)  # last step whose true gradient norm was >= tol
-    diverged_at = np.full(batch, -1, dtype=np.int64)
-    escape = np.zeros((d,) + batch)  # the point that left, for record="final"
-    alive = np.ones(batch, dtype=bool)
+    def job(chunk):
+        if chunk is None:
+            opt, X, sel, ids_c, noise_c = optimizer, X0, (), ids, noise
+        else:
+            sel = (slice(*chunk),)
+            opt = _slice_optimizer(optimizer, batch, sel)
+            X, ids_c = X0[(slice(None),) + sel], ids.reshape(-1)[sel]
+            noise_c = np.broadcast_to(noise, batch).reshape(-1)[sel] if np.ndim(noise) else noise
+        oracle = _gradient_oracle(surface, noise_c, batch_size, seed, ids_c)
+        exact = not np.any(noise_c) and (batch_size is None or batch_size >= getattr(surface, "n_samples", 0))
+        return _loop(surface, opt, X, steps, oracle, exact, float(tol) ** 2, float(bound), buffers.view(sel))
 
-    def track_convergence(g_true, t):
-        n2 = np.einsum("i...,i...->...", g_true, g_true)
-        np.copyto(last_above, t, where=~(n2 < tol2))  # NaN counts as above
-
-    with np.errstate(all="ignore"):
-        for t in range(steps):
-            if keep_path:
-                losses[t] = surface.value_cf(X)
-            Xg = optimizer.lookahead(X, state) if optimizer.lookahead else X
-            g = oracle(Xg, t)
-            track_convergence(g if exact_at_x else surface.grad_cf(X), t)
-            H = surface.hess_cf(Xg) if optimizer.needs_hessian else None
-            updates, state = optimizer.update(g, state, X, hess=H)
-            X = np.add(X, updates, out=positions[t + 1] if keep_path else None)
-            bad = ~(np.abs(X).max(axis=0) <= bound)
-            newly = bad & alive
-            if newly.any():
-                diverged_at[newly] = t + 1
-                escape[:, newly] = X[:, newly]
-                alive &= ~newly
-            if keep_all:
-                gradients[t] = g
-                for name in optimizer.recorded:
-                    history[name][t + 1] = getattr(state, name)
-                if optimizer.lookahead:
-                    history["lookahead"][t + 1] = Xg
-        final_loss = surface.value_cf(X)
-        if keep_path:
-            losses[steps] = final_loss
-        track_convergence(surface.grad_cf(X), steps)
+    if len(chunks) > 1:
+        with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+            parts = list(pool.map(job, chunks))
+    else:
+        parts = [job(chunks[0])]
+    last_above, diverged_at, escape, X, final_loss = (
+        np.concatenate(arrays, axis=-1).reshape(arrays[0].shape[:-1] + batch) if flat else arrays[0]
+        for arrays in zip(*parts)
+    )
 
     diverged = diverged_at >= 0
     converged = ~diverged & (last_above < steps)
     status = np.where(diverged, Status.DIVERGED, np.where(converged, Status.CONVERGED, Status.RUNNING)).astype(np.int8)
     event_step = np.where(diverged, diverged_at, np.where(converged, last_above + 1, -1))
-
     final = np.where(diverged, escape, X)
     if diverged.any():
         final_loss = np.where(diverged, surface.value_cf(_sanitize(escape)), final_loss)
-    extras = {}
-    if keep_path:
-        extras["positions"] = _freeze(positions, diverged_at, time_axis_offset=0, layout_d=True)
-        extras["losses"] = _freeze(losses, diverged_at, time_axis_offset=0)
-    if keep_all:
-        extras["gradients"] = _freeze(gradients, diverged_at, time_axis_offset=-1, layout_d=True)
-        extras["state"] = {
-            name: _freeze(h, diverged_at, 0, layout_d=h.ndim == len(batch) + 2) for name, h in history.items()
-        }
     return Trajectory(
         surface=surface,
         optimizer=optimizer,
@@ -277,8 +250,139 @@ def run(
         noise=noise,
         batch_size=batch_size,
         seed=seed,
-        **extras,
+        **buffers.finish(diverged_at, batch),
     )
+
+
+# Batches smaller than this run in one thread: below it, thread start-up costs more than it saves.
+PARALLEL_MIN_TRAJECTORIES = 8192
+
+
+def _chunks(K: int) -> list[tuple[int, int]]:
+    workers = int(os.environ.get("OPTIM_THREADS", os.cpu_count() or 1))
+    n = max(1, min(workers, K // (PARALLEL_MIN_TRAJECTORIES // 2)))
+    edges = np.linspace(0, K, n + 1).astype(int)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _slice_optimizer(optimizer: Optimizer, batch: tuple[int, ...], sel) -> Optimizer:
+    """The same optimizer on a slice of the flattened batch: array hyperparameters are broadcast and sliced."""
+    hyper = {k: np.broadcast_to(v, batch).reshape(-1)[sel] if np.ndim(v) else v
+             for k, v in optimizer.hyperparams.items()}
+    return _FACTORIES[optimizer.name](**hyper, **optimizer.options)
+
+
+@dataclass
+class _Buffers:
+    """Preallocated per-step records, coordinate-first: positions (T+1, d, *shape), losses (T+1, *shape), ..."""
+
+    positions: np.ndarray | None
+    losses: np.ndarray | None
+    gradients: np.ndarray | None
+    state: dict[str, np.ndarray]
+
+    @classmethod
+    def allocate(cls, optimizer: Optimizer, X0: np.ndarray, steps: int, record: str) -> "_Buffers":
+        positions = losses = gradients = None
+        state = {}
+        if record != "final":
+            positions = np.empty((steps + 1,) + X0.shape)
+            losses = np.empty((steps + 1,) + X0.shape[1:])
+        if record == "all":
+            gradients = np.empty((steps,) + X0.shape)
+            names = list(optimizer.recorded) + (["lookahead"] if optimizer.lookahead else [])
+            state = {name: np.empty((steps + 1,) + X0.shape) for name in names}
+        return cls(positions, losses, gradients, state)
+
+    def view(self, sel) -> "_Buffers":
+        """The records of the trajectories ``sel`` (a tuple indexing the batch axes)."""
+        vec, sca = (slice(None), slice(None)) + sel, (slice(None),) + sel
+        pick = lambda a, idx: None if a is None else a[idx]  # noqa: E731
+        return _Buffers(pick(self.positions, vec), pick(self.losses, sca), pick(self.gradients, vec),
+                        {k: v[vec] for k, v in self.state.items()})
+
+    def finish(self, diverged_at: np.ndarray, batch: tuple[int, ...]) -> dict:
+        """Freeze diverged trajectories, restore the batch shape and move to the public ``(..., d)`` layout."""
+        out = {}
+        if self.positions is not None:
+            T = self.positions.shape[0]
+            out["positions"] = _freeze(self.positions.reshape((T, -1) + batch), diverged_at, 0, layout_d=True)
+            out["losses"] = _freeze(self.losses.reshape((T,) + batch), diverged_at, 0)
+        if self.gradients is not None:
+            T, d = self.gradients.shape[:2]
+            out["gradients"] = _freeze(self.gradients.reshape((T, d) + batch), diverged_at, -1, layout_d=True)
+            out["state"] = {k: _freeze(v.reshape(v.shape[:2] + batch), diverged_at, 0, layout_d=True)
+                            for k, v in self.state.items()}
+        return out
+
+
+def _loop(surface: Surface, opt: Optimizer, X: np.ndarray, steps: int, oracle, exact: bool, tol2: float,
+          bound: float, rec: _Buffers):
+    """The step loop for one chunk of trajectories; fills ``rec`` and returns the per-trajectory outcome."""
+    batch = X.shape[1:]
+    state = opt.init(X)
+    keep_path, keep_all = rec.positions is not None, rec.gradients is not None
+    if keep_path:
+        rec.positions[0] = X
+    for name in opt.recorded if keep_all else ():
+        rec.state[name][0] = getattr(state, name)
+    if keep_all and opt.lookahead:
+        rec.state["lookahead"][0] = X
+    exact_at_x = exact and opt.lookahead is None
+    fused = keep_path and exact_at_x
+    last_above = np.full(batch, -1, dtype=np.int64)  # last step whose true gradient norm was >= tol
+    diverged_at = np.full(batch, -1, dtype=np.int64)
+    escape = np.zeros(X.shape)  # the point that left the bound, per diverged trajectory
+    park = np.array(surface.stationary[0].point if surface.stationary else [0.0] * X.shape[0])
+    park = park.reshape((-1,) + (1,) * len(batch))
+
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            if fused:
+                rec.losses[t], g = surface.value_and_grad_cf(X)
+            elif keep_path:
+                rec.losses[t] = surface.value_cf(X)
+            Xg = opt.lookahead(X, state) if opt.lookahead else X
+            if not fused:
+                g = oracle(Xg, t)
+            g_true = g if exact_at_x else surface.grad_cf(X)
+            np.copyto(last_above, t, where=np.einsum("i...,i...->...", g_true, g_true) >= tol2)
+            H = surface.hess_cf(Xg) if opt.needs_hessian else None
+            updates, state = opt.update(g, state, X, hess=H)
+            X = np.add(X, updates, out=rec.positions[t + 1] if keep_path else None)
+            if keep_all:
+                rec.gradients[t] = g
+                for name in opt.recorded:
+                    rec.state[name][t + 1] = getattr(state, name)
+                if opt.lookahead:
+                    rec.state["lookahead"][t + 1] = Xg
+            # Fast check on the whole chunk; NaN fails it too. Diverged trajectories are parked at a
+            # stationary point with zero state so that they stop producing NaN and the fast check holds again.
+            if not (X.max() <= bound and X.min() >= -bound):
+                bad = ~(np.abs(X).max(axis=0) <= bound)
+                newly = bad & (diverged_at < 0)
+                diverged_at[newly] = t + 1
+                escape[:, newly] = X[:, newly]
+                X = X.copy()  # keep the recorded row as it was
+                X[:, bad] = np.broadcast_to(park, X.shape)[:, bad]
+                state = _reset(state, bad)
+        final_loss = surface.value_cf(X)
+        if keep_path:
+            rec.losses[steps] = final_loss
+        g_true = surface.grad_cf(X)
+        np.copyto(last_above, steps, where=np.einsum("i...,i...->...", g_true, g_true) >= tol2)
+    return last_above, diverged_at, escape, X, final_loss
+
+
+def _reset(state: tuple, mask: np.ndarray) -> tuple:
+    """Zero the state of the trajectories in ``mask`` (for parked, diverged trajectories)."""
+    fields = []
+    for value in state:
+        if isinstance(value, np.ndarray) and value.shape[value.ndim - mask.ndim:] == mask.shape:
+            value = value.copy()
+            value[..., mask] = 0.0
+        fields.append(value)
+    return type(state)(*fields)
 
 
 def _sanitize(a: np.ndarray) -> np.ndarray:
@@ -291,13 +395,17 @@ def _freeze(h: np.ndarray, diverged_at: np.ndarray, time_axis_offset: int, layou
 
     ``h`` is indexed ``[t, (d,) *batch]``; for arrays indexed by step (positions, losses, state) the last
     meaningful row is the diverging step k, for gradients (``time_axis_offset=-1``) it is row k - 1, the
-    gradient at the last point inside the bound. Returns the public layout ``[t, *batch, (d)]``.
+    gradient at the last point inside the bound. Only the diverged trajectories' columns are touched (NaN and
+    inf can only arise in those). Returns the public layout ``[t, *batch, (d)]``.
     """
-    if (diverged_at >= 0).any():
-        T = h.shape[0]
-        last = np.where(diverged_at >= 0, diverged_at + time_axis_offset, T - 1)
-        idx = np.minimum(np.arange(T).reshape((T,) + (1,) * diverged_at.ndim), last)
+    div = np.flatnonzero(diverged_at >= 0)
+    if div.size:
+        lead = h.shape[: 2 if layout_d else 1]
+        flat = h.reshape(lead + (-1,))  # a view: h is freshly allocated and contiguous
+        sub = flat[..., div]  # (T, (d,) n_diverged)
+        last = diverged_at.ravel()[div] + time_axis_offset
+        rows = np.minimum(np.arange(h.shape[0])[:, None], last)  # (T, n_diverged)
         if layout_d:
-            idx = idx[:, None]
-        h = _sanitize(np.take_along_axis(h, np.broadcast_to(idx, h.shape), axis=0))
+            rows = rows[:, None, :]
+        flat[..., div] = _sanitize(np.take_along_axis(sub, np.broadcast_to(rows, sub.shape), axis=0))
     return np.moveaxis(h, 1, -1) if layout_d else h

@@ -53,6 +53,8 @@ class Surface:
         stationary: the stationary points inside (or near) the view box, with their kind and value.
         log_levels: whether contour plots should use log-spaced levels (steep valleys such as Rosenbrock).
         defaults: per-optimizer hyperparameter defaults that make a first view on this surface instructive.
+        variables: names of the coordinates (``("w",)`` in 1-D and ``("x", "y")`` in 2-D unless given).
+        fg: an optional fused ``X -> (f(X), df(X))``, used by the run loop when it needs both.
     """
 
     name: str
@@ -67,6 +69,7 @@ class Surface:
     log_levels: bool = False
     defaults: dict[str, dict[str, float]] = field(default_factory=dict)
     variables: tuple[str, ...] = ()
+    fg: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None  #: optional fused (f, df)
 
     def __post_init__(self) -> None:
         if not self.variables:
@@ -85,6 +88,10 @@ class Surface:
 
     def hess_cf(self, X: np.ndarray) -> np.ndarray:
         return self.d2f(X)
+
+    def value_and_grad_cf(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Value and gradient together; surfaces with shared subexpressions compute them in one pass."""
+        return self.fg(X) if self.fg is not None else (self.f(X), self.df(X))
 
     # -- public: p has shape (..., d) ------------------------------------------------------------------
     def value(self, p) -> np.ndarray:

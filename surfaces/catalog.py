@@ -20,6 +20,21 @@ def _hess2(hxx, hxy, hyy) -> np.ndarray:
     return np.array([[hxx, hxy], [hxy, hyy]], dtype=float)
 
 
+def _batched(fn):
+    """Let an in-place formula (written with ``out=``) take a single point: numpy turns 0-d results into
+    scalars, which cannot be written into, so a single point goes through as a batch of one."""
+
+    def wrapper(X):
+        X = np.asarray(X, dtype=float)
+        if X.ndim > 1:
+            return fn(X)
+        out = fn(X[:, None])
+        return tuple(o[..., 0] for o in out) if isinstance(out, tuple) else out[..., 0]
+
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
 def _const(value: float, like: np.ndarray) -> np.ndarray:
     return np.full(np.shape(like), float(value))
 
@@ -126,13 +141,14 @@ def _quadratic_2d(A, name: str, title: str, latex: str, bounds, starts, defaults
         x, y = X[0], X[1]
         return 0.5 * (a * x * x + c * y * y) + b * x * y
 
+    @_batched
     def df(X):
         x, y = X[0], X[1]
         out = np.empty(np.shape(X), dtype=float)
-        np.multiply(x, a, out=out[0, ...])
-        out[0, ...] += b * y
-        np.multiply(y, c, out=out[1, ...])
-        out[1, ...] += b * x
+        np.multiply(x, a, out=out[0])
+        out[0] += b * y
+        np.multiply(y, c, out=out[1])
+        out[1] += b * x
         return out
 
     def d2f(X):
@@ -192,17 +208,27 @@ def _rosenbrock(X):
     return s * s + 100.0 * r * r
 
 
-def _rosenbrock_grad(X):
-    # df/dx = -2(1 - x) - 400 x (y - x^2) = 2 (x - 1 - 200 x r),  df/dy = 200 r, with r = y - x^2.
+@_batched
+def _rosenbrock_value_and_grad(X):
+    # With r = y - x^2 and s = 1 - x: f = s^2 + 100 r^2, df/dx = -2 s - 400 x r, df/dy = 200 r.
     x, y = X[0], X[1]
-    out = np.empty(np.shape(X), dtype=float)
-    np.multiply(y - x * x, 200.0, out=out[1, ...])
-    gx = out[0, ...]
-    np.multiply(out[1, ...], x, out=gx)
-    np.subtract(x, gx, out=gx)
-    gx -= 1.0
-    gx *= 2.0
-    return out
+    g = np.empty(np.shape(X), dtype=float)
+    s = 1.0 - x
+    r = x * x
+    np.subtract(y, r, out=r)
+    np.multiply(r, 200.0, out=g[1])
+    f = r * g[1]  # 200 r^2
+    f *= 0.5
+    gx = np.multiply(x, g[1], out=g[0])
+    gx += s
+    gx *= -2.0
+    s *= s
+    f += s
+    return f, g
+
+
+def _rosenbrock_grad(X):
+    return _rosenbrock_value_and_grad(X)[1]
 
 
 def _rosenbrock_hess(X):
@@ -217,6 +243,7 @@ ROSENBROCK = Surface(
     f=_rosenbrock,
     df=_rosenbrock_grad,
     d2f=_rosenbrock_hess,
+    fg=_rosenbrock_value_and_grad,
     bounds=((-2.0, 2.0), (-1.0, 3.0)),
     starts=((-1.5, 2.0),),
     stationary=stationary_points(_rosenbrock, _rosenbrock_grad, _rosenbrock_hess, [[1.0, 1.0]]),
