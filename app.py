@@ -1,7 +1,26 @@
-"""Entry point: routes the pages. No math here."""
+"""Entry point: the router. Shared sidebar, page registry, URL sync. No math here."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Optimizer lab", layout="wide")
-st.title("Optimizer lab")
-st.write("Gradient descent and its descendants on loss surfaces. The pages arrive with the next issues.")
+from ui import layout, router, state
+from ui.pages import HOME, PAGES, SECTIONS
+
+st.set_page_config(page_title="Optimizer lab", page_icon=":material/show_chart:", layout="wide")
+
+router.mark_routed()
+state.begin_run()
+
+
+def _page(info, default=False):
+    return st.Page(info.path, title=info.title, icon=info.icon, url_path=info.url_path, default=default)
+
+
+navigation = st.navigation(
+    {"": [_page(HOME, default=True)]}
+    | {section: [_page(p) for p in PAGES if p.section == section] for section in SECTIONS}
+)
+layout.sidebar()
+notices = st.container()
+navigation.run()
+layout.show_notices(notices)
+state.sync_url()

@@ -70,6 +70,7 @@ class Surface:
     defaults: dict[str, dict[str, float]] = field(default_factory=dict)
     variables: tuple[str, ...] = ()
     fg: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None  #: optional fused (f, df)
+    derivative_latex: tuple[str, ...] = ()  #: for 1-D surfaces: f'(w) and f''(w) in LaTeX
 
     def __post_init__(self) -> None:
         if not self.variables:

@@ -42,7 +42,8 @@ def _const(value: float, like: np.ndarray) -> np.ndarray:
 # -- 1-D: the notes' worked examples -------------------------------------------------------------------------
 
 
-def _quadratic_1d(a: float, b: float, c: float, name: str, title: str, latex: str, bounds, starts, defaults):
+def _quadratic_1d(a: float, b: float, c: float, name: str, title: str, latex: str, bounds, starts, defaults,
+                  derivative_latex):
     """f(w) = a w^2 + b w + c, whose gradient-descent map is w <- w - eta (2 a w + b)."""
 
     def f(X):
@@ -67,6 +68,7 @@ def _quadratic_1d(a: float, b: float, c: float, name: str, title: str, latex: st
         starts=starts,
         stationary=stationary_points(f, df, d2f, [[w_min]]),
         defaults=defaults,
+        derivative_latex=derivative_latex,
     )
 
 
@@ -78,6 +80,7 @@ NOTES_QUADRATIC = _quadratic_1d(
     bounds=(-3.0, 2.5),
     starts=((2.0,),),
     defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.1, "noise": 2.0}, "newton": {"lr": 1.0}},
+    derivative_latex=(r"f'(w) = 4w + 1", r"f''(w) = 4"),
 )
 
 NOTES_PARABOLA = _quadratic_1d(
@@ -88,6 +91,7 @@ NOTES_PARABOLA = _quadratic_1d(
     bounds=(-5.0, 5.0),
     starts=((-4.0,), (4.0,)),
     defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.1, "noise": 2.0}},
+    derivative_latex=(r"f'(w) = 2w", r"f''(w) = 2"),
 )
 
 # The quartic q(w) = 6w^4 - 2w^3 - 12w^2 + w + 1 and its derivatives, as polynomial coefficients.
@@ -127,6 +131,7 @@ QUARTIC = Surface(
     defaults={"gd": {"lr": 0.01}, "sgd": {"lr": 0.01, "noise": 5.0}, "momentum": {"lr": 0.01, "beta": 0.9},
               "nesterov": {"lr": 0.01, "beta": 0.9}, "adagrad": {"lr": 0.3}, "rmsprop": {"lr": 0.05},
               "adadelta": {"lr": 1.0}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
+    derivative_latex=(r"f'(w) = 24w^3 - 6w^2 - 24w + 1", r"f''(w) = 72w^2 - 12w - 24"),
 )
 
 

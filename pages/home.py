@@ -1,0 +1,17 @@
+"""Home: what every page is for, in a picture and two lines each."""
+
+import streamlit as st
+
+from ui import layout
+from ui.pages import PAGES, SECTIONS
+
+layout.header("Optimizer lab", "How neural networks are trained, one step at a time: pick a page.")
+for section in SECTIONS:
+    st.subheader(section)
+    pages = [p for p in PAGES if p.section == section]
+    for col, page in zip(st.columns(3), pages):
+        with col.container(border=True):
+            if page.thumbnail_path:
+                st.image(str(page.thumbnail_path), width="stretch")
+            st.page_link(page.path, label=f"**{page.title}**", icon=page.icon)
+            st.caption(page.summary.replace("\n", "  \n"))

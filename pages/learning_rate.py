@@ -1,0 +1,238 @@
+"""The learning-rate page: gradient descent on the notes' 1-D curves, one learning rate or several side by side,
+and the quartic's local and global minima."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import surfaces
+from optim import gd, iteration_table, run
+from optim.analysis import critical_learning_rates, curvature_is_constant, gd_verdict
+from optim.run import Status
+from ui import layout, state, widgets
+from viz import descent
+from viz.style import format_number
+from viz.tables import csv_bytes, endpoints_frame, frame, stationary_frame
+
+SCOPE = "lr"
+ONE_D = surfaces.names(dim=1)
+VIEWS = {"one": "One learning rate", "compare": "Side by side", "minima": "Local vs global minimum"}
+NOTES_CASES = ((0.1, 21), (0.2, 10), (0.5, 10))  # the notes' three tables, from w0 = 2
+MAX_STEPS = 200
+
+VIEW = state.choice("view", "one", tuple(VIEWS), scope=SCOPE)
+SURFACE = state.choice("surface", "notes-quadratic", ONE_D, scope=SCOPE)
+STEPS = state.integer("steps", 21, 1, MAX_STEPS, scope=SCOPE)
+
+
+def lr_setting(surface) -> state.Setting:
+    return state.number("lr", surface.defaults["gd"]["lr"], 1e-4, lr_max(surface), scope=SCOPE)
+
+
+def w0_setting(surface) -> state.Setting:
+    lo, hi = surface.bounds[0]
+    return state.number("w0", surface.starts[0][0], lo, hi, scope=SCOPE)
+
+
+def runs_setting() -> state.Setting:
+    """Learning rates with their number of rows, ``?runs=0.1:21,0.2:10,0.5:10``."""
+    def parse(text):
+        pairs = []
+        for part in [p for p in text.split(",") if p.strip()]:
+            lr_text, _, steps_text = part.partition(":")
+            lr = float(lr_text)
+            steps = int(steps_text) if steps_text else 10
+            if not (0 < lr <= 10 and 1 <= steps <= MAX_STEPS):
+                raise ValueError(f"needs 0 < η ≤ 10 and 1 to {MAX_STEPS} rows")
+            pairs.append((lr, steps))
+        if not 1 <= len(pairs) <= 6:
+            raise ValueError("needs 1 to 6 entries η:rows")
+        return tuple(pairs)
+
+    def safe(text):
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise ValueError(str(exc) if "needs" in str(exc) else "not a list like 0.1:21,0.2:10") from None
+
+    return state.Setting("runs", NOTES_CASES, safe, lambda v: ",".join(f"{lr:g}:{n}" for lr, n in v), SCOPE)
+
+
+RUNS = runs_setting()
+QUARTIC = surfaces.get("quartic")
+Q_STARTS = state.numbers("starts", [s[0] for s in QUARTIC.starts], *QUARTIC.bounds[0], max_count=7, scope=SCOPE)
+Q_LR = state.number("qlr", 0.01, 1e-4, 0.06, scope=SCOPE)
+Q_STEPS = state.integer("qsteps", 60, 1, MAX_STEPS, scope=SCOPE)
+
+
+def lr_max(surface) -> float:
+    """Slider range: 40% beyond the stability limit 2/f''(w*) at the global minimum."""
+    h = global_curvature(surface)
+    return float(np.round(1.4 * critical_learning_rates(h)[1], 3))
+
+
+def global_curvature(surface) -> float:
+    best = min(surface.minima, key=lambda m: m.value)
+    return float(surface.hess([best.point[0]])[0, 0])
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def gd_run(surface_name: str, lr: float, w0: float, steps: int):
+    """One gradient-descent run: its table (DataFrame and CSV bytes), path, losses and status."""
+    traj = run(surfaces.get(surface_name), gd(lr=lr), [w0], steps)
+    table = iteration_table(traj)
+    return (frame(table), csv_bytes(table), traj.positions[:, 0], traj.losses, int(traj.status),
+            int(traj.event_step))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def quartic_runs(starts: tuple[float, ...], lr: float, steps: int):
+    traj = run(QUARTIC, gd(lr=lr), np.array(starts)[:, None], steps)
+    return traj.positions[..., 0].T.copy(), traj.status, traj.event_step
+
+
+def verdict_for(surface, lr: float, final_w: float, status: int):
+    """The predicted behaviour: exact on a quadratic, local at the minimum the run approaches otherwise."""
+    quadratic = curvature_is_constant(surface)
+    near = min(surface.minima, key=lambda m: abs(m.point[0] - final_w)) if np.isfinite(final_w) else surface.minima[0]
+    h = float(surface.hess([near.point[0]])[0, 0])
+    v = gd_verdict(h, lr, near.point[0])
+    if not quadratic and status == Status.DIVERGED:
+        v = v._replace(kind="diverges")
+    return v, quadratic
+
+
+def show_verdict(v, status: int, event: int, steps: int) -> None:
+    """The verdict in large coloured type, with what actually happened in the run."""
+    color = {"one-step": "green", "monotone": "green", "oscillating": "orange", "cycle": "red", "diverges": "red"}
+    st.markdown(f"## :{color[v.kind]}[{v.label}]")
+    if status == Status.DIVERGED:
+        st.markdown(f"#### :red[Diverged at step {event}]: w left ±10⁶.")
+    elif status == Status.CONVERGED:
+        st.markdown(f"#### :green[Converged at step {event}]: |f′(w)| < 10⁻⁶ from then on.")
+    else:
+        st.markdown(f"#### After {steps} steps |f′(w)| is still above 10⁻⁶.")
+
+
+def show_derivation(lr: float, v, quadratic: bool) -> None:
+    """Why: the contraction factor of the error per step."""
+    h, q = v.curvature, v.factor
+    st.latex(rf"\begin{{gathered}} w_{{t+1}} - w^* = (1 - \eta f''(w^*))\,(w_t - w^*) \\ "
+             rf"|1 - \eta f''(w^*)| = |1 - {lr:g} \times {h:.5g}| \\ = {abs(q):.5g} \end{{gathered}}")
+    if quadratic:
+        a = h / 2
+        st.caption(f"For f = aw² + bw + c the error w − w* is multiplied by 1 − 2aη = 1 − 2·{a:g}·{lr:g} = {q:.5g} "
+                   "at every step: it shrinks when |1 − 2aη| < 1 and changes sign when 1 − 2aη < 0. "
+                   f"So η < 1/(2a) = {1 / h:g} never overshoots and η > 1/a = {2 / h:g} diverges.")
+    else:
+        st.caption(f"Near the minimum w* = {format_number(v.minimum)} (f″ = {h:.5g}) the error is multiplied by "
+                   f"{q:.5g} per step. Far from it the curve is not a parabola and the prediction is only local.")
+
+
+def reset_for_surface() -> None:
+    s = surfaces.get(state.get(SURFACE))
+    state.set_value(lr_setting(s), s.defaults["gd"]["lr"])
+    state.set_value(w0_setting(s), s.starts[0][0])
+
+
+def preset(lr: float, steps: int) -> None:
+    state.set_value(SURFACE, "notes-quadratic")
+    state.set_value(lr_setting(surfaces.get("notes-quadratic")), lr)
+    state.set_value(w0_setting(surfaces.get("notes-quadratic")), 2.0)
+    state.set_value(STEPS, steps)
+
+
+# -- page -------------------------------------------------------------------------------------------------------
+
+th = layout.theme()
+layout.header("Learning rate", "Gradient descent on one curve: how the step size η decides between converging, "
+                               "oscillating and diverging.")
+view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, label_visibility="collapsed")
+
+if view in ("one", "compare"):
+    c_surface, c_formula = st.columns([1, 2], vertical_alignment="center")
+    surface = surfaces.get(widgets.selectbox(SURFACE, "Curve", ONE_D, format_func=lambda n: surfaces.get(n).title,
+                                             container=c_surface, then=reset_for_surface))
+    with c_formula:
+        st.latex(r"\begin{gathered}" + surface.latex + r",\qquad w_{t+1} = w_t - \eta\, f'(w_t) \\ "
+                 + r",\quad ".join(surface.derivative_latex) + r"\end{gathered}")
+
+if view == "one":
+    st.write("The notes' three cases:")
+    cols = st.columns(len(NOTES_CASES) + 1)
+    for col, (lr_c, n) in zip(cols, NOTES_CASES):
+        col.button(f"η = {lr_c}, {n} rows", on_click=preset, args=(lr_c, n), key=f"preset-{lr_c}",
+                   width="stretch")
+    c1, c2, c3 = st.columns(3)
+    lr = widgets.slider_entry(lr_setting(surface), "learning rate η", 0.001, lr_max(surface), 0.001,
+                              fmt="%.4f", container=c1)
+    lo, hi = surface.bounds[0]
+    w0 = widgets.slider_entry(w0_setting(surface), "start w₀", lo, hi, 0.01, fmt="%.3f", container=c2)
+    steps = widgets.slider_entry(STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c3)
+    df, csv, path, losses, status, event = gd_run(surface.name, lr, w0, steps)
+    v, quadratic = verdict_for(surface, lr, float(path[-1]), status)
+    strip, verdict = st.columns([3, 2], vertical_alignment="center")
+    with strip:
+        layout.plotly(descent.rate_strip(global_curvature(surface), lr, lr_max(surface), th), key="rate-strip")
+    with verdict:
+        show_verdict(v, status, event, steps)
+    layout.plotly(descent.descent_figure(surface, path, losses, th), key="descent")
+    left, right = st.columns([3, 2])
+    with right:
+        st.subheader("Why")
+        show_derivation(lr, v, quadratic)
+    with left:
+        st.subheader("Iteration table")
+        st.caption("Each row: the point w before the step, f(w), the gradient f′(w), and w after the step. "
+                   "Shown to 5 decimals; the CSV has every digit.")
+        layout.dataframe(df, key="table")
+        layout.csv_download(csv, f"gd_{surface.name}_lr{lr:g}_w{w0:g}.csv", key="csv")
+
+elif view == "compare":
+    st.caption("Each column is a separate run from the same start. Edit the list as η:rows, for example "
+               "0.1:21, 0.2:10, 0.5:10 (the notes' three tables).")
+    text = st.text_input("learning rates", value=RUNS.show(state.get(RUNS)), key="w:runs-text")
+    try:
+        runs = RUNS.parse(text)
+        state.set_value(RUNS, runs)
+    except ValueError as exc:
+        st.warning(f"Could not read “{text}”: {exc}. Showing the last valid list.")
+        runs = state.get(RUNS)
+    w0 = widgets.slider_entry(w0_setting(surface), "start w₀", *surface.bounds[0], 0.01, fmt="%.3f")
+    results = [gd_run(surface.name, lr_c, w0, n) for lr_c, n in runs]
+    layout.plotly(descent.compare_paths([(f"η = {lr_c:g}", r[2]) for (lr_c, _), r in zip(runs, results)], surface, th),
+                  key="compare-paths")
+    for col, (lr_c, n), (df, csv, path, _, status, event) in zip(st.columns(len(runs)), runs, results):
+        with col:
+            v, _ = verdict_for(surface, lr_c, float(path[-1]), status)
+            st.markdown(f"### η = {lr_c:g}")
+            st.markdown(f":{'green' if v.converges else 'red'}[{v.label}] · factor {v.factor:.3g}")
+            layout.dataframe(df[["iteration", "w", "f(w)", "f'(w)", "w_next"]], key=f"cmp-{lr_c}-{n}")
+            layout.csv_download(csv, f"gd_{surface.name}_lr{lr_c:g}.csv", key=f"cmp-csv-{lr_c}-{n}")
+
+else:
+    st.latex(QUARTIC.latex + r",\quad " + r",\quad ".join(QUARTIC.derivative_latex))
+    st.caption("Gradient descent only looks downhill from where it stands: which minimum it reaches depends on "
+               "the start. The critical points solve f′(w) = 0; the sign of f″ tells their kind.")
+    starts = state.get(Q_STARTS)
+    text = st.text_input("start points w₀ (comma-separated)", value=Q_STARTS.show(starts), key="w:qstarts-text")
+    try:
+        starts = Q_STARTS.parse(text)
+        state.set_value(Q_STARTS, starts)
+    except ValueError as exc:
+        st.warning(f"Could not read “{text}”: {exc}.")
+    c1, c2 = st.columns(2)
+    q_lr = widgets.slider_entry(Q_LR, "learning rate η", 0.001, 0.06, 0.001, fmt="%.3f", container=c1)
+    q_steps = widgets.slider_entry(Q_STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c2)
+    paths, status, events = quartic_runs(tuple(starts), q_lr, q_steps)
+    layout.plotly(descent.basins_figure(QUARTIC, list(paths), [f"w₀ = {w:g}" for w in starts], th), key="basins")
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Critical points")
+        layout.dataframe(stationary_frame(QUARTIC), key="critical")
+    with right:
+        st.subheader("Where each start ends")
+        ends = endpoints_frame(QUARTIC, starts, paths[:, -1], status, events)
+        layout.dataframe(ends, key="ends")
+        layout.csv_download(ends.to_csv(index=False).encode(), "quartic_ends.csv", key="ends-csv")

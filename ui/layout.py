@@ -1,0 +1,81 @@
+"""Page furniture: the sidebar, presentation mode, the page header, tables, downloads and charts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from optim.table import Table
+from viz import style
+from viz.tables import csv_bytes, formats, frame
+
+from . import router, state, widgets
+
+router.ensure_routed()
+
+PRESENT = state.flag("present", False, scope="app")
+
+_PRESENTATION_CSS = """
+<style>
+html { font-size: 21px; }
+.stApp, .stApp p, .stApp li, .stApp label, .stApp span { color: #000; }
+.stApp h1 { font-size: 2.5rem; }
+.stApp h2 { font-size: 1.9rem; }
+.stApp h3 { font-size: 1.5rem; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.1rem; }
+[data-testid="stCaptionContainer"] { font-size: 1rem; color: #111 !important; }
+[data-testid="stSlider"] [role="slider"] { width: 1.4rem; height: 1.4rem; }
+.katex { font-size: 1.15em; }
+[data-testid="stSidebarNav"] span, [data-testid="stSidebarNav"] a { font-size: 0.85rem; }
+</style>
+"""
+
+
+def sidebar() -> bool:
+    """The shared sidebar: the presentation switch (kept in the URL as ``present=1``)."""
+    with st.sidebar:
+        present = widgets.toggle(PRESENT, "Presentation mode",
+                                 help="Larger text, markers and lines, stronger contrast: for a projector.")
+        st.caption("Every setting is in the address bar: copy it to share exactly this view.")
+    if present:
+        st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)
+    return present
+
+
+def theme() -> style.Theme:
+    return style.theme(bool(state.get(PRESENT)))
+
+
+def header(title: str, purpose: str) -> None:
+    """The page title and its one-line purpose."""
+    st.title(title)
+    st.markdown(f"##### {purpose}")
+
+
+def show_notices(container) -> None:
+    for text in state.notices():
+        container.warning(text, icon=":material/link_off:")
+
+
+def dataframe(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto") -> None:
+    """A table shown to 5 decimals (scientific for huge values); the data keep full precision."""
+    config = {c: st.column_config.NumberColumn(c, format=f) for c, f in formats(df).items()}
+    st.dataframe(df, hide_index=True, column_config=config, key=key, height=height, width="stretch")
+
+
+def table(t: Table, *, key: str | None = None, height: int | str = "auto") -> pd.DataFrame:
+    df = frame(t)
+    dataframe(df, key=key, height=height)
+    return df
+
+
+def csv_download(t: Table | bytes, file_name: str, *, label: str = "Download CSV", key: str | None = None) -> None:
+    data = t if isinstance(t, bytes) else csv_bytes(t)
+    st.download_button(label, data, file_name=file_name, mime="text/csv", key=key, icon=":material/download:",
+                       on_click="ignore")
+
+
+def plotly(fig: go.Figure, *, key: str | None = None, **kwargs):
+    """A plotly chart with our theme (Streamlit's own theme would override fonts and colours)."""
+    return st.plotly_chart(fig, theme=None, key=key, config={"displaylogo": False}, **kwargs)

@@ -1,0 +1,60 @@
+"""The page registry: one entry per page, used by the router (``app.py``) and the home page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    path: str  #: script, relative to the repository root
+    title: str
+    icon: str
+    section: str  #: navigation group
+    summary: str  #: two short lines for the home page
+    thumbnail: str = ""  #: picture for the home page, relative to the repository root
+
+    @property
+    def url_path(self) -> str:
+        """The file stem: Streamlit resolves a first request against the pages/ folder's file names, so any
+        other url_path would greet a shared link with "Page not found"."""
+        return Path(self.path).stem
+
+    @property
+    def thumbnail_path(self) -> Path | None:
+        p = ROOT / self.thumbnail
+        return p if self.thumbnail and p.exists() else None
+
+
+HOME = PageInfo("pages/home.py", "Home", ":material/home:", "", "What each page is for.")
+
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo("pages/playground.py", "Optimizer playground", ":material/sports_score:", "Optimizers",
+             "Nine optimizers race across a loss surface, step by step.\n"
+             "Change a learning rate or a start point and watch the paths change.",
+             "assets/thumbnails/playground.png"),
+    PageInfo("pages/hyperparameter_map.py", "Hyperparameter map", ":material/grid_on:", "Optimizers",
+             "Run a whole grid of (learning rate, β) settings at once.\n"
+             "See where each one converges, crawls or diverges, and why.",
+             "assets/thumbnails/map.png"),
+    PageInfo("pages/learning_rate.py", "Learning rate", ":material/speed:", "Concepts",
+             "The notes' gradient-descent tables for 2w² + w + 4, live.\n"
+             "Why one step size converges, another oscillates and a third diverges.",
+             "assets/thumbnails/learning_rate.png"),
+    PageInfo("pages/batch_norm.py", "Batch Normalization", ":material/equalizer:", "Networks",
+             "Follow a batch of activations through mean, spread, normalization and rescaling.\n"
+             "Test the claim that it allows higher learning rates.",
+             "assets/thumbnails/batch_norm.png"),
+    PageInfo("pages/lstm.py", "LSTM", ":material/memory:", "Networks",
+             "Watch the forget, input and output gates at every time step.\n"
+             "See why gradients vanish in a plain RNN and survive in an LSTM.",
+             "assets/thumbnails/lstm.png"),
+    PageInfo("pages/spatial_transformer.py", "Spatial Transformer", ":material/transform:", "Networks",
+             "Rotate, scale and shear a digit through a sampling grid.\n"
+             "Recover the transformation by gradient descent through the sampler.",
+             "assets/thumbnails/spatial_transformer.png"),
+)
+SECTIONS = ("Optimizers", "Concepts", "Networks")

@@ -1,0 +1,97 @@
+"""Widgets bound to URL-backed settings (see ``ui.state``): they show the canonical value and write to it."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import streamlit as st
+
+from . import state
+from .state import Setting
+
+
+def _bind(s: Setting, widget_key: str, shown) -> None:
+    """Put the canonical value into the widget before it renders (programmatic changes then show up)."""
+    if st.session_state.get(widget_key) != shown:
+        st.session_state[widget_key] = shown
+
+
+def _copy(s: Setting, widget_key: str, convert=lambda v: v, then: Callable[[], None] | None = None):
+    def callback():
+        state.set_value(s, convert(st.session_state[widget_key]))
+        if then:
+            then()
+
+    return callback
+
+
+def _key(s: Setting, part: str = "") -> str:
+    return f"w:{s.state_key}{':' + part if part else ''}"
+
+
+def slider_entry(s: Setting, label: str, low: float, high: float, step: float, *, fmt: str = "%.3f",
+                 help: str | None = None, integer: bool = False, container=None):
+    """A slider with a number entry beside it, both showing and setting the same value.
+
+    The slider covers ``[low, high]``; the entry accepts any value the setting accepts in that range with
+    more digits than the slider's step (``0.2501``).
+    """
+    container = container or st
+    cast = int if integer else float
+    value = state.get(s)
+    if not low <= value <= high:  # e.g. left over from another surface with a wider range
+        value = cast(min(max(value, low), high))
+        state.set_value(s, value)
+    k_slider, k_entry = _key(s, "slider"), _key(s, "entry")
+    _bind(s, k_slider, cast(value))
+    _bind(s, k_entry, cast(value))
+    left, right = container.columns([5, 2], vertical_alignment="bottom")
+    left.slider(label, cast(low), cast(high), step=cast(step), format=fmt, key=k_slider, help=help,
+                on_change=_copy(s, k_slider, cast))
+    right.number_input(f"{label} (exact)", cast(low), cast(high), step=cast(step), format=fmt, key=k_entry,
+                       on_change=_copy(s, k_entry, cast), label_visibility="collapsed")
+    return state.get(s)
+
+
+def selectbox(s: Setting, label: str, options: Sequence, *, format_func=str, help: str | None = None,
+              container=None, then: Callable[[], None] | None = None):
+    """A selectbox; ``then`` runs after a change (e.g. to reset settings that depend on this one)."""
+    container = container or st
+    key = _key(s)
+    _bind(s, key, state.get(s))
+    container.selectbox(label, options, format_func=format_func, key=key, help=help,
+                        on_change=_copy(s, key, then=then))
+    return state.get(s)
+
+
+def segmented(s: Setting, label: str, options: Sequence, *, format_func=str, container=None,
+              label_visibility: str = "visible"):
+    container = container or st
+    key = _key(s)
+    _bind(s, key, state.get(s))
+
+    def keep_one():  # a segmented control can be clicked off; keep the last choice instead
+        if st.session_state[key] is not None:
+            state.set_value(s, st.session_state[key])
+
+    container.segmented_control(label, options, format_func=format_func, key=key, on_change=keep_one,
+                                label_visibility=label_visibility)
+    return state.get(s)
+
+
+def toggle(s: Setting, label: str, *, help: str | None = None, container=None):
+    container = container or st
+    key = _key(s)
+    _bind(s, key, bool(state.get(s)))
+    container.toggle(label, key=key, help=help, on_change=_copy(s, key, bool))
+    return state.get(s)
+
+
+def multiselect(s: Setting, label: str, options: Sequence, *, format_func=str, help: str | None = None,
+                container=None):
+    container = container or st
+    key = _key(s)
+    _bind(s, key, list(state.get(s)))
+    container.multiselect(label, options, format_func=format_func, key=key, help=help,
+                          on_change=_copy(s, key, tuple))
+    return state.get(s)

@@ -1,0 +1,1 @@
+"""Plotly figure builders and pandas table builders shared by the pages. No streamlit here."""
