@@ -12,8 +12,6 @@ from viz.tables import csv_bytes, formats, frame
 
 from . import router, state, widgets
 
-router.ensure_routed()
-
 PRESENT = state.flag("present", False, scope="app")
 
 _PRESENTATION_CSS = """
@@ -48,7 +46,8 @@ def theme() -> style.Theme:
 
 
 def header(title: str, purpose: str) -> None:
-    """The page title and its one-line purpose."""
+    """The page title and its one-line purpose. Every page starts with it."""
+    router.ensure_routed()
     st.title(title)
     st.markdown(f"##### {purpose}")
 

@@ -3,9 +3,10 @@
 Streamlit keeps a compatibility mode for apps with a ``pages/`` folder: until some session has run
 ``st.navigation``, a request for ``/learning_rate`` runs ``pages/learning_rate.py`` on its own, without
 ``app.py``, so the sidebar, the presentation switch and the URL sync are missing. A shared link opened
-first on a freshly started server would show that broken page. ``app.py`` marks each run it routes; a page
-that finds no mark switches the compatibility mode off (for the whole server, once) and reruns, and the
-rerun goes through ``app.py``.
+first on a freshly started server would show that broken page (and AppTest, which resets the mode on every
+run, would test pages without their router). ``app.py`` marks each run it routes; every page consumes the
+mark in ``layout.header``, and a page that finds none switches the compatibility mode off and reruns, and
+the rerun goes through ``app.py``.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ def mark_routed() -> None:
 
 
 def ensure_routed() -> None:
-    """Called by ``ui`` on import in every page run: rerun through ``app.py`` if it was bypassed."""
-    if st.session_state.get(_MARK):
+    """Called at the top of every page run: rerun through ``app.py`` if this run bypassed it."""
+    if st.session_state.pop(_MARK, False):
         return
     try:
         from streamlit.runtime.pages_manager import PagesManager
