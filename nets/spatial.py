@@ -200,6 +200,10 @@ def _unnormalize(coord: np.ndarray, n: int, align_corners: bool) -> np.ndarray:
 def _corners(image: np.ndarray, u: np.ndarray, v: np.ndarray):
     """The four neighbours of each sample: flat indices, validity masks and bilinear weights, plus their values."""
     H, W = image.shape
+    # positions beyond one pixel outside have four padded neighbours whatever their exact value: clamp them
+    # (and NaN) there so the integer conversion below stays defined
+    u = np.clip(np.where(np.isnan(u), -2.0, u), -2.0, W + 1.0)
+    v = np.clip(np.where(np.isnan(v), -2.0, v), -2.0, H + 1.0)
     u0, v0 = np.floor(u), np.floor(v)
     du, dv = u - u0, v - v0
     u0, v0 = u0.astype(np.int64), v0.astype(np.int64)

@@ -4,6 +4,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nets.batchnorm import (
     batchnorm_backward,
@@ -74,6 +76,18 @@ def test_training_output_has_mean_zero_and_the_exact_eps_shrunk_variance(eps):
     y_notes, _ = batchnorm_forward(x, eps=eps, eps_in_sqrt=False)
     np.testing.assert_allclose(y_notes.mean(axis=0), 0.0, atol=1e-13)
     np.testing.assert_allclose(y_notes.var(axis=0), v / (np.sqrt(v) + eps) ** 2, rtol=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 40), st.floats(-100, 100), st.floats(0.01, 100), st.floats(-10, 10), st.integers(0, 2**32 - 1),
+       st.floats(0.0, 1.0), st.booleans())
+def test_training_moments_hold_for_any_batch(m, shift, scale, skew, seed, eps, eps_in_sqrt):
+    x = make_activations(m, 3, shift=shift, scale=scale, skew=skew, seed=seed)
+    v = np.var(x, axis=0)
+    y, _ = batchnorm_forward(x, eps=eps, eps_in_sqrt=eps_in_sqrt)
+    expected = v / (v + eps) if eps_in_sqrt else v / (np.sqrt(v) + eps) ** 2
+    np.testing.assert_allclose(y.mean(axis=0), 0.0, atol=1e-10)
+    np.testing.assert_allclose(y.var(axis=0), expected, rtol=1e-9, atol=1e-14)
 
 
 def test_eps_zero_gives_exactly_unit_variance_and_forms_agree():

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nets.spatial import (
     DIGIT_PATH,
@@ -87,6 +89,16 @@ def test_sample_outside_the_image_is_zero_and_edges_fade_linearly():
     np.testing.assert_allclose(out, [[0.5, 0.0, 1.0]])
 
 
+def test_far_away_and_non_finite_samples_read_zero_without_warnings():
+    img = np.ones((4, 4))
+    grid = np.array([[[1e300, 0.0], [-np.inf, 0.0], [np.nan, 0.0], [0.0, 1e20]]])
+    out, cache = grid_sample(img, grid)
+    np.testing.assert_array_equal(out, 0.0)
+    g = grid_sample_backward(np.ones((1, 4)), cache)
+    np.testing.assert_array_equal(g.image, 0.0)
+    np.testing.assert_array_equal(g.grid, 0.0)
+
+
 @pytest.mark.parametrize("align_corners", [False, True])
 def test_sampler_and_grid_match_torch_forward_and_gradients(align_corners):
     torch = _torch()
@@ -165,6 +177,14 @@ def test_params_round_trip_and_matrix_form(params):
     R = np.array([[np.cos(phi), -np.sin(phi)], [np.sin(phi), np.cos(phi)]])
     np.testing.assert_allclose(theta[:, :2], R @ [[1, params[3]], [0, 1]] @ np.diag(params[1:3]), atol=1e-15)
     np.testing.assert_allclose(np.linalg.det(theta[:, :2]), params[1] * params[2], rtol=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-179.0, 179.0), st.floats(0.1, 10.0), st.floats(0.1, 10.0), st.floats(-5.0, 5.0),
+       st.floats(-3.0, 3.0), st.floats(-3.0, 3.0))
+def test_params_round_trip_for_any_orientation_preserving_theta(angle, sx, sy, shear, tx, ty):
+    back = params_from_theta(theta_from_params(angle, sx, sy, shear, tx, ty))
+    np.testing.assert_allclose(back, (angle, sx, sy, shear, tx, ty), rtol=1e-9, atol=1e-9)
 
 
 def test_inverse_and_composition():
