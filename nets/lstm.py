@@ -212,8 +212,9 @@ def lstm_backward(params: LSTMParams, cache: LSTMCache, dhs=None, *, dh_last=Non
         \delta \tilde c_t = \delta c_t \odot i_t, \quad \delta c_{t-1} = \delta c_t \odot f_t \\
         \delta z_g &= \delta g \odot g (1 - g) \;(g = f, i, o), \qquad
         \delta z_c = \delta \tilde c_t \odot (1 - \tilde c_t^2) \\
-        \delta W_g &\mathrel{+}= \delta z_g^\top [h_{t-1}, x_t], \quad \delta b_g \mathrel{+}= \textstyle\sum \delta z_g,
-        \quad [\delta h_{t-1}, \delta x_t] = \textstyle\sum_g \delta z_g W_g
+        \delta W_g &\mathrel{+}= \delta z_g^\top [h_{t-1}, x_t], \quad
+        \delta b_g \mathrel{+}= \textstyle\sum \delta z_g, \quad
+        [\delta h_{t-1}, \delta x_t] = \textstyle\sum_g \delta z_g W_g
 
     Args:
         params: the parameters used forward.
