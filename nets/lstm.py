@@ -15,6 +15,9 @@ state first, as in the notes):
     c_t &= f_t \odot c_{t-1} + i_t \odot \tilde c_t \\
     h_t &= o_t \odot \tanh(c_t)
 
+(The handwritten notes call the input :math:`n_t` and skip the cell update :math:`c_t`; both are written
+out here in the standard form, which is also the other notes' and PyTorch's.)
+
 :class:`LSTMParams` stacks the four gates: ``W[0] = W_f``, ``W[1] = W_i``, ``W[2] = W_c``, ``W[3] = W_o``,
 each ``(H, H + D)`` with the first ``H`` columns acting on :math:`h_{t-1}`. PyTorch's ``nn.LSTMCell`` keeps the
 same numbers in the order (i, f, g = candidate, o) and splits the columns into ``weight_hh`` and

@@ -29,3 +29,12 @@ def test_the_check_sees_imports_inside_functions(tmp_path):
     f = tmp_path / "m.py"
     f.write_text("import numpy as np\n\ndef g():\n    import pandas\n    from scipy import signal\n")
     assert imported_modules(f) == {"numpy", "pandas", "scipy"}
+
+
+def test_package_docstring_example_runs():
+    import doctest
+
+    import nets
+
+    result = doctest.testmod(nets)
+    assert result.attempted >= 2 and result.failed == 0
