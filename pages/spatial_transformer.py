@@ -1,5 +1,5 @@
 """Placeholder until its issue lands."""
 
-import streamlit as st
+from ui import layout
 
-st.info("This page is being built.")
+layout.header("Spatial Transformer", "This page is being built.")

@@ -29,15 +29,15 @@ _app_test_module.MemoryMediaFileStorage = RecordingStorage
 def open_page(page: str | None = None, query: dict[str, str] | None = None, timeout: float = 60) -> AppTest:
     """Open ``page`` (e.g. ``pages/lstm.py``) through the router, as a shared link ``page?query`` would.
 
-    AppTest can only switch pages after a first run (of the home page, which clears the URL of other pages'
-    settings), so the query parameters are set just before the switch.
+    AppTest can only switch pages after a first run (of the home page, which reads the app-wide settings such
+    as ``present`` and clears the URL of other pages' settings), so the query is given to both runs.
     """
     at = AppTest.from_file(APP, default_timeout=timeout)
-    if page is None:
-        for key, value in (query or {}).items():
-            at.query_params[key] = value
-        return at.run()
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     at.run()
+    if page is None:
+        return at
     for key, value in (query or {}).items():
         at.query_params[key] = value
     return at.switch_page(page).run()

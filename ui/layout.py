@@ -18,7 +18,7 @@ _PRESENTATION_CSS = """
 <style>
 html { font-size: 21px; }
 .stApp, .stApp p, .stApp li, .stApp label, .stApp span { color: #000; }
-.stApp h1 { font-size: 2.5rem; }
+.stApp h1 { font-size: 2.9rem; }
 .stApp h2 { font-size: 1.9rem; }
 .stApp h3 { font-size: 1.5rem; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.1rem; }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from optim.table import Table, to_csv
@@ -19,8 +18,8 @@ def frame(table: Table) -> pd.DataFrame:
 
 def formats(df: pd.DataFrame) -> dict[str, str]:
     """printf display format per numeric column (the page shows 5 decimals; the CSV keeps full precision)."""
-    return {c: number_format(df[c].to_numpy()) for c in df.columns if c != "iteration"
-            and np.issubdtype(df[c].dtype, np.floating)}
+    return {c: number_format(df[c].to_numpy()) for c in df.columns
+            if c != "iteration" and pd.api.types.is_float_dtype(df[c])}
 
 
 def csv_bytes(table: Table) -> bytes:

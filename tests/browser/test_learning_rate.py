@@ -1,0 +1,123 @@
+"""What a person does on the learning-rate page, in a real Chromium: keyboard on the slider, CSV download,
+Play, a shared link, presentation mode. Screenshots land in artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pandas as pd
+
+from optim import gd, iteration_table, run
+from surfaces import get
+from viz.tables import frame
+
+from .conftest import assert_no_exception, cell, screenshot, wait_idle
+
+LR_SLIDER = '[data-testid="stSlider"]'
+
+
+def core_table(lr: float, steps: int, w0: float = 2.0) -> pd.DataFrame:
+    return frame(iteration_table(run(get("notes-quadratic"), gd(lr=lr), [w0], steps)))
+
+
+def open_lr(page, server, query: str = "") -> None:
+    page.goto(f"{server}/learning_rate{query}")
+    wait_idle(page)
+    assert_no_exception(page)
+
+
+ANIMATED = "[...document.querySelectorAll('.js-plotly-plot')].find(p => p._fullLayout?.sliders?.length)"
+
+
+def current_point(page) -> tuple[float, float]:
+    """x, y of the animated 'current w_t' marker, from plotly's own data in the page."""
+    page.wait_for_function(f"() => !!({ANIMATED})")
+    return tuple(page.evaluate("""() => {
+        const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p._fullLayout.sliders?.length);
+        const tr = plot._fullData.find(t => t.name && t.name.startsWith('current'));
+        return [tr.x[0], tr.y[0]];
+    }"""))
+
+
+def test_keyboard_on_the_eta_slider_changes_the_table(page, server):
+    open_lr(page, server)
+    assert float(cell(page, 4, 0)) == 1.1  # w_next of row 1 at eta 0.1
+    thumb = page.locator(LR_SLIDER).first.locator('input[type="range"]')
+    thumb.focus()
+    thumb.press("ArrowRight")  # one step of 0.001
+    page.wait_for_function(
+        """() => parseFloat(document.querySelector('[data-testid="glide-cell-4-0"]')?.innerText) < 1.1""")
+    assert float(cell(page, 4, 0)) == 2.0 - 0.101 * 9.0
+    assert "lr=0.101" in page.url
+
+
+def test_downloaded_csv_equals_the_table(page, server):
+    open_lr(page, server, "?lr=0.2&steps=10")
+    with page.expect_download() as info:
+        page.locator('[data-testid="stDownloadButton"] button').first.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    back = pd.read_csv(io.BytesIO(open(download.path(), "rb").read()))
+    np.testing.assert_array_equal(back.to_numpy(), core_table(0.2, 10).to_numpy())
+    assert list(back.columns) == ["iteration", "w", "f(w)", "f'(w)", "w_next"]
+
+
+def test_play_moves_the_marker_along_the_iterates(page, server):
+    open_lr(page, server, "?lr=0.3&steps=12")
+    start = current_point(page)
+    assert start == (2.0, 14.0)
+    page.locator('[data-testid="stPlotlyChart"] .updatemenu-button').filter(has_text="Play").click()
+    page.wait_for_timeout(2500)
+    moved = current_point(page)
+    assert moved != start
+    path = run(get("notes-quadratic"), gd(lr=0.3), [2.0], 12).positions[:, 0]
+    assert np.min(np.abs(path - moved[0])) < 1e-9  # the marker sits on one of the iterates
+
+
+def test_a_shared_link_opens_the_same_view(page, server):
+    open_lr(page, server, "?lr=0.45&w0=-1.5&steps=7")
+    thumbs = page.locator(f'{LR_SLIDER} [data-testid="stSliderThumbValue"]')
+    thumbs.first.wait_for()
+    values = thumbs.all_inner_texts()
+    assert values[:3] == ["0.4500", "-1.500", "7"]
+    table = core_table(0.45, 7, w0=-1.5)
+    assert float(cell(page, 1, 0)) == -1.5
+    assert float(cell(page, 4, 6)) == table["w_next"].iloc[6]
+    assert page.get_by_text("Converges while oscillating").count() == 1
+
+
+def test_bad_link_shows_a_notice_and_the_defaults(page, server):
+    open_lr(page, server, "?lr=abc&steps=1000000000")
+    alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+    assert any("lr=abc" in a for a in alerts) and any("steps=1000000000" in a for a in alerts)
+    assert float(cell(page, 4, 0)) == 1.1
+    assert "lr=" not in page.url and "steps=" not in page.url
+
+
+def test_presentation_mode_is_larger_and_kept_across_pages(page, server):
+    open_lr(page, server)
+    h1 = lambda: page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")  # noqa: E731
+    normal = h1()
+    screenshot(page, "learning_rate")
+    page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"], [data-testid="stSidebar"] label:has-text("Presentation mode")').first.click()
+    wait_idle(page)
+    assert re.search(r"[?&]present=1", page.url)
+    assert h1() > 1.2 * normal
+    screenshot(page, "learning_rate_presentation")
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Home").click()
+    wait_idle(page)
+    assert "present=1" in page.url and h1() > 1.2 * normal
+
+
+def test_every_page_renders_in_both_modes(page, server):
+    from ui.pages import HOME, PAGES
+
+    for info in (HOME, *PAGES):
+        for present in (False, True):
+            page.goto(f"{server}/{info.url_path}{'?present=1' if present else ''}")
+            wait_idle(page)
+            assert_no_exception(page)
+            assert page.locator("h1").first.inner_text() == ("Optimizer lab" if info is HOME else info.title)
+            screenshot(page, f"{info.url_path}{'_presentation' if present else ''}")

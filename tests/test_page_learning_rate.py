@@ -1,0 +1,235 @@
+"""AppTest tests of the app shell and the learning-rate page: tables against the notes and the core, CSV
+downloads, URL state and its notices, caching, presentation mode, verdicts."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+import streamlit as st
+
+import optim
+from apptest import download_bytes, open_page, plotly_specs, texts
+from optim import gd, iteration_table, run
+from surfaces import get
+from ui.pages import HOME, PAGES
+from viz.style import PRESENT
+from viz.tables import frame
+
+LR_PAGE = "pages/learning_rate.py"
+LR_SLIDER = "w:v:lr:lr:slider"
+STEPS_SLIDER = "w:v:lr:steps:slider"
+
+# The notes' table for f(w) = 2w^2 + w + 4, eta = 0.2, w0 = 2 (lecture 003), as printed to 5 decimals.
+# One cell is a typo in the notes: iteration 4 prints W = 0.23200, but w_3 = 2 - 0.2 * 9 ... = -0.232
+# (the row before ends with w_next = -0.23200, and w_t + 0.25 = 2.25 * 0.2^t > 0 for every t, so w_3 < 0).
+NOTES_ETA_02 = [
+    (1, 2.00000, 14.00000, 9.00000, 0.20000),
+    (2, 0.20000, 4.28000, 1.80000, -0.16000),
+    (3, -0.16000, 3.89120, 0.36000, -0.23200),
+    (4, -0.23200, 3.87565, 0.07200, -0.24640),  # the notes print W = 0.23200 here
+    (5, -0.24640, 3.87503, 0.01440, -0.24928),
+    (6, -0.24928, 3.87500, 0.00288, -0.24986),
+    (7, -0.24986, 3.87500, 0.00058, -0.24997),
+    (8, -0.24997, 3.87500, 0.00012, -0.24999),
+    (9, -0.24999, 3.87500, 0.00002, -0.25000),
+    (10, -0.25000, 3.87500, 0.00000, -0.25000),
+]
+COLUMNS = ["iteration", "w", "f(w)", "f'(w)", "w_next"]
+
+
+def core_table(lr: float, steps: int, w0: float = 2.0) -> pd.DataFrame:
+    return frame(iteration_table(run(get("notes-quadratic"), gd(lr=lr), [w0], steps)))
+
+
+@pytest.mark.parametrize("page", [HOME, *PAGES], ids=lambda p: p.url_path)
+def test_every_page_runs_without_exception(page):
+    at = open_page(page.path)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title and at.title[0].value == ("Optimizer lab" if page is HOME else page.title)
+    assert [t.label for t in at.sidebar.toggle] == ["Presentation mode"]
+
+
+def test_home_links_every_page():
+    at = open_page()
+    links = [el.proto.page for el in at.get("page_link")]
+    assert sorted(links) == sorted(p.url_path for p in PAGES)
+
+
+def test_eta_02_table_equals_the_notes_cell_by_cell():
+    at = open_page(LR_PAGE, {"lr": "0.2", "steps": "10"})
+    df = at.dataframe[0].value
+    assert list(df.columns) == COLUMNS
+    assert df.shape == (10, 5)
+    printed = pd.DataFrame(NOTES_ETA_02, columns=COLUMNS)
+    assert (df["iteration"].to_numpy() == printed["iteration"].to_numpy()).all()
+    np.testing.assert_array_equal(df[COLUMNS[1:]].to_numpy().round(5) + 0.0, printed[COLUMNS[1:]].to_numpy())
+    # and every cell is the core's number, at full precision
+    pd.testing.assert_frame_equal(df, core_table(0.2, 10))
+
+
+def test_preset_button_reproduces_the_notes_case():
+    at = open_page(LR_PAGE, {"lr": "0.37", "w0": "-1", "steps": "3"})
+    at.button(key="preset-0.2").click().run()
+    assert at.slider(key=LR_SLIDER).value == 0.2 and at.slider(key=STEPS_SLIDER).value == 10
+    pd.testing.assert_frame_equal(at.dataframe[0].value, core_table(0.2, 10))
+    assert dict(at.query_params) == {"lr": "0.2", "steps": "10"}
+
+
+def test_csv_download_parses_back_to_the_same_table():
+    at = open_page(LR_PAGE, {"lr": "0.1"})
+    data = download_bytes(at)
+    back = pd.read_csv(io.BytesIO(data))
+    shown = at.dataframe[0].value
+    assert list(back.columns) == COLUMNS and back.shape == (21, 5)
+    np.testing.assert_array_equal(back.to_numpy(), shown.to_numpy())  # bit for bit
+    w, expected = 2.0, []
+    for _ in range(21):  # the notes' rule, written out: w <- w - eta (4w + 1)
+        w = w - 0.1 * (4 * w + 1)
+        expected.append(w)
+    np.testing.assert_array_equal(back["w_next"].to_numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    "query, phrase",
+    [({"lr": "abc"}, "`lr=abc` in the link is not a number"),
+     ({"lr": "-1"}, "`lr=-1` in the link is outside"),
+     ({"steps": "1000000000"}, "`steps=1000000000` in the link is outside 1 to 200"),
+     ({"view": "nonsense"}, "`view=nonsense` in the link is not one of"),
+     ({"w0": "inf"}, "`w0=inf` in the link is outside")],
+)
+def test_invalid_url_value_gives_a_notice_and_the_default(query, phrase):
+    at = open_page(LR_PAGE, query)
+    assert not at.exception
+    notices = [w.value for w in at.warning]
+    assert len(notices) == 1 and notices[0].startswith(phrase), notices
+    assert at.slider(key=LR_SLIDER).value == 0.1
+    assert at.slider(key=STEPS_SLIDER).value == 21
+    pd.testing.assert_frame_equal(at.dataframe[0].value, core_table(0.1, 21))
+    assert list(query) not in [list(at.query_params)]  # the bad value is gone from the URL
+
+
+def test_settings_live_in_the_url_and_a_shared_link_restores_them():
+    at = open_page(LR_PAGE)
+    at.slider(key=LR_SLIDER).set_value(0.3).run()
+    at.slider(key=STEPS_SLIDER).set_value(12).run()
+    link = dict(at.query_params)
+    assert link == {"lr": "0.3", "steps": "12"}
+    shared = open_page(LR_PAGE, link)
+    assert shared.slider(key=LR_SLIDER).value == 0.3 and shared.slider(key=STEPS_SLIDER).value == 12
+    pd.testing.assert_frame_equal(shared.dataframe[0].value, at.dataframe[0].value)
+    # settings survive a visit to another page
+    at.switch_page("pages/home.py").run()
+    at.switch_page(LR_PAGE).run()
+    assert at.slider(key=LR_SLIDER).value == 0.3 and dict(at.query_params) == link
+
+
+def test_number_entry_and_slider_show_one_value():
+    at = open_page(LR_PAGE)
+    at.number_input(key="w:v:lr:lr:entry").set_value(0.2501).run()
+    assert at.slider(key=LR_SLIDER).value == pytest.approx(0.2501)
+    assert at.dataframe[0].value["w_next"].iloc[0] == pytest.approx(2 - 0.2501 * 9, abs=1e-15)
+
+
+def test_unchanged_settings_do_not_recompute(monkeypatch):
+    calls = []
+    real_run = optim.run
+    monkeypatch.setattr(optim, "run", lambda *a, **k: calls.append(a[2]) or real_run(*a, **k))
+    st.cache_data.clear()
+    at = open_page(LR_PAGE, {"lr": "0.15"})
+    first = len(calls)
+    assert first == 1
+    at.run()
+    at.run()
+    assert len(calls) == first  # reruns with the same settings are served from the cache
+    at.slider(key=LR_SLIDER).set_value(0.16).run()
+    assert len(calls) == first + 1
+
+
+@pytest.mark.parametrize(
+    "lr, steps, verdict, outcome",
+    [(0.1, 21, "Converges without overshooting", "After 21 steps"),
+     (0.2, 10, "Converges without overshooting", "Converged at step 10"),
+     (0.25, 3, "Converges in one step", "Converged at step 1"),
+     (0.3, 21, "Converges while oscillating", "Converged at step"),
+     (0.5, 10, "Oscillates for ever", "After 10 steps"),
+     (0.6, 60, "Diverges", "Diverged at step 39")],
+)
+def test_verdict_follows_the_contraction_factor(lr, steps, verdict, outcome):
+    at = open_page(LR_PAGE, {"lr": str(lr), "steps": str(steps)})
+    text = texts(at)
+    assert verdict in text and outcome in text
+    q = 1 - 4 * lr  # 1 - 2 a eta with a = 2
+    assert f"= {abs(q):.5g}" in "".join(el.proto.body for el in at.get("latex"))
+    table = at.dataframe[0].value
+    assert not table.isna().any().any()
+    if verdict == "Diverges":
+        # |w_t + 1/4| = 2.25 * 1.4^t first exceeds the run's bound 1e6 at t = 39
+        assert len(table) == 39 and abs(table["w_next"].iloc[-1]) > 1e6 >= abs(table["w"].iloc[-1])
+
+
+def test_animation_moves_only_the_markers():
+    at = open_page(LR_PAGE, {"lr": "0.3", "steps": "8"})
+    fig = next(f for f in plotly_specs(at) if f.get("frames"))
+    frames = fig["frames"]
+    assert len(frames) == 9  # w_0 .. w_8
+    core = run(get("notes-quadratic"), gd(lr=0.3), [2.0], 8)
+    for k, fr in enumerate(frames):
+        assert len(fr["data"]) == 4  # current step, current point and the two markers on the right
+        current = fr["data"][1]
+        assert current["x"][0] == pytest.approx(core.positions[k, 0]) and current["y"][0] == pytest.approx(core.losses[k])
+    labels = [b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"]]
+    assert labels == ["▶ Play", "❚❚ Pause"]
+    assert len(fig["layout"]["sliders"][0]["steps"]) == 9
+
+
+def test_presentation_mode_enlarges_figures_and_stays_in_the_url():
+    at = open_page(LR_PAGE, {"present": "1"})
+    assert at.sidebar.toggle[0].value is True
+    assert all(f["layout"]["font"]["size"] == PRESENT.font for f in plotly_specs(at))
+    assert any("<style>" in m.value for m in at.markdown)
+    assert dict(at.query_params) == {"present": "1"}
+    at.switch_page("pages/home.py").run()
+    assert dict(at.query_params) == {"present": "1"}  # one switch for every page
+    at.sidebar.toggle[0].set_value(False).run()
+    assert dict(at.query_params) == {}
+
+
+def test_side_by_side_shows_the_notes_three_tables():
+    at = open_page(LR_PAGE, {"view": "compare"})
+    tables = [d.value for d in at.dataframe]
+    assert [len(t) for t in tables] == [21, 10, 10]
+    for t, (lr, n) in zip(tables, [(0.1, 21), (0.2, 10), (0.5, 10)]):
+        pd.testing.assert_frame_equal(t, core_table(lr, n))
+    assert set(tables[2]["w"].round(5)) == {2.0, -2.5}  # eta 0.5 flips between 2 and -2.5
+    assert len(at.get("download_button")) == 3
+    for i, t in enumerate(tables):
+        back = pd.read_csv(io.BytesIO(download_bytes(at, i)))
+        np.testing.assert_array_equal(back.to_numpy(), t.to_numpy())
+
+
+def test_side_by_side_list_is_in_the_url_and_validated():
+    at = open_page(LR_PAGE, {"view": "compare", "runs": "0.05:5,0.45:7"})
+    assert [len(d.value) for d in at.dataframe] == [5, 7]
+    bad = open_page(LR_PAGE, {"view": "compare", "runs": "0.1:21,zero"})
+    assert any("`runs=0.1:21,zero`" in w.value for w in bad.warning)
+    assert [len(d.value) for d in bad.dataframe] == [21, 10, 10]
+
+
+def test_quartic_starts_end_in_the_local_or_the_global_minimum():
+    at = open_page(LR_PAGE, {"view": "minima"})
+    crit, ends = at.dataframe[0].value, at.dataframe[1].value
+    q = get("quartic")
+    # critical points: roots of f'(w) = 24w^3 - 6w^2 - 24w + 1, kind from the sign of f''(w) = 72w^2 - 12w - 24
+    roots = np.sort(np.roots([24, -6, -24, 1]).real)
+    np.testing.assert_allclose(crit["w"], roots, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(crit["f''(w)"], 72 * roots**2 - 12 * roots - 24, rtol=1e-12)
+    assert list(crit["kind"]) == ["local minimum", "local maximum", "global minimum"]
+    np.testing.assert_allclose(crit["w"], [-0.9054, 0.04131, 1.1141], atol=5e-5)  # the notes' values
+    starts = [s[0] for s in q.starts]
+    assert list(ends["w0"]) == starts
+    assert list(ends["ends at"]) == ["local minimum", "local minimum", "global minimum", "global minimum"]
+    core = run(q, gd(lr=0.01), np.array(starts)[:, None], 60)
+    np.testing.assert_array_equal(ends["final w"].to_numpy(), core.positions[-1, :, 0])
