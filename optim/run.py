@@ -194,6 +194,8 @@ def run(
     exact = not np.any(noise) and (batch_size is None or batch_size >= getattr(surface, "n_samples", 0))
     exact_at_x = exact and optimizer.lookahead is None
 
+    # Left-pad the start points' batch axes so they line up with the batch (the coordinate axis stays first).
+    P0 = P0.reshape((d,) + (1,) * (len(batch) + 1 - P0.ndim) + P0.shape[1:])
     X = np.array(np.broadcast_to(P0, (d,) + batch))
     state = optimizer.init(X)
     keep_path, keep_all = record != "final", record == "all"
