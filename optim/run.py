@@ -256,7 +256,8 @@ def run(
 
     final = np.where(diverged, escape, X)
     if diverged.any():
-        final_loss = np.where(diverged, surface.value_cf(_sanitize(escape)), final_loss)
+        with np.errstate(all="ignore"):  # the escaped point may be inf: inf - inf is NaN, sanitized below
+            final_loss = np.where(diverged, surface.value_cf(_sanitize(escape)), final_loss)
     extras = {}
     if keep_path:
         extras["positions"] = _freeze(positions, diverged_at, time_axis_offset=0, layout_d=True)
