@@ -213,6 +213,7 @@ def run(
             history["lookahead"][0] = X
 
     tol2 = float(tol) ** 2
+    limit = min(float(bound), np.finfo(float).max)  # an infinite coordinate diverged even when bound = inf
     last_above = np.full(batch, -1, dtype=np.int64)  # last step whose true gradient norm was >= tol
     diverged_at = np.full(batch, -1, dtype=np.int64)
     escape = np.zeros((d,) + batch)  # the point that left, for record="final"
@@ -232,7 +233,7 @@ def run(
             H = surface.hess_cf(Xg) if optimizer.needs_hessian else None
             updates, state = optimizer.update(g, state, X, hess=H)
             X = np.add(X, updates, out=positions[t + 1] if keep_path else None)
-            bad = ~(np.abs(X).max(axis=0) <= bound)
+            bad = ~(np.abs(X).max(axis=0) <= limit)
             newly = bad & alive
             if newly.any():
                 diverged_at[newly] = t + 1
