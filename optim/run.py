@@ -162,8 +162,8 @@ def run(
     if not tol > 0 or not bound > 0:
         raise ValueError("tol and bound must be positive numbers")
     seed = int(seed)
-    if seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0, got {seed}")
+    if not 0 <= seed < 2**64:  # the noise hashes the seed as one 64-bit word
+        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, got {seed}")
 
     P0 = surface._cf(starts)  # (d, *start_batch), validates the dimension
     if not np.all(np.isfinite(P0)):
