@@ -94,15 +94,23 @@ def test_table_of_a_batched_grid_by_index():
 # -- CSV at full precision ------------------------------------------------------------------------------------------
 
 
-def _tables():
-    q = surfaces.get("notes-quadratic")
-    r = surfaces.get("rosenbrock")
-    yield optim.iteration_table(run(q, optim.gd(lr=0.1), [2.0], 21))
-    yield optim.iteration_table(run(r, optim.adam(lr=0.05), [-1.5, 2.0], 40))
-    yield optim.iteration_table(run(r, optim.make("nesterov", beta=0.9, lr=1e-3), [-1.5, 2.0], 40))
-    yield optim.iteration_table(run(q, optim.gd(lr=0.6), [2.0], 60))  # diverged: 39 rows
-    yield optim.iteration_table(run(r, optim.newton(), [[0.0, 0.005]], 3), 0)  # overflow: inf cells
-    yield optim.iteration_table(run(surfaces.get("saddle"), optim.gd(lr=0.5), [0.0, 1.0], 3))  # exact zeros
+def _q():
+    return surfaces.get("notes-quadratic")
+
+
+def _r():
+    return surfaces.get("rosenbrock")
+
+
+# Tables built inside the tests (not at collection), each stressing the CSV differently.
+TABLES = {
+    "gd": lambda: optim.iteration_table(run(_q(), optim.gd(lr=0.1), [2.0], 21)),
+    "adam": lambda: optim.iteration_table(run(_r(), optim.adam(lr=0.05), [-1.5, 2.0], 40)),
+    "nesterov": lambda: optim.iteration_table(run(_r(), optim.make("nesterov", beta=0.9, lr=1e-3), [-1.5, 2.0], 40)),
+    "diverged": lambda: optim.iteration_table(run(_q(), optim.gd(lr=0.6), [2.0], 60)),  # 39 rows
+    "overflow": lambda: optim.iteration_table(run(_r(), optim.newton(), [[0.0, 0.005]], 3), 0),  # inf cells
+    "zeros": lambda: optim.iteration_table(run(surfaces.get("saddle"), optim.gd(lr=0.5), [0.0, 1.0], 3)),
+}
 
 
 def _same_bits(a, b) -> bool:
@@ -110,8 +118,9 @@ def _same_bits(a, b) -> bool:
     return a.shape == b.shape and np.array_equal(a.view(np.int64), b.view(np.int64))
 
 
-@pytest.mark.parametrize("table", list(_tables()), ids=["gd", "adam", "nesterov", "diverged", "overflow", "zeros"])
-def test_csv_reads_back_bit_for_bit(table):
+@pytest.mark.parametrize("case", list(TABLES))
+def test_csv_reads_back_bit_for_bit(case):
+    table = TABLES[case]()
     text = optim.to_csv(table)
     lines = text.splitlines()
     assert lines[0] == ",".join(table.columns)
@@ -130,7 +139,7 @@ def test_csv_reads_back_bit_for_bit(table):
 
 def test_csv_needs_more_than_default_precision():
     """The check above has teeth: the Adam table has values that 15 significant digits do not round-trip."""
-    table = list(_tables())[1]
+    table = TABLES["adam"]()
     short = np.array([[float(f"{v:.15g}") for v in row] for row in table.data])
     assert not _same_bits(short, table.data)
 
