@@ -473,12 +473,14 @@ def _hyper_for(name: str, shape: tuple, rng) -> dict:
     convention=st.sampled_from(sorted(optim.CONVENTIONS)),
     d=st.sampled_from([1, 2]),
     shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+    safeguard=st.booleans(),
 )
-def test_update_shapes_for_any_batch(name, convention, d, shapes):
+def test_update_shapes_for_any_batch(name, convention, d, shapes, safeguard):
     """update maps (d, *batch) to (d, *batch) with hyperparameters shaped like any broadcastable part of the batch."""
     (hyper_shape, _), batch = shapes.input_shapes, shapes.result_shape
     rng = np.random.default_rng(0)
-    opt = optim.make(name, convention, **_hyper_for(name, hyper_shape, rng))
+    variant = {"safeguard": safeguard} if name == "newton" else {}
+    opt = optim.make(name, convention, **_hyper_for(name, hyper_shape, rng), **variant)
     assert opt.batch_shape == hyper_shape
     params = rng.normal(size=(d, *batch))
     grads = rng.normal(size=(d, *batch))

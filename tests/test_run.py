@@ -310,6 +310,14 @@ def test_record_path_and_final_keep_the_same_numbers():
     np.testing.assert_array_equal(full.final_position, full.positions[-1])
     np.testing.assert_array_equal(full.final_loss, full.losses[-1])
     np.testing.assert_array_equal(full.losses, ROSENBROCK.value(full.positions))
+    # A diverged trajectory's path is frozen the same way when only the path is kept.
+    grid = {"lr": np.array([0.1, 0.5, 0.6, 0.7])}
+    div_all = run(QUADRATIC, optim.gd(**grid), [2.0], 60)
+    div_path = run(QUADRATIC, optim.gd(**grid), [2.0], 60, record="path")
+    np.testing.assert_array_equal(div_path.positions, div_all.positions)
+    np.testing.assert_array_equal(div_path.losses, div_all.losses)
+    np.testing.assert_array_equal(div_path.event_step, div_all.event_step)
+    assert list(div_all.status) == [Status.CONVERGED, Status.RUNNING, Status.DIVERGED, Status.DIVERGED]
     # Diverged trajectories report the point that left, whatever is recorded.
     div = run(QUADRATIC, optim.gd(lr=0.6), [[2.0], [1.0]], 60, record="final")
     k1 = _first_step_beyond(1e6, 0.6, w0=1.0)
@@ -384,6 +392,7 @@ def test_make_refuses_unknown_names():
         (QUADRATIC, [2.0], True, {}, "steps must be a whole number"),
         (BOWL, [1.0], 5, {}, r"a point on 'elongated-bowl' needs 2 coordinates \(x, y\), but 1 was given"),
         (QUADRATIC, [[1.0, 2.0]], 5, {}, "needs 1 coordinate"),
+        (QUADRATIC, 2.0, 5, {}, r"needs 1 coordinate \(w\), but a bare number was given"),
         (BOWL, [1.0, np.nan], 5, {}, "start points must be finite"),
         (BOWL, [1.0, 2.0], 5, {"batch_size": 8}, "a batch size applies to a loss averaged over samples"),
         (REGRESSION, [1.0, 2.0], 5, {"batch_size": 0}, "batch size must be a whole number of samples, at least 1"),

@@ -186,8 +186,20 @@ def test_a_point_of_the_wrong_dimension_is_refused(name):
     for method in (s.value, s.grad, s.hess):
         with pytest.raises(ValueError, match=f"needs {s.dim} coordinate"):
             method(wrong)
-    with pytest.raises(ValueError, match="needs"):
+    with pytest.raises(ValueError, match=f"needs {s.dim} coordinate.*but a bare number was given"):
         s.value(1.0)
+
+
+def test_nearest_minimum():
+    s = surfaces.get("himmelblau")
+    mins = np.array([m.point for m in s.minima])
+    offsets = np.array([0.1, -0.05])
+    dist, idx = s.nearest_minimum(mins + offsets)
+    np.testing.assert_array_equal(idx, np.arange(4))
+    np.testing.assert_allclose(dist, np.hypot(0.1, 0.05), rtol=1e-12)
+    dist, idx = s.nearest_minimum(np.zeros((2, 3, 2)))  # broadcasts; (0, 0) is nearest to (3, 2): sqrt(13)
+    assert dist.shape == idx.shape == (2, 3) and np.all(idx == 0)
+    np.testing.assert_allclose(dist, np.sqrt(13.0), rtol=1e-12)
 
 
 def test_unknown_surface_name_lists_the_valid_ones():
