@@ -303,5 +303,8 @@ def _freeze(h: np.ndarray, diverged_at: np.ndarray, time_axis_offset: int, layou
         idx = np.minimum(np.arange(T).reshape((T,) + (1,) * diverged_at.ndim), last)
         if layout_d:
             idx = idx[:, None]
-        h = _sanitize(np.take_along_axis(h, np.broadcast_to(idx, h.shape), axis=0))
+        h = np.take_along_axis(h, np.broadcast_to(idx, h.shape), axis=0)
+        # Only diverged trajectories' NaN become inf: a trajectory's record must not depend on its neighbours
+        # (Newton's initial curvature is NaN by design and stays so in a trajectory that did not diverge).
+        h = np.where(np.isnan(h) & (diverged_at >= 0), np.inf, h)
     return np.moveaxis(h, 1, -1) if layout_d else h
