@@ -47,6 +47,9 @@ GRID_CASES = {
     "newton-safeguard": (surfaces.get("himmelblau"), "newton", "notes",
                          {"lr": LR * 8, "min_curvature": np.array([[0.01, 1.0, 10.0]]), "safeguard": True},
                          np.array([[3.0, 0.0], [-0.5, -0.5]])[:, None, None, :], {}),
+    # Plain Newton from a point of singular Hessian: that start diverges at step 1, the other converges.
+    "newton-plain": (ROSENBROCK, "newton", "pytorch", {"lr": LR * 8, "min_curvature": np.array([[0.01, 1.0, 10.0]])},
+                     np.array([[0.0, 0.005], [-1.5, 2.0]])[:, None, None, :], {}),
 }
 
 
@@ -80,8 +83,9 @@ def test_a_grid_run_equals_the_runs_made_one_at_a_time(case):
         assert grid.event_step[idx] == one.event_step
         np.testing.assert_array_equal(grid.final_position[idx], one.final_position)
         np.testing.assert_array_equal(grid.final_loss[idx], one.final_loss)
-    # The grid is not trivial: its cells differ from each other.
-    assert len({grid.positions[(-1, *idx)].tobytes() for idx in np.ndindex(*batch)}) > 12
+    # The grid is not trivial: its cells differ from each other (plain Newton ignores min_curvature: 2 x 4 cells).
+    distinct = len({grid.positions[(-1, *idx)].tobytes() for idx in np.ndindex(*batch)})
+    assert distinct > (4 if case == "newton-plain" else 12)
 
 
 def test_the_gd_grid_mixes_statuses():
@@ -201,9 +205,11 @@ def test_gd_eta_06_diverges_at_the_step_the_closed_form_says(bound):
     np.testing.assert_allclose(table.column("w_next")[-1], w[k], rtol=1e-12)
 
 
-def _assert_no_nan(traj):
-    arrays = [traj.positions, traj.losses, traj.gradients, traj.final_position, traj.final_loss,
-              *traj.state.values(), optim.iteration_table(traj, (0,) * len(traj.batch_shape)).data]
+def _assert_no_nan(traj, index=()):
+    """No NaN anywhere in the record of the trajectory at ``index``, nor in its iteration table."""
+    at = (slice(None), *index)
+    arrays = [traj.positions[at], traj.losses[at], traj.gradients[at], traj.final_position[index],
+              traj.final_loss[index], *(v[at] for v in traj.state.values()), optim.iteration_table(traj, index).data]
     for a in arrays:
         assert not np.isnan(a).any()
 
@@ -217,7 +223,12 @@ def test_newton_with_a_singular_hessian_diverges_without_nan():
     np.testing.assert_array_equal(traj.status, [Status.DIVERGED, Status.CONVERGED])
     assert traj.event_step[0] == 1
     assert np.all(np.isinf(traj.positions[1:, 0, 0]))
-    _assert_no_nan(traj)
+    _assert_no_nan(traj, (0,))
+    # The neighbour that converged keeps its own record: the same as when run alone (its initial curvature, before
+    # any Hessian was seen, is NaN by design), not touched by the other trajectory's divergence.
+    alone = run(ROSENBROCK, optim.newton(), [-1.5, 2.0], 10, ids=1)
+    np.testing.assert_array_equal(traj.state["curvature"][:, 1], alone.state["curvature"])
+    np.testing.assert_array_equal(traj.positions[:, 1], alone.positions)
     assert "nan" not in optim.to_csv(optim.iteration_table(traj, 0)).lower()
     # The safeguard floors the zero curvature and takes a finite step.
     safe = run(ROSENBROCK, optim.newton(safeguard=True, min_curvature=1.0), p, 1)
