@@ -492,3 +492,60 @@ def test_update_shapes_for_any_batch(name, convention, d, shapes, safeguard):
         for field in opt.recorded:
             assert np.shape(getattr(state, field)) == (d, *batch), field
         assert np.all(np.isfinite(updates))
+
+
+# -- the registry -------------------------------------------------------------------------------------------------
+
+
+def test_registry_specs_match_the_factories():
+    import inspect
+
+    assert optim.NAMES == ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "newton")
+    for name, spec in optim.SPECS.items():
+        params = inspect.signature(spec.factory).parameters
+        options = [p for p, v in params.items() if isinstance(v.default, (bool, str))]
+        numeric = [p for p in params if p not in options]
+        assert [h.name for h in spec.hyperparameters] == numeric
+        assert sorted(spec.variants) == sorted(options)
+        for option, allowed in spec.variants.items():
+            assert params[option].default in allowed
+        for convention, table in optim.CONVENTIONS.items():
+            for option, value in table.get(name, {}).items():
+                assert value in spec.variants[option], (convention, name, option)
+
+
+@pytest.mark.parametrize("surface_name", surfaces.names())
+def test_surface_defaults_are_valid_and_inside_the_slider_ranges(surface_name):
+    s = surfaces.get(surface_name)
+    assert set(s.defaults) <= set(optim.NAMES)
+    for name in optim.NAMES:
+        spec = optim.spec(name)
+        own = s.defaults.get(name, {})
+        assert set(own) <= {h.name for h in spec.hyperparameters} | {"noise", "batch_size"}
+        hp = optim.defaults_for(s, name)
+        assert hp == spec.defaults | {k: v for k, v in own.items() if k in spec.defaults}
+        for h in spec.hyperparameters:
+            assert h.low <= hp[h.name] <= h.high, (name, h.name, hp[h.name])
+        for convention in optim.CONVENTIONS:
+            optim.make(name, convention, **hp)
+
+
+def test_latex_names_the_variant():
+    assert optim.latex("adagrad", {"eps_in_sqrt": True}).count(r"\sqrt{G_t + \epsilon}") == 1
+    assert r"\sqrt{G_t} + \epsilon" in optim.latex("adagrad", {"eps_in_sqrt": False})
+    assert r"(1-\beta)" in optim.latex("momentum") and r"(1-\beta)" not in optim.latex("momentum", {"form": "classic"})
+    assert r"\nabla f(w_t - \eta\beta v_{t-1})" in optim.latex("nesterov")
+    assert r"\beta\, v_t)" in optim.latex("nesterov", {"form": "classic", "evaluation": "pytorch"})
+    assert r"\hat m_t" in optim.latex("adam") and r"\hat m_t" not in optim.latex("adam", {"bias_correction": False})
+    assert "H(w_t)^{-1}" in optim.latex("newton") and r"\max(|\Lambda|" in optim.latex("newton", {"safeguard": True})
+    import itertools
+
+    for name, spec in optim.SPECS.items():
+        for combo in itertools.product(*spec.variants.values()):
+            text = optim.latex(name, dict(zip(spec.variants, combo)))
+            assert text.startswith(r"\begin{aligned}") and text.endswith(r"\end{aligned}")
+            depth = 0
+            for ch in text:
+                depth += {"{": 1, "}": -1}.get(ch, 0)
+                assert depth >= 0
+            assert depth == 0
