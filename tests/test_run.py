@@ -183,10 +183,10 @@ def _first_step_beyond(bound: float, eta: float, w0: float = 2.0) -> int:
 @pytest.mark.parametrize("bound", [None, 100.0, 2.5])
 def test_gd_eta_06_diverges_at_the_step_the_closed_form_says(bound):
     kw = {} if bound is None else {"bound": bound}
-    k = _first_step_beyond(1e6 if bound is None else bound, 0.6)
-    if bound is None:
-        assert k == 39  # 2.25 * 1.4^39 = 1.1e6, 2.25 * 1.4^38 = 8.0e5
     traj = run(QUADRATIC, optim.gd(lr=0.6), [2.0], 60, **kw)
+    k = _first_step_beyond(traj.bound, 0.6)
+    if bound is None:
+        assert traj.bound == 1e6 and k == 39  # 2.25 * 1.4^39 = 1.1e6, 2.25 * 1.4^38 = 8.0e5
     assert traj.status_label() == "diverged" and traj.event_step == k and traj.rows == k
     t = np.arange(61)
     w = -0.25 + 2.25 * (-1.4) ** np.minimum(t, k)  # frozen after step k
@@ -264,8 +264,9 @@ def test_an_overflowing_run_is_diverged_without_nan(bound):
 
 def test_gd_eta_02_converges_at_the_first_step_below_tol():
     """f'(w_t) = 4 w_t + 1 = 9 * 0.2^t falls below 1e-6 first at t = 10 (9.2e-7; t = 9 gives 4.6e-6)."""
-    k = next(t for t in itertools.count() if 9 * 0.2**t < 1e-6)
-    assert k == 10
+    tol = run(QUADRATIC, optim.gd(lr=0.2), [2.0], 1).tol  # the default
+    k = next(t for t in itertools.count() if 9 * 0.2**t < tol)
+    assert tol == 1e-6 and k == 10
     for steps in (10, 30):
         traj = run(QUADRATIC, optim.gd(lr=0.2), [2.0], steps)
         assert traj.status_label() == "converged" and traj.event_step == k
