@@ -282,6 +282,10 @@ def test_gd_eta_05_keeps_running():
         assert traj.status_label() == "running" and traj.event_step == -1 and traj.rows == steps
         np.testing.assert_array_equal(traj.positions[::2, 0], 2.0)
         np.testing.assert_array_equal(traj.positions[1::2, 0], -2.5)
+    # |f'| is exactly 9 at every step: "below tol" is strict, so tol = 9 is not reached and 9 + 1e-9 is, at once.
+    assert run(QUADRATIC, optim.gd(lr=0.5), [2.0], 10, tol=9.0).status_label() == "running"
+    at_once = run(QUADRATIC, optim.gd(lr=0.5), [2.0], 10, tol=9.0 + 1e-9)
+    assert at_once.status_label() == "converged" and at_once.event_step == 0
 
 
 def test_converged_means_below_tol_from_that_step_on():
