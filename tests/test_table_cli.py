@@ -272,7 +272,8 @@ def _expected_csv(args: list[str]) -> str:
         run_kw["noise"] = float(flags.pop("noise"))
     if "batch-size" in flags:
         run_kw["batch_size"] = int(flags.pop("batch-size"))
-    hyper = registry.defaults_for(surface, name) | {("beta" if k == "momentum" else k): float(v) for k, v in flags.items()}
+    given = {("beta" if k == "momentum" else k): float(v) for k, v in flags.items()}  # --momentum is beta
+    hyper = registry.defaults_for(surface, name) | given
     traj = run(surface, optim.make(name, convention, **hyper), [x0], steps, **run_kw)
     return optim.to_csv(optim.iteration_table(traj, 0))
 

@@ -85,7 +85,8 @@ CASES = {
          "adam": {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}},
         {"momentum": {"lr": 2e-4, "beta": 0.5}, "nesterov": {"lr": 2e-4, "beta": 0.8},
          "adagrad": {"lr": 0.05, "eps": 1.0}, "rmsprop": {"lr": 0.005, "rho": 0.99, "eps": 1.0},
-         "adadelta": {"lr": 2.0, "rho": 0.95, "eps": 1e-2}, "adam": {"lr": 0.005, "beta1": 0.8, "beta2": 0.99, "eps": 1.0}},
+         "adadelta": {"lr": 2.0, "rho": 0.95, "eps": 1e-2},
+         "adam": {"lr": 0.005, "beta1": 0.8, "beta2": 0.99, "eps": 1.0}},
     ],
 }
 
