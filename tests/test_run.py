@@ -88,6 +88,21 @@ def test_a_grid_run_equals_the_runs_made_one_at_a_time(case):
     assert distinct > (4 if case == "newton-plain" else 12)
 
 
+@pytest.mark.parametrize("surface_name", surfaces.names())
+def test_on_every_surface_a_batch_of_starts_equals_the_single_runs(surface_name):
+    """Bit for bit, on every surface (powers, cosines and sample means included), for Adam and noisy momentum."""
+    s = surfaces.get(surface_name)
+    lo, hi = np.array(s.bounds).T
+    starts = lo + (hi - lo) * np.random.default_rng(1).random((8, s.dim))
+    for opt, kw in ((optim.adam(lr=0.05), {}), (optim.momentum(lr=1e-3, beta=0.9), {"noise": 0.5, "seed": 9})):
+        batch = run(s, opt, starts, 60, **kw)
+        for i in range(8):
+            one = run(s, opt, starts[i], 60, ids=i, **kw)
+            np.testing.assert_array_equal(batch.positions[:, i], one.positions, err_msg=f"{opt.name} start {i}")
+            np.testing.assert_array_equal(batch.losses[:, i], one.losses)
+            np.testing.assert_array_equal(batch.event_step[i], one.event_step)
+
+
 def test_the_gd_grid_mixes_statuses():
     """The comparison above includes diverged, converged and running cells (lr 0.12 > 2/25 diverges)."""
     surface, name, convention, hyper, starts, kw = GRID_CASES["gd"]
