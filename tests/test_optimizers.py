@@ -322,8 +322,8 @@ def test_newton_first_two_steps_on_the_quartic():
 
 
 def test_newton_safeguard_on_the_saddle():
-    """x^2 - y^2 at (1, 0.5): g = (2, -1), H = diag(2, -2). The plain step H^-1 g = (1, -0.5)... lands on the
-    saddle (0, 0); the saddle-free step divides by |lambda| = 2 and goes downhill in y: (1, 0.5) - (1, -0.5)."""
+    """x^2 - y^2 at (1, 0.5): g = (2, -1), H = diag(2, -2). The plain step H^-1 g = (2/2, -1/-2) = (1, 0.5) lands
+    on the saddle (0, 0); the saddle-free step divides by |lambda| = 2 and goes downhill in y: (1, 0.5) - (1, -0.5)."""
     s = surfaces.get("saddle")
     plain = run(s, optim.newton(), [1.0, 0.5], steps=2)
     np.testing.assert_allclose(plain.positions, [[1, 0.5], [0, 0], [0, 0]], atol=1e-15)
