@@ -61,13 +61,15 @@ def _as_hyper(name: str, value) -> Hyper:
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be a finite number, got {_show(arr)}")
+        raise ValueError(f"{name} must be a finite number, got {_show(arr[~np.isfinite(arr)])}")
     return float(arr) if arr.ndim == 0 else arr
 
 
 def _show(arr: np.ndarray) -> str:
     bad = arr.ravel()
-    return repr(float(bad[0])) if bad.size == 1 else f"values from {np.nanmin(bad):g} to {np.nanmax(bad):g}"
+    if not np.all(np.isfinite(bad)):
+        return ", ".join(sorted({repr(float(v)) for v in bad}))  # e.g. "nan" or "-inf, nan"
+    return repr(float(bad[0])) if bad.size == 1 else f"values from {bad.min():g} to {bad.max():g}"
 
 
 def positive(name: str, value, meaning: str) -> Hyper:

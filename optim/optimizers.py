@@ -401,7 +401,8 @@ def newton(lr: float = 1.0, *, safeguard: bool = False, min_curvature: float = 0
         lam, Q = np.linalg.eigh(H)  # ascending eigenvalues (*batch, d), vectors in columns
         g = np.moveaxis(grads, 0, -1)[..., None]  # (*batch, d, 1)
         coeffs = np.swapaxes(Q, -1, -2) @ g  # (*batch, d, 1): the gradient in the eigenbasis
-        curv = np.maximum(np.abs(lam), min_curvature) if safeguard else lam
+        # lam is batch-first (*batch, d): give min_curvature (scalar or batch-shaped) a trailing axis for d
+        curv = np.maximum(np.abs(lam), np.asarray(min_curvature)[..., None]) if safeguard else lam
         with np.errstate(divide="ignore", invalid="ignore"):
             step = Q @ (coeffs / curv[..., None])
         step = np.moveaxis(step[..., 0], -1, 0) * neg_lr

@@ -168,8 +168,8 @@ def run(
     if not tol > 0 or not bound > 0:
         raise ValueError("tol and bound must be positive numbers")
     seed = int(seed)
-    if seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0, got {seed}")
+    if not 0 <= seed < 2**64:  # the noise hashes the seed as one 64-bit word
+        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, got {seed}")
 
     P0 = surface._cf(starts)  # (d, *start_batch), validates the dimension
     if not np.all(np.isfinite(P0)):
@@ -236,7 +236,8 @@ def run(
     event_step = np.where(diverged, diverged_at, np.where(converged, last_above + 1, -1))
     final = np.where(diverged, escape, X)
     if diverged.any():
-        final_loss = np.where(diverged, surface.value_cf(_sanitize(escape)), final_loss)
+        with np.errstate(all="ignore"):  # the escaped point may be inf: inf - inf is NaN, sanitized below
+            final_loss = np.where(diverged, surface.value_cf(_sanitize(escape)), final_loss)
     return Trajectory(
         surface=surface,
         optimizer=optimizer,
@@ -333,6 +334,7 @@ def _loop(surface: Surface, opt: Optimizer, X: np.ndarray, steps: int, oracle, e
     last_above = np.full(batch, -1, dtype=np.int64)  # last step whose true gradient norm was >= tol
     diverged_at = np.full(batch, -1, dtype=np.int64)
     escape = np.zeros(X.shape)  # the point that left the bound, per diverged trajectory
+    limit = min(bound, np.finfo(float).max)  # an infinite coordinate diverged even when bound = inf
     park = np.array(surface.stationary[0].point if surface.stationary else [0.0] * X.shape[0])
     park = park.reshape((-1,) + (1,) * len(batch))
 
@@ -358,8 +360,8 @@ def _loop(surface: Surface, opt: Optimizer, X: np.ndarray, steps: int, oracle, e
                     rec.state["lookahead"][t + 1] = Xg
             # Fast check on the whole chunk; NaN fails it too. Diverged trajectories are parked at a
             # stationary point with zero state so that they stop producing NaN and the fast check holds again.
-            if not (X.max() <= bound and X.min() >= -bound):
-                bad = ~(np.abs(X).max(axis=0) <= bound)
+            if not (X.max() <= limit and X.min() >= -limit):
+                bad = ~(np.abs(X).max(axis=0) <= limit)
                 newly = bad & (diverged_at < 0)
                 diverged_at[newly] = t + 1
                 escape[:, newly] = X[:, newly]

@@ -110,10 +110,12 @@ class Surface:
     def _cf(self, p) -> np.ndarray:
         p = np.asarray(p, dtype=float)
         if p.ndim == 0 or p.shape[-1] != self.dim:
-            got = 1 if p.ndim == 0 else p.shape[-1]
+            got = p.shape[-1] if p.ndim else 0
+            given = (f"{got} {'was' if got == 1 else 'were'} given" if p.ndim
+                     else "a bare number was given, not a sequence of coordinates")
             raise ValueError(
                 f"a point on '{self.name}' needs {self.dim} coordinate{'s' if self.dim > 1 else ''} "
-                f"({', '.join(self.variables)}), but {got} {'was' if got == 1 else 'were'} given"
+                f"({', '.join(self.variables)}), but {given}"
             )
         return np.moveaxis(p, -1, 0)
 
