@@ -32,10 +32,11 @@ class Parser(argparse.ArgumentParser):
 
 
 def _parser() -> Parser:
-    p = Parser(prog="python -m optim", description="Optimizers on loss surfaces: names and iteration tables.")
+    p = Parser(prog="python -m optim", description="Optimizers on loss surfaces: names and iteration tables.",
+               allow_abbrev=False)
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     sub.add_parser("list", help="print the surface and optimizer names")
-    t = sub.add_parser("trace", help="write one run's iteration table as CSV to stdout")
+    t = sub.add_parser("trace", help="write one run's iteration table as CSV to stdout", allow_abbrev=False)
     add_run_arguments(t)
     t.add_argument("--x0", nargs="+", required=True, metavar="X", help="start point: one number in 1-D, two in 2-D")
     t.add_argument("--steps", type=int, required=True, metavar="N", help="number of iterations (table rows)")

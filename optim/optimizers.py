@@ -52,7 +52,7 @@ class AdamState(NamedTuple):
 
 
 class NewtonState(NamedTuple):
-    curvature: np.ndarray  #: eigenvalues of the Hessian at the last update point, ascending, shape (d, *batch)
+    curvature: np.ndarray  #: Hessian eigenvalues at the last update point, ascending, (d, *batch); 0 before any
 
 
 def _zeros(params) -> np.ndarray:
@@ -409,7 +409,7 @@ def newton(lr: float = 1.0, *, safeguard: bool = False, min_curvature: float = 0
         return step.reshape(grads.shape), NewtonState(np.moveaxis(lam, -1, 0).reshape((d,) + grads.shape[1:]))
 
     return Optimizer("newton", {"lr": lr, "min_curvature": min_curvature}, {"safeguard": safeguard},
-                     lambda p: NewtonState(np.full(np.shape(p), np.nan)), update,
+                     lambda p: NewtonState(_zeros(p)), update,
                      recorded=("curvature",), needs_hessian=True)
 
 

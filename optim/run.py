@@ -165,21 +165,27 @@ def run(
     steps = _check_steps(steps)
     if record not in ("all", "path", "final"):
         raise ValueError(f"record must be 'all', 'path' or 'final', got {record!r}")
-    if not tol > 0 or not bound > 0:
-        raise ValueError("tol and bound must be positive numbers")
+    for name, v in (("tol", tol), ("bound", bound)):
+        if np.ndim(v) or isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not v > 0:
+            raise ValueError(f"{name} must be one positive number, got {v!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
+        # the noise hashes the seed as one 64-bit word
+        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, got {seed!r}")
     seed = int(seed)
-    if not 0 <= seed < 2**64:  # the noise hashes the seed as one 64-bit word
-        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, got {seed}")
 
     P0 = surface._cf(starts)  # (d, *start_batch), validates the dimension
     if not np.all(np.isfinite(P0)):
         raise ValueError("start points must be finite numbers")
     d = surface.dim
-    if noise is None:
-        noise = surface.defaults.get("sgd", {}).get("noise", 0.0) if optimizer.stochastic else 0.0
+    if noise is None:  # a stochastic optimizer's default noise, unless a mini-batch makes the gradient noisy
+        stochastic = optimizer.stochastic and batch_size is None
+        noise = surface.defaults.get("sgd", {}).get("noise", 0.0) if stochastic else 0.0
     if batch_size is None and optimizer.stochastic and isinstance(surface, RegressionSurface):
         batch_size = surface.defaults.get("sgd", {}).get("batch_size", 1)
     noise = np.asarray(noise, dtype=float) if np.ndim(noise) else float(noise)
+    if batch_size is not None and np.any(noise):
+        raise ValueError("give either a batch size (the gradient of a random mini-batch of samples) or gradient "
+                         "noise (added to the exact gradient), not both")
     if not np.all(np.isfinite(noise)) or np.any(np.asarray(noise) < 0):
         raise ValueError(f"noise must be a standard deviation >= 0, got {noise!r}")
     try:
@@ -195,7 +201,13 @@ def run(
             f"recording {steps:,} steps of {K:,} trajectories needs {(steps + 1) * K * d * 8 / 1e9:.1f} GB "
             "per array; use record='final' or fewer steps"
         )
-    ids = np.arange(K).reshape(batch) if ids is None else np.broadcast_to(np.asarray(ids, dtype=np.int64), batch)
+    if ids is None:
+        ids = np.arange(K).reshape(batch)
+    else:
+        try:
+            ids = np.broadcast_to(np.asarray(ids, dtype=np.int64), batch)
+        except (TypeError, ValueError):
+            raise ValueError(f"ids must be whole numbers shaped like the batch {batch}") from None
     # Right-align the start points' batch axes with the full batch (behind the coordinate axis).
     P0 = P0.reshape((d,) + (1,) * (len(batch) - (P0.ndim - 1)) + P0.shape[1:])
     X0 = np.array(np.broadcast_to(P0, (d,) + batch))
