@@ -118,8 +118,8 @@ def show_verdict(v, status: int, event: int, steps: int) -> None:
 def show_derivation(lr: float, v, quadratic: bool) -> None:
     """Why: the contraction factor of the error per step."""
     h, q = v.curvature, v.factor
-    st.latex(rf"\begin{{gathered}} w_{{t+1}} - w^* = (1 - \eta f''(w^*))\,(w_t - w^*) \\ "
-             rf"|1 - \eta f''(w^*)| = |1 - {lr:g} \times {h:.5g}| \\ = {abs(q):.5g} \end{{gathered}}")
+    st.latex(rf"\begin{{gathered}} e_t = w_t - w^* \\ e_{{t+1}} = (1 - \eta f''(w^*))\, e_t \\ "
+             rf"|1 - \eta f''(w^*)| = |1 - {lr:g} \times {h:.5g}| = {abs(q):.5g} \end{{gathered}}")
     if quadratic:
         a = h / 2
         st.caption(f"For f = aw² + bw + c the error w − w* is multiplied by 1 − 2aη = 1 − 2·{a:g}·{lr:g} = {q:.5g} "

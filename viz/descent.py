@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from optim.analysis import critical_learning_rates
 from surfaces import Surface
 
-from .style import KIND_COLORS, KIND_SYMBOLS, SERIES_COLORS, STATUS_COLORS, Theme, format_number, style
+from .style import KIND_COLORS, KIND_SYMBOLS, SERIES_COLORS, STATUS_COLORS, Theme, figure, format_number
 
 FRAME_MS = 450
 
@@ -31,20 +30,26 @@ def curve_view(surface: Surface, points: np.ndarray | None = None) -> tuple[np.n
     return w, (lo - pad, hi + pad)
 
 
-def _stationary_traces(surface: Surface, th: Theme, row=None, col=None) -> list[go.Scatter]:
+def _stationary_traces(surface: Surface, th: Theme, xaxis: str = "x", yaxis: str = "y") -> list[dict]:
     traces = []
     for kind in ("minimum", "maximum"):
         pts = [s for s in surface.stationary if s.kind == kind]
         if not pts:
             continue
-        traces.append(go.Scatter(
-            x=[p.point[0] for p in pts], y=[p.value for p in pts], mode="markers", name=kind + " (f′ = 0)",
-            marker=dict(symbol=KIND_SYMBOLS[kind], size=th.marker + 6, color=KIND_COLORS[kind],
-                        line=dict(width=1, color="white")),
-            hovertext=[f"{p.label}<br>w = {format_number(p.point[0])}<br>f = {format_number(p.value)}" for p in pts],
-            hoverinfo="text",
-        ))
+        traces.append({
+            "type": "scatter", "x": [p.point[0] for p in pts], "y": [p.value for p in pts], "mode": "markers",
+            "name": kind + " (f′ = 0)", "xaxis": xaxis, "yaxis": yaxis,
+            "marker": {"symbol": KIND_SYMBOLS[kind], "size": th.marker + 6, "color": KIND_COLORS[kind],
+                       "line": {"width": 1, "color": "white"}},
+            "hovertext": [f"{p.label}<br>w = {format_number(p.point[0])}<br>f = {format_number(p.value)}"
+                          for p in pts],
+            "hoverinfo": "text",
+        })
     return traces
+
+
+def _line(x, y, color: str, width: float, **kw) -> dict:
+    return {"type": "scatter", "x": x, "y": y, "mode": "lines", "line": {"color": color, "width": width}} | kw
 
 
 def descent_figure(surface: Surface, positions: np.ndarray, losses: np.ndarray, th: Theme, *,
@@ -62,86 +67,89 @@ def descent_figure(surface: Surface, positions: np.ndarray, losses: np.ndarray, 
     fg = surface.value(grid[:, None])
     y_lo, y_hi = float(fg.min()), float(fg.max())
     pad = 0.08 * (y_hi - y_lo)
-    y_range = (y_lo - pad, y_hi + pad)
     it = np.arange(T + 1)
-
-    fig = make_subplots(rows=2, cols=2, specs=[[{"rowspan": 2}, {}], [None, {}]], column_widths=[0.6, 0.4],
-                        horizontal_spacing=0.08, vertical_spacing=0.2,
-                        subplot_titles=("f(w) and the iterates", "w<sub>t</sub>", "f(w<sub>t</sub>)"))
     lw, ms = th.line, th.marker
-    # static: the curve, the path through all iterates, w_t and f(w_t) series
-    fig.add_trace(go.Scatter(x=grid, y=fg, mode="lines", name="f(w)", line=dict(color="#444", width=lw),
-                             hoverinfo="skip"), 1, 1)
-    for tr in _stationary_traces(surface, th):
-        fig.add_trace(tr, 1, 1)
-    fig.add_trace(go.Scatter(x=w, y=f, mode="lines+markers", name="iterates w<sub>t</sub>",
-                             line=dict(color=color, width=max(1.0, lw / 2), dash="dot"),
-                             marker=dict(size=ms * 0.6, color=color, opacity=0.45),
-                             customdata=it, hovertemplate="t = %{customdata}<br>w = %{x:.5f}<br>f = %{y:.5f}"
-                             "<extra></extra>"), 1, 1)
-    fig.add_trace(go.Scatter(x=it, y=w, mode="lines+markers", line=dict(color=color, width=lw),
-                             marker=dict(size=ms * 0.6), showlegend=False, name="w_t",
-                             hovertemplate="t = %{x}<br>w = %{y:.5f}<extra></extra>"), 1, 2)
-    fig.add_trace(go.Scatter(x=it, y=f, mode="lines+markers", line=dict(color=color, width=lw),
-                             marker=dict(size=ms * 0.6), showlegend=False, name="f(w_t)",
-                             hovertemplate="t = %{x}<br>f = %{y:.5f}<extra></extra>"), 2, 2)
-    for wm in [s.point[0] for s in surface.minima]:
-        fig.add_hline(y=wm, line=dict(color=KIND_COLORS["minimum"], dash="dash", width=1), row=1, col=2)
+    small = {"size": ms * 0.6, "color": color}
 
-    # animated: current point, current step, markers on the right
-    def moving(k: int) -> list[go.Scatter]:
+    # static: the curve, the path through all iterates, the w_t and f(w_t) series (axes: x/y left, x2/y2 and
+    # x3/y3 the two panels on the right)
+    data = [_line(grid, fg, "#444", lw, name="f(w)", hoverinfo="skip")]
+    data += _stationary_traces(surface, th)
+    data += [
+        _line(w, f, color, max(1.0, lw / 2), name="iterates w<sub>t</sub>", mode="lines+markers",
+              marker=small | {"opacity": 0.45}, customdata=it,
+              hovertemplate="t = %{customdata}<br>w = %{x:.5f}<br>f = %{y:.5f}<extra></extra>") | {
+            "line": {"color": color, "width": max(1.0, lw / 2), "dash": "dot"}},
+        _line(it, w, color, lw, mode="lines+markers", marker=small, showlegend=False, name="w_t",
+              xaxis="x2", yaxis="y2", hovertemplate="t = %{x}<br>w = %{y:.5f}<extra></extra>"),
+        _line(it, f, color, lw, mode="lines+markers", marker=small, showlegend=False, name="f(w_t)",
+              xaxis="x3", yaxis="y3", hovertemplate="t = %{x}<br>f = %{y:.5f}<extra></extra>"),
+    ]
+
+    # animated: current step, current point, markers on the right
+    def moving(k: int) -> list[dict]:
         k1 = min(k + 1, T)
+        dot = {"size": ms * 1.5, "color": color}
         return [
-            go.Scatter(x=[w[k], w[k1]], y=[f[k], f[k1]], mode="lines", line=dict(color=color, width=lw * 1.6),
-                       name="step t → t+1", showlegend=k == 0, hoverinfo="skip"),
-            go.Scatter(x=[w[k]], y=[f[k]], mode="markers", name="current w<sub>t</sub>",
-                       marker=dict(size=ms * 1.8, color=color, line=dict(width=2, color="white")),
-                       showlegend=k == 0, hovertemplate=f"t = {k}<br>w = %{{x:.5f}}<br>f = %{{y:.5f}}<extra></extra>"),
-            go.Scatter(x=[k], y=[w[k]], mode="markers", marker=dict(size=ms * 1.5, color=color), showlegend=False,
-                       hoverinfo="skip"),
-            go.Scatter(x=[k], y=[f[k]], mode="markers", marker=dict(size=ms * 1.5, color=color), showlegend=False,
-                       hoverinfo="skip"),
+            _line([w[k], w[k1]], [f[k], f[k1]], color, lw * 1.6, name="step t → t+1", showlegend=True,
+                  hoverinfo="skip"),
+            {"type": "scatter", "x": [w[k]], "y": [f[k]], "mode": "markers", "name": "current w<sub>t</sub>",
+             "marker": {"size": ms * 1.8, "color": color, "line": {"width": 2, "color": "white"}},
+             "hovertemplate": f"t = {k}<br>w = %{{x:.5f}}<br>f = %{{y:.5f}}<extra></extra>"},
+            {"type": "scatter", "x": [k], "y": [w[k]], "mode": "markers", "marker": dot, "showlegend": False,
+             "hoverinfo": "skip", "xaxis": "x2", "yaxis": "y2"},
+            {"type": "scatter", "x": [k], "y": [f[k]], "mode": "markers", "marker": dot, "showlegend": False,
+             "hoverinfo": "skip", "xaxis": "x3", "yaxis": "y3"},
         ]
 
-    first = len(fig.data)
-    for tr, (r, c) in zip(moving(0), ((1, 1), (1, 1), (1, 2), (2, 2))):
-        fig.add_trace(tr, r, c)
-    moving_idx = list(range(first, first + 4))
-    fig.frames = [go.Frame(data=moving(k), traces=moving_idx, name=str(k)) for k in range(T + 1)]
-    _add_player(fig, T, th)
+    moving_idx = list(range(len(data), len(data) + 4))
+    data += moving(0)
+    frames = [{"data": moving(k), "traces": moving_idx, "name": str(k)} for k in range(T + 1)]
 
-    fig.update_xaxes(title_text="w", range=[x0, x1], row=1, col=1)
-    fig.update_yaxes(title_text="f(w)", range=list(y_range), row=1, col=1)
-    fig.update_xaxes(title_text="iteration t", row=2, col=2)
     f_fin = f[np.isfinite(f)]
-    if f_fin.size and f_fin.max() > 50 * max(1.0, abs(f_fin.min())):
-        fig.update_yaxes(type="log", row=2, col=2)
-    style(fig, th, height=th.height + 80)
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0, xanchor="left"),
-                      margin=dict(t=90 if th.present else 70, b=130 if th.present else 110))
-    return fig
+    log_f = bool(f_fin.size and f_fin.min() > 0 and f_fin.max() > 50 * f_fin.min())
+    title = lambda text, x, y: {"text": text, "x": x, "y": y, "xref": "paper", "yref": "paper",  # noqa: E731
+                                "showarrow": False, "xanchor": "center", "yanchor": "bottom",
+                                "font": {"size": th.font}}
+    layout = {
+        "xaxis": {"domain": [0, 0.55], "range": [x0, x1], "title": {"text": "w"}, "anchor": "y"},
+        "yaxis": {"domain": [0, 1], "range": [y_lo - pad, y_hi + pad], "title": {"text": "f(w)"}, "anchor": "x"},
+        "xaxis2": {"domain": [0.64, 1], "anchor": "y2", "matches": "x3", "showticklabels": True},
+        "yaxis2": {"domain": [0.6, 1], "anchor": "x2"},
+        "xaxis3": {"domain": [0.64, 1], "anchor": "y3", "title": {"text": "iteration t"}},
+        "yaxis3": {"domain": [0, 0.4], "anchor": "x3", "type": "log" if log_f else "linear"},
+        "shapes": [{"type": "line", "xref": "x2 domain", "x0": 0, "x1": 1, "yref": "y2", "y0": m.point[0],
+                    "y1": m.point[0], "line": {"color": KIND_COLORS["minimum"], "dash": "dash", "width": 1}}
+                   for m in surface.minima],
+        "annotations": [title("f(w) and the iterates", 0.275, 1.0), title("w<sub>t</sub>", 0.82, 1.0),
+                        title("f(w<sub>t</sub>)", 0.82, 0.4)],
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0, "xanchor": "left"},
+        "margin": {"t": 90 if th.present else 70, "b": 130 if th.present else 110},
+    } | player(T, th)
+    return figure(data, layout, th, frames=frames, height=th.height + 80)
 
 
-def _add_player(fig: go.Figure, T: int, th: Theme) -> None:
-    """Play / pause buttons and a step slider that move the animated traces frame by frame."""
-    play = dict(label="▶ Play", method="animate",
-                args=[None, {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True,
-                             "transition": {"duration": 120}}])
-    pause = dict(label="❚❚ Pause", method="animate",
-                 args=[[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}])
-    fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", buttons=[play, pause], x=0, y=-0.17,
-                          xanchor="left", yanchor="top", pad=dict(t=0, r=10), showactive=False,
-                          font=dict(size=th.font))],
-        sliders=[dict(
-            active=0, x=0.3 if th.present else 0.22, y=-0.17, len=0.7 if th.present else 0.78, xanchor="left",
-            yanchor="top", pad=dict(t=0), currentvalue=dict(prefix="step t = ", font=dict(size=th.font), xanchor="right"),
-            font=dict(size=max(10, th.font - 4)),
-            steps=[dict(label=str(k), method="animate",
-                        args=[[str(k)], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}])
-                   for k in range(T + 1)],
-        )],
-    )
+def player(T: int, th: Theme) -> dict:
+    """Layout entries for Play / Pause buttons and a step slider moving the animated traces frame by frame."""
+    play = {"label": "▶ Play", "method": "animate",
+            "args": [None, {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True,
+                            "transition": {"duration": 120}}]}
+    pause = {"label": "❚❚ Pause", "method": "animate",
+             "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]}
+    return {
+        "updatemenus": [{"type": "buttons", "direction": "left", "buttons": [play, pause], "x": 0, "y": -0.17,
+                         "xanchor": "left", "yanchor": "top", "pad": {"t": 0, "r": 10}, "showactive": False,
+                         "font": {"size": th.font}}],
+        "sliders": [{
+            "active": 0, "x": 0.3 if th.present else 0.22, "y": -0.17, "len": 0.7 if th.present else 0.78,
+            "xanchor": "left", "yanchor": "top", "pad": {"t": 0},
+            "currentvalue": {"prefix": "step t = ", "font": {"size": th.font}, "xanchor": "right"},
+            "font": {"size": max(10, th.font - 4)},
+            "steps": [{"label": str(k), "method": "animate",
+                       "args": [[str(k)], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]}
+                      for k in range(T + 1)],
+        }],
+    }
 
 
 def rate_strip(curvature: float, lr: float, lr_max: float, th: Theme) -> go.Figure:
@@ -151,40 +159,41 @@ def rate_strip(curvature: float, lr: float, lr_max: float, th: Theme) -> go.Figu
     regions = [(0.0, one, STATUS_COLORS["converged"], "monotone"),
                (one, two, STATUS_COLORS["running"], "oscillating"),
                (two, max(hi, two * 1.001), STATUS_COLORS["diverged"], "diverges")]
-    fig = go.Figure()
+    shapes, notes = [], []
     for a, b, col, text in regions:
         if a >= hi:
             continue
-        fig.add_shape(type="rect", x0=a, x1=min(b, hi), y0=0, y1=1, fillcolor=col, opacity=0.28, line_width=0)
-        fig.add_annotation(x=(a + min(b, hi)) / 2, y=0.22, text=text, showarrow=False, font=dict(size=th.font - 4))
+        shapes.append({"type": "rect", "x0": a, "x1": min(b, hi), "y0": 0, "y1": 1, "fillcolor": col,
+                       "opacity": 0.28, "line": {"width": 0}})
+        notes.append({"x": (a + min(b, hi)) / 2, "y": 0.22, "text": text, "showarrow": False,
+                      "font": {"size": th.font - 4}})
     for x, label in ((one, f"1/f″ = {one:g}"), (two, f"2/f″ = {two:g}")):
         if x <= hi:
-            fig.add_vline(x=x, line=dict(color="#333", width=2, dash="dot"))
-            fig.add_annotation(x=x, y=1.0, yanchor="bottom", text=label, showarrow=False, font=dict(size=th.font - 2))
-    fig.add_trace(go.Scatter(x=[lr], y=[0.72], mode="markers", marker=dict(symbol="triangle-down", size=th.marker * 2,
-                                                                          color="#000"),
-                             name="η", hovertemplate="η = %{x}<extra></extra>"))
-    style(fig, th, height=150 if th.present else 120, legend=False)
-    fig.update_xaxes(range=[0, hi], title_text="learning rate η", showgrid=False)
-    fig.update_yaxes(visible=False, range=[0, 1.35], showgrid=False)
-    fig.update_layout(margin=dict(t=28, b=10))
-    return fig
+            shapes.append({"type": "line", "x0": x, "x1": x, "y0": 0, "y1": 1, "yref": "y domain",
+                           "line": {"color": "#333", "width": 2, "dash": "dot"}})
+            notes.append({"x": x, "y": 1.0, "yanchor": "bottom", "text": label, "showarrow": False,
+                          "font": {"size": th.font - 2}})
+    data = [{"type": "scatter", "x": [lr], "y": [0.72], "mode": "markers", "name": "η",
+             "marker": {"symbol": "triangle-down", "size": th.marker * 2, "color": "#000"},
+             "hovertemplate": "η = %{x}<extra></extra>"}]
+    layout = {"xaxis": {"range": [0, hi], "title": {"text": "learning rate η"}, "showgrid": False},
+              "yaxis": {"visible": False, "range": [0, 1.35], "showgrid": False},
+              "shapes": shapes, "annotations": notes, "margin": {"t": 28, "b": 10}}
+    return figure(data, layout, th, height=150 if th.present else 120, legend=False)
 
 
 def compare_paths(series: list[tuple[str, np.ndarray]], surface: Surface, th: Theme) -> go.Figure:
     """w_t against t for several runs (one per learning rate), the minimum dashed."""
-    fig = go.Figure()
-    for i, (label, w) in enumerate(series):
-        fig.add_trace(go.Scatter(x=np.arange(w.size), y=w, mode="lines+markers", name=label,
-                                 line=dict(color=SERIES_COLORS[i % len(SERIES_COLORS)], width=th.line),
-                                 marker=dict(size=th.marker * 0.7)))
-    for m in surface.minima:
-        fig.add_hline(y=m.point[0], line=dict(color=KIND_COLORS["minimum"], dash="dash", width=1.5),
-                      annotation_text=f"w* = {format_number(m.point[0])}", annotation_position="bottom right")
-    style(fig, th, height=360 if not th.present else 460)
-    fig.update_xaxes(title_text="iteration t")
-    fig.update_yaxes(title_text="w<sub>t</sub>")
-    return fig
+    data = [{"type": "scatter", "x": np.arange(w.size), "y": w, "mode": "lines+markers", "name": label,
+             "line": {"color": SERIES_COLORS[i % len(SERIES_COLORS)], "width": th.line},
+             "marker": {"size": th.marker * 0.7}} for i, (label, w) in enumerate(series)]
+    shapes = [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "y0": m.point[0], "y1": m.point[0],
+               "line": {"color": KIND_COLORS["minimum"], "dash": "dash", "width": 1.5}} for m in surface.minima]
+    notes = [{"xref": "x domain", "x": 1, "y": m.point[0], "xanchor": "right", "yanchor": "top", "showarrow": False,
+              "text": f"w* = {format_number(m.point[0])}"} for m in surface.minima]
+    layout = {"xaxis": {"title": {"text": "iteration t"}}, "yaxis": {"title": {"text": "w<sub>t</sub>"}},
+              "shapes": shapes, "annotations": notes}
+    return figure(data, layout, th, height=460 if th.present else 360)
 
 
 def basins_figure(surface: Surface, paths: list[np.ndarray], labels: list[str], th: Theme) -> go.Figure:
@@ -192,18 +201,15 @@ def basins_figure(surface: Surface, paths: list[np.ndarray], labels: list[str], 
     allw = np.concatenate(paths) if paths else None
     grid, (x0, x1) = curve_view(surface, allw)
     fg = surface.value(grid[:, None])
-    fig = go.Figure(go.Scatter(x=grid, y=fg, mode="lines", name="f(w)", line=dict(color="#444", width=th.line),
-                               hoverinfo="skip"))
+    data = [_line(grid, fg, "#444", th.line, name="f(w)", hoverinfo="skip")]
     for i, (w, label) in enumerate(zip(paths, labels)):
         c = SERIES_COLORS[i % len(SERIES_COLORS)]
-        fig.add_trace(go.Scatter(x=w, y=surface.value(w[:, None]), mode="lines+markers", name=label,
-                                 line=dict(color=c, width=th.line * 0.8), marker=dict(size=th.marker * 0.7, color=c)))
-        fig.add_trace(go.Scatter(x=[w[0]], y=[surface.value([w[0]])], mode="markers", showlegend=False,
-                                 marker=dict(symbol="circle-open", size=th.marker * 1.6, color=c,
-                                             line=dict(width=3)), hoverinfo="skip"))
-    for tr in _stationary_traces(surface, th):
-        fig.add_trace(tr)
-    style(fig, th)
-    fig.update_xaxes(title_text="w", range=[x0, x1])
-    fig.update_yaxes(title_text="f(w)", range=[float(fg.min()) - 0.6, float(fg.max()) * 1.05])
-    return fig
+        data.append(_line(w, surface.value(w[:, None]), c, th.line * 0.8, name=label, mode="lines+markers",
+                          marker={"size": th.marker * 0.7, "color": c}))
+        data.append({"type": "scatter", "x": [w[0]], "y": surface.value([[w[0]]]), "mode": "markers",
+                     "showlegend": False, "hoverinfo": "skip",
+                     "marker": {"symbol": "circle-open", "size": th.marker * 1.6, "color": c, "line": {"width": 3}}})
+    data += _stationary_traces(surface, th)
+    layout = {"xaxis": {"title": {"text": "w"}, "range": [x0, x1]},
+              "yaxis": {"title": {"text": "f(w)"}, "range": [float(fg.min()) - 0.6, float(fg.max()) * 1.05]}}
+    return figure(data, layout, th)
