@@ -203,7 +203,7 @@ elif view == "compare":
     results = [gd_run(surface.name, lr_c, w0, n) for lr_c, n in runs]
     layout.plotly(descent.compare_paths([(f"η = {lr_c:g}", r[2]) for (lr_c, _), r in zip(runs, results)], surface, th),
                   key="compare-paths")
-    for col, (lr_c, n), (df, csv, path, _, status, event) in zip(st.columns(len(runs)), runs, results):
+    for col, (lr_c, n), (df, csv, path, _, status, _) in zip(st.columns(len(runs)), runs, results):
         with col:
             v, _ = verdict_for(surface, lr_c, float(path[-1]), status)
             st.markdown(f"### η = {lr_c:g}")

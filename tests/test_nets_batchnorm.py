@@ -1,9 +1,9 @@
 """Batch Normalization: finite-difference gradients, exact output moments, running averages, and PyTorch."""
 
-import os
 
 import numpy as np
 import pytest
+from helpers import numeric_grad, require_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,29 +18,8 @@ from nets.batchnorm import (
 )
 
 
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("PyTorch is required when CI is set: the reference cross-checks must run")
-        pytest.skip("PyTorch is not installed; the cross-check against torch.nn.functional.batch_norm needs it")
-    torch.set_num_threads(1)  # tiny tensors; worker threads would only compete with numpy on small machines
-    return torch
 
 
-def numeric_grad(f, x, h=1e-6):
-    """Central differences of the scalar f with respect to every entry of x (x is perturbed in place)."""
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        fp = f()
-        x[idx] = old - h
-        fm = f()
-        x[idx] = old
-        g[idx] = (fp - fm) / (2 * h)
-    return g
 
 
 @pytest.mark.parametrize("eps_in_sqrt", [True, False])
@@ -181,7 +160,7 @@ def test_bad_arguments_are_refused():
 
 @pytest.mark.parametrize("eps", [1e-5, 0.1])
 def test_forward_backward_and_running_stats_match_torch(eps):
-    torch = _torch()
+    torch = require_torch("the cross-check against torch.nn.functional.batch_norm")
     F = torch.nn.functional
     rng = np.random.default_rng(5)
     x = make_activations(12, 3, shift=2.0, scale=3.0, skew=2.0, seed=2)

@@ -1,9 +1,9 @@
 """LSTM and vanilla RNN: gradients through time, PyTorch cross-checks, gradient flow, the memory task."""
 
-import os
 
 import numpy as np
 import pytest
+from helpers import numeric_grad, require_torch
 
 from nets.lstm import (
     GATES,
@@ -26,28 +26,8 @@ from nets.lstm import (
 )
 
 
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("PyTorch is required when CI is set: the reference cross-checks must run")
-        pytest.skip("PyTorch is not installed; the cross-check against torch.nn.LSTMCell/RNNCell needs it")
-    torch.set_num_threads(1)  # tiny tensors; worker threads would only compete with numpy on small machines
-    return torch
 
 
-def numeric_grad(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        fp = f()
-        x[idx] = old - h
-        fm = f()
-        x[idx] = old
-        g[idx] = (fp - fm) / (2 * h)
-    return g
 
 
 T, B, D, H = 6, 2, 3, 4
@@ -100,7 +80,7 @@ def test_lstm_forward_follows_the_gate_equations(lstm_setup):
 
 
 def test_lstm_matches_torch_lstm_cell_forward_and_gradients(lstm_setup):
-    torch = _torch()
+    torch = require_torch("the cross-check against torch.nn.LSTMCell/RNNCell")
     p, xs, h0, c0, w_hs, *_ = lstm_setup
     cell = torch.nn.LSTMCell(D, H).double()
     cell.load_state_dict({k: torch.from_numpy(v) for k, v in to_torch_lstm_cell(p).items()})
@@ -147,7 +127,7 @@ def test_rnn_backward_through_time_matches_finite_differences(rnn_setup):
 
 
 def test_rnn_matches_torch_rnn_cell(rnn_setup):
-    torch = _torch()
+    torch = require_torch("the cross-check against torch.nn.LSTMCell/RNNCell")
     p, xs, h0, _ = rnn_setup
     cell = torch.nn.RNNCell(D, H, nonlinearity="tanh").double()
     cell.load_state_dict({"weight_ih": torch.tensor(p.W_x), "weight_hh": torch.tensor(p.W_h),

@@ -2,11 +2,11 @@
 and recovering theta by gradient descent."""
 
 import importlib.util
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import numeric_grad, require_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,15 +33,6 @@ from nets.spatial import (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("PyTorch is required when CI is set: the reference cross-checks must run")
-        pytest.skip("PyTorch is not installed; the cross-check against affine_grid/grid_sample needs it")
-    torch.set_num_threads(1)  # tiny tensors; worker threads would only compete with numpy on small machines
-    return torch
 
 
 THETA = theta_from_params(25.0, 1.2, 0.9, 0.2, 0.1, -0.15)
@@ -101,7 +92,7 @@ def test_far_away_and_non_finite_samples_read_zero_without_warnings():
 
 @pytest.mark.parametrize("align_corners", [False, True])
 def test_sampler_and_grid_match_torch_forward_and_gradients(align_corners):
-    torch = _torch()
+    torch = require_torch("the cross-check against affine_grid/grid_sample")
     F = torch.nn.functional
     img = load_digit()
     size = (33, 37)  # a different output size exercises both normalizations
@@ -125,17 +116,6 @@ def test_sampler_and_grid_match_torch_forward_and_gradients(align_corners):
     assert np.abs(dtheta).max() > 0.1  # the check is not vacuous
 
 
-def numeric_grad(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        fp = f()
-        x[idx] = old - h
-        fm = f()
-        x[idx] = old
-        g[idx] = (fp - fm) / (2 * h)
-    return g
 
 
 @pytest.mark.parametrize("align_corners", [False, True])

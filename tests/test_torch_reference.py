@@ -6,22 +6,15 @@ except when the environment variable CI is set: CI must run them, so there a mis
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
+from helpers import require_torch
 
 import optim
 import surfaces
 
-try:
-    import torch
-except ImportError:  # pragma: no cover - depends on the environment
-    if os.environ.get("CI"):
-        pytest.fail("CI is set but PyTorch is not installed: the cross-check against torch.optim must run in CI "
-                    "(install the 'torch' extra: pip install '.[torch]')", pytrace=False)
-    pytest.skip("PyTorch is not installed (pip install '.[torch]'): skipping the cross-check against torch.optim",
-                allow_module_level=True)
+torch = require_torch("the cross-check against torch.optim", module_level=True)
 
 STEPS = 50
 
