@@ -6,12 +6,14 @@ from ui import layout
 from ui.pages import PAGES, SECTIONS
 
 layout.header("Optimizer lab", "How neural networks are trained, one step at a time: pick a page.")
+per_row = 2 if layout.theme().present else 3
 for section in SECTIONS:
     st.subheader(section)
     pages = [p for p in PAGES if p.section == section]
-    for col, page in zip(st.columns(3), pages):
-        with col.container(border=True):
-            if page.thumbnail_path:
-                st.image(str(page.thumbnail_path), width="stretch")
-            st.page_link(page.path, label=f"**{page.title}**", icon=page.icon)
-            st.caption(page.summary.replace("\n", "  \n"))
+    for start in range(0, len(pages), per_row):
+        for col, page in zip(st.columns(per_row), pages[start : start + per_row]):
+            with col.container(border=True):
+                if page.thumbnail_path:
+                    st.image(str(page.thumbnail_path), width="stretch")
+                st.page_link(page.path, label=f"**{page.title}**", icon=page.icon)
+                st.caption(page.summary.replace("\n", "  \n"))

@@ -116,8 +116,10 @@ def test_every_page_renders_in_both_modes(page, server):
 
     for info in (HOME, *PAGES):
         for present in (False, True):
-            page.goto(f"{server}/{info.url_path}{'?present=1' if present else ''}")
+            path = "" if info is HOME else info.url_path  # the default page lives at /, not at its file name
+            page.goto(f"{server}/{path}{'?present=1' if present else ''}")
             wait_idle(page)
             assert_no_exception(page)
+            assert page.get_by_text("Page not found").count() == 0
             assert page.locator("h1").first.inner_text() == ("Optimizer lab" if info is HOME else info.title)
             screenshot(page, f"{info.url_path}{'_presentation' if present else ''}")
