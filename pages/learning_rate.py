@@ -164,17 +164,18 @@ if view == "one":
     for col, (lr_c, n) in zip(cols, NOTES_CASES):
         col.button(f"η = {lr_c}, {n} rows", on_click=preset, args=(lr_c, n), key=f"preset-{lr_c}",
                    width="stretch")
-    c1, c2, c3 = st.columns(3)
-    lr = widgets.slider_entry(lr_setting(surface), "learning rate η", 0.001, lr_max(surface), 0.001,
-                              fmt="%.4f", container=c1)
-    lo, hi = surface.bounds[0]
-    w0 = widgets.slider_entry(w0_setting(surface), "start w₀", lo, hi, 0.01, fmt="%.3f", container=c2)
-    steps = widgets.slider_entry(STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c3)
+    controls, verdict = st.columns([3, 2], vertical_alignment="center")
+    with controls:
+        lr = widgets.slider_entry(
+            lr_setting(surface), "learning rate η", 0.001, lr_max(surface), 0.001, fmt="%.4f",
+            beneath=lambda value: layout.plotly(
+                descent.rate_strip(global_curvature(surface), value, lr_max(surface), th), key="rate-strip"))
+        c2, c3 = st.columns(2)
+        lo, hi = surface.bounds[0]
+        w0 = widgets.slider_entry(w0_setting(surface), "start w₀", lo, hi, 0.01, fmt="%.3f", container=c2)
+        steps = widgets.slider_entry(STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c3)
     df, csv, path, losses, status, event = gd_run(surface.name, lr, w0, steps)
     v, quadratic = verdict_for(surface, lr, float(path[-1]), status)
-    strip, verdict = st.columns([3, 2], vertical_alignment="center")
-    with strip:
-        layout.plotly(descent.rate_strip(global_curvature(surface), lr, lr_max(surface), th), key="rate-strip")
     with verdict:
         show_verdict(v, status, event, steps)
     layout.plotly(descent.descent_figure(surface, path, losses, th), key="descent")

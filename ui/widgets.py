@@ -30,11 +30,13 @@ def _key(s: Setting, part: str = "") -> str:
 
 
 def slider_entry(s: Setting, label: str, low: float, high: float, step: float, *, fmt: str = "%.3f",
-                 help: str | None = None, integer: bool = False, container=None):
+                 help: str | None = None, integer: bool = False, container=None,
+                 beneath: Callable[[float], None] | None = None):
     """A slider with a number entry beside it, both showing and setting the same value.
 
     The slider covers ``[low, high]``; the entry accepts any value the setting accepts in that range with
-    more digits than the slider's step (``0.2501``).
+    more digits than the slider's step (``0.2501``). ``beneath(value)`` may draw under the slider, in the
+    slider's own column (a scale that lines up with its track).
     """
     container = container or st
     cast = int if integer else float
@@ -45,11 +47,14 @@ def slider_entry(s: Setting, label: str, low: float, high: float, step: float, *
     k_slider, k_entry = _key(s, "slider"), _key(s, "entry")
     _bind(s, k_slider, cast(value))
     _bind(s, k_entry, cast(value))
-    left, right = container.columns([5, 2], vertical_alignment="bottom")
+    left, right = container.columns([5, 2], vertical_alignment="top" if beneath else "bottom")
     left.slider(label, cast(low), cast(high), step=cast(step), format=fmt, key=k_slider, help=help,
                 on_change=_copy(s, k_slider, cast))
     right.number_input(f"{label} (exact)", cast(low), cast(high), step=cast(step), format=fmt, key=k_entry,
                        on_change=_copy(s, k_entry, cast), label_visibility="collapsed")
+    if beneath:
+        with left:
+            beneath(state.get(s))
     return state.get(s)
 
 

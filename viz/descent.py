@@ -155,7 +155,7 @@ def player(T: int, th: Theme) -> dict:
 def rate_strip(curvature: float, lr: float, lr_max: float, th: Theme) -> go.Figure:
     """The learning-rate axis coloured by what gradient descent does: regions, critical rates, current eta."""
     one, two = critical_learning_rates(curvature)
-    hi = max(lr_max, lr) * 1.02
+    hi = max(lr_max, lr)  # the slider's range, so that the strip reads as its scale
     regions = [(0.0, one, STATUS_COLORS["converged"], "monotone"),
                (one, two, STATUS_COLORS["running"], "oscillating"),
                (two, max(hi, two * 1.001), STATUS_COLORS["diverged"], "diverges")]
@@ -176,10 +176,10 @@ def rate_strip(curvature: float, lr: float, lr_max: float, th: Theme) -> go.Figu
     data = [{"type": "scatter", "x": [lr], "y": [0.72], "mode": "markers", "name": "η",
              "marker": {"symbol": "triangle-down", "size": th.marker * 2, "color": "#000"},
              "hovertemplate": "η = %{x}<extra></extra>"}]
-    layout = {"xaxis": {"range": [0, hi], "title": {"text": "learning rate η"}, "showgrid": False},
+    layout = {"xaxis": {"range": [0, hi], "showgrid": False, "automargin": False},
               "yaxis": {"visible": False, "range": [0, 1.35], "showgrid": False},
-              "shapes": shapes, "annotations": notes, "margin": {"t": 28, "b": 10}}
-    return figure(data, layout, th, height=150 if th.present else 120, legend=False)
+              "shapes": shapes, "annotations": notes, "margin": {"t": 28, "b": 30, "l": 8, "r": 8}}
+    return figure(data, layout, th, height=150 if th.present else 110, legend=False)
 
 
 def compare_paths(series: list[tuple[str, np.ndarray]], surface: Surface, th: Theme) -> go.Figure:
