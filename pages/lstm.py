@@ -23,15 +23,15 @@ def sequence_setting() -> state.Setting:
     def parse(text: str) -> tuple[float, ...]:
         parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
         if not 1 <= len(parts) <= MAX_T:
-            raise ValueError(f"needs 1 to {MAX_T} numbers, separated by commas or spaces")
+            raise ValueError(f"not 1 to {MAX_T} numbers separated by commas or spaces")
         values = []
         for p in parts:
             try:
                 v = float(p)
             except ValueError:
-                raise ValueError(f"“{p}” is not a number") from None
+                raise ValueError(f"not a list of numbers (“{p}” is not a number)") from None
             if not (math.isfinite(v) and -5 <= v <= 5):
-                raise ValueError(f"{p} is outside −5 to 5")
+                raise ValueError(f"outside −5 to 5 ({p})")
             values.append(v)
         return tuple(values)
 

@@ -36,13 +36,13 @@ def theta_setting() -> state.Setting:
     def parse(text: str) -> tuple[float, ...]:
         parts = [p.strip() for p in text.split(",") if p.strip()]
         if len(parts) != 6:
-            raise ValueError("needs exactly 6 numbers (θ11, θ12, θ13, θ21, θ22, θ23)")
+            raise ValueError("not 6 numbers (θ11, θ12, θ13, θ21, θ22, θ23)")
         try:
             values = tuple(float(p) for p in parts)
         except ValueError:
             raise ValueError("not a list of numbers") from None
         if not all(math.isfinite(v) and abs(v) <= THETA_LIMIT for v in values):
-            raise ValueError(f"has an entry outside −{THETA_LIMIT:g} to {THETA_LIMIT:g}")
+            raise ValueError(f"outside −{THETA_LIMIT:g} to {THETA_LIMIT:g} in some entry")
         return values
 
     return state.Setting("theta", DEFAULT_THETA, parse, lambda v: ",".join(f"{x:.17g}" for x in v), SCOPE)
