@@ -13,7 +13,7 @@ SCOPE = "bn"
 VIEWS = {"steps": "Step by step", "inference": "Training vs inference", "lr": "Higher learning rates?"}
 EPS_OPTIONS = {"0": "0", "1e-08": "10⁻⁸", "1e-05": "10⁻⁵ (PyTorch default)", "0.001": "10⁻³ (Keras default)",
                "0.01": "0.01", "0.1": "0.1", "1": "1"}
-FORMS = {"sqrt": "√(σ² + ε): the BN paper, PyTorch, Keras", "notes": "σ + ε: the course notes"}
+FORMS = {"sqrt": "√(σ² + ε) (PyTorch, Keras)", "notes": "σ + ε (the course notes)"}
 DATASETS = {"moons": "two moons", "spirals": "spirals"}
 
 VIEW = state.choice("view", "steps", tuple(VIEWS), scope=SCOPE)
@@ -128,7 +128,7 @@ if view == "steps":
                    "examples and the orange ◆ is example 1, followed through all four steps. Normalizing moves "
                    "and squeezes the batch but keeps its shape: a skewed batch stays skewed.")
 
-    table_col, summary_col = st.columns([1, 1])
+    table_col, summary_col = (st.container(), st.container()) if th.present else st.columns([1, 1])
     with table_col:
         st.subheader("The numbers")
         df = vbn.steps_frame(cache)
@@ -152,7 +152,7 @@ elif view == "inference":
         m, shift, scale, skew, seed = batch_controls()
         with st.container(border=True):
             st.markdown("**The running averages**")
-            c = slots(3, 3 if th.present else 1)
+            c = slots(3, 2 if th.present else 1)
             momentum = widgets.slider_entry(MOMENTUM, "momentum α", 0.01, 1.0, 0.01, fmt="%.2f", container=c[0],
                                             help="The weight of the new batch. PyTorch's momentum = 0.1 is this "
                                                  "α; Keras's momentum = 0.99 is 1 − α, the weight of the old "
@@ -206,7 +206,7 @@ else:
     st.caption("Thin lines: the loss of each mini-batch, what SGD sees. Thick lines with dots: the loss on the whole "
                "dataset every 20 steps (BN with its running averages, as at inference). The dotted line is "
                "ln 2 ≈ 0.693, the loss of guessing 50/50. Peaks above the top of the axis are marked ▲, overflows ✕.")
-    findings, data_col = st.columns([3, 1])
+    findings, data_col = st.columns([3, 1.4] if th.present else [3, 1])
     with findings:
         st.subheader("What happened")
         st.markdown("\n".join(f"- {line}" for line in vbn.experiment_findings(exp)))

@@ -171,13 +171,10 @@ if view == "cell":
     st.markdown(f"**Step t = {t}**" + (f", hidden unit {unit}" if hidden > 1 else "")
                 + f": input x_{t} = {seq[t - 1]:g}, {came}")
     st.latex(vl.step_latex(params, cache, z, t, unit))
-    table_col, weights_col = st.columns([1, 1])
-    with table_col:
-        st.markdown("**This step, every unit** (z: a gate's input before σ or tanh)")
-        layout.dataframe(vl.step_frame(cache, z, t), key="step-table")
-    with weights_col:
-        st.markdown("**The cell's weights** (acting on [h_{t−1}, x_t])")
-        layout.dataframe(vl.weights_frame(params), key="weights-table", height=min(320, 38 + 35 * 4 * hidden))
+    st.markdown("**This step, every unit** (z: a gate's input before σ or tanh)")
+    layout.dataframe(vl.step_frame(cache, z, t), key="step-table")
+    with st.expander("The cell's weights (they act on [h_{t−1}, x_t]: the previous hidden state, then the input)"):
+        layout.dataframe(vl.weights_frame(params), key="weights-table")
 
     st.subheader("All the numbers")
     df = vl.cell_frame(cache)
@@ -228,10 +225,11 @@ elif view == "gradient":
         lstm_tex.latex(r"\frac{\partial c_k}{\partial c_{k-1}} = \mathrm{diag}(f_k) + \dots")
         layout.plotly(vl.gradient_figure(result, th), key="gradient-flow")
         ratios = vl.gradient_summary(result)
-        m1, m2, m3 = st.columns(3)
-        m1.metric("RNN: gradient left at t = 0", vl.times_ten(ratios["rnn"]), help="‖∂h_T/∂h_0‖ ÷ ‖∂h_T/∂h_T‖")
-        m2.metric("LSTM h: left at t = 0", vl.times_ten(ratios["lstm_h"]), help="‖∂h_T/∂h_0‖ ÷ ‖∂h_T/∂h_T‖")
-        m3.metric("LSTM c: left at t = 0", vl.times_ten(ratios["lstm_c"]), help="‖∂h_T/∂c_0‖ ÷ ‖∂h_T/∂c_T‖")
+        for col, (label, name) in zip(st.columns(3), (("RNN ‖∂h_T/∂h_0‖ ÷ ‖∂h_T/∂h_T‖", "rnn"),
+                                                      ("LSTM ‖∂h_T/∂h_0‖ ÷ ‖∂h_T/∂h_T‖", "lstm_h"),
+                                                      ("LSTM ‖∂h_T/∂c_0‖ ÷ ‖∂h_T/∂c_T‖", "lstm_c"))):
+            col.caption(label)
+            col.markdown(f"### {vl.times_ten(ratios[name])}")
         st.markdown(
             "Backpropagating from the last output h_T to step t multiplies T − t Jacobians. In the RNN each one is "
             "diag(1 − h_k²) W_h: when they shrink vectors the product shrinks geometrically (**vanishing "

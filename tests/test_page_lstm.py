@@ -229,3 +229,13 @@ def test_presentation_mode_enlarges_every_figure():
         at = open_page(PAGE, {"present": "1", "view": view})
         assert not at.exception
         assert all(f["layout"]["font"]["size"] == PRESENT.font for f in plotly_specs(at))
+
+
+def test_the_pages_caveats_are_true():
+    """The memory view says: with the defaults the LSTM fails for seed 6, and the RNN learns when T = 5."""
+    text = texts(open_page(PAGE, {"view": "memory", "gap": "5", "steps": "50"}))
+    assert "seed 6" in text and "T = 5" in text
+    seed6 = nets.lstm_vs_rnn(seed=6)
+    assert seed6.lstm.final_accuracy < 0.6
+    short = nets.lstm_vs_rnn(T=5)
+    assert short.rnn.final_accuracy > 0.95

@@ -279,7 +279,7 @@ def memory_example_figure(xs: np.ndarray, label: float, th: Theme) -> go.Figure:
 
 def memory_figure(comp: MemoryComparison, th: Theme) -> go.Figure:
     """Held-out accuracy and training loss of both models against the Adam step."""
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16 if th.present else 0.1,
                         subplot_titles=("accuracy on 500 held-out sequences", "training loss (each mini-batch)"))
     for curves, name, color in ((comp.lstm, "LSTM", LSTM), (comp.rnn, "vanilla RNN", RNN)):
         fig.add_trace(go.Scatter(x=curves.eval_steps, y=curves.eval_accuracy * 100, mode="lines+markers",
@@ -297,7 +297,7 @@ def memory_figure(comp: MemoryComparison, th: Theme) -> go.Figure:
                   annotation_text="ln 2: guessing", annotation_position="top right")
     style(fig, th, height=th.height)
     fig.update_yaxes(title_text="accuracy (%)", range=[0, 104], row=1, col=1)
-    fig.update_yaxes(title_text="binary cross-entropy", rangemode="tozero", row=1, col=2)
+    fig.update_yaxes(title_text="cross-entropy", rangemode="tozero", row=1, col=2)
     fig.update_xaxes(title_text="Adam step")
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.1, x=0, xanchor="left"),
                       margin=dict(t=100 if th.present else 80))

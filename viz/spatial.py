@@ -228,7 +228,7 @@ def recovery_figure(rec: Recovery, th: Theme, *, most: int = 60) -> go.Figure:
                          showticklabels=False, ticks="", showline=False, row=1, col=c)
         fig.update_yaxes(range=[1.05, -1.05], showgrid=False, showticklabels=False, ticks="", showline=False,
                          row=1, col=c)
-    fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=2, col=1)
+    fig.update_yaxes(type="log", exponentformat="power", dtick=1, title_text="log scale", row=2, col=1)
     fig.update_xaxes(title_text="gradient-descent iteration k", row=2, col=1)
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=0.33, x=0.99, xanchor="right"),
                       margin=dict(b=150 if th.present else 120))
