@@ -186,7 +186,7 @@ elif view == "gradient":
     with controls:
         with st.container(border=True):
             st.markdown("**Both networks** (initial weights, random input)")
-            c = slots(3, 3 if th.present else 1)
+            c = slots(4, 2 if th.present else 1)
             T = widgets.slider_entry(GRAD_T, "sequence length T", 10, 200, 1, fmt="%d", integer=True, container=c[0])
             width = widgets.slider_entry(GRAD_WIDTH, "hidden units H", 2, 64, 1, fmt="%d", integer=True,
                                          container=c[1])
@@ -194,17 +194,18 @@ elif view == "gradient":
                                                container=c[2], help="Standard deviation of the random inputs. "
                                                "Large inputs saturate tanh, whose slope 1 − h² then shrinks "
                                                "the gradient further.")
-        with st.container(border=True):
+            seed = widgets.slider_entry(GRAD_SEED, "seed", 0, 999, 1, fmt="%d", integer=True, container=c[3])
+        rnn_box, lstm_box = st.columns(2) if th.present else (st.container(), st.container())
+        with rnn_box, st.container(border=True):
             st.markdown("**Vanilla RNN** h_t = tanh(W_h h_{t−1} + W_x x_t + b)")
             radius = widgets.slider_entry(RADIUS, "spectral radius ρ of W_h", 0.5, 1.5, 0.01, fmt="%.2f",
                                           help="The largest |eigenvalue| of W_h. Below 1 the gradient shrinks "
                                                "step by step, above 1 it can grow.")
-        with st.container(border=True):
-            st.markdown("**LSTM**")
+        with lstm_box, st.container(border=True):
+            st.markdown("**LSTM** (its other weights: seeded, like the RNN's)")
             forget_bias = widgets.slider_entry(FORGET_BIAS, "forget-gate bias b_f", -4.0, 6.0, 0.1, fmt="%.1f",
                                                help="σ(b_f) is roughly the forget gate's value: the fraction of "
                                                     "the cell state (and of its gradient) kept per step.")
-        seed = widgets.slider_entry(GRAD_SEED, "seed", 0, 999, 1, fmt="%d", integer=True)
         st.markdown("**Try**")
         b = st.columns(3) if th.present else [st.container() for _ in range(3)]
         b[0].button("vanishing", on_click=preset, kwargs=dict(rho=1.0, inscale=1.0, bf=2.0), key="preset-vanish",
@@ -225,11 +226,10 @@ elif view == "gradient":
         lstm_tex.latex(r"\frac{\partial c_k}{\partial c_{k-1}} = \mathrm{diag}(f_k) + \dots")
         layout.plotly(vl.gradient_figure(result, th), key="gradient-flow")
         ratios = vl.gradient_summary(result)
-        for col, (label, name) in zip(st.columns(3), (("RNN ‖∂h_T/∂h_0‖ ÷ ‖∂h_T/∂h_T‖", "rnn"),
-                                                      ("LSTM ‖∂h_T/∂h_0‖ ÷ ‖∂h_T/∂h_T‖", "lstm_h"),
-                                                      ("LSTM ‖∂h_T/∂c_0‖ ÷ ‖∂h_T/∂c_T‖", "lstm_c"))):
-            col.caption(label)
-            col.markdown(f"### {vl.times_ten(ratios[name])}")
+        st.caption("What is left of the gradient at t = 0, relative to t = T: ‖∂h_T/∂h_0‖ ÷ ‖∂h_T/∂h_T‖ "
+                   "(for the cell state, ∂c instead of ∂h)")
+        for col, (label, name) in zip(st.columns(3), (("RNN", "rnn"), ("LSTM, h", "lstm_h"), ("LSTM, c", "lstm_c"))):
+            col.markdown(f"#### {label}: {vl.times_ten(ratios[name])}")
         st.markdown(
             "Backpropagating from the last output h_T to step t multiplies T − t Jacobians. In the RNN each one is "
             "diag(1 − h_k²) W_h: when they shrink vectors the product shrinks geometrically (**vanishing "
