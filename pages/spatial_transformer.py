@@ -178,7 +178,8 @@ def theta_controls(mode: str) -> np.ndarray:
             cols[k % len(cols)].slider(label, lo, hi, step=step, format=fmt, key=key, on_change=on_param,
                                        args=(name,), disabled=params is None)
         if out_of_range:
-            st.caption(f"θ's {', '.join(out_of_range)} is beyond the slider's range; the entries below are exact.")
+            st.caption(f"θ's {', '.join(out_of_range)} {'is' if len(out_of_range) == 1 else 'are'} beyond the "
+                       "sliders' range; the entries below are exact.")
     with st.container(border=True):
         st.markdown("**θ itself**, entry by entry (type a number and press Enter)")
         for r in range(2):

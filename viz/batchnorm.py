@@ -22,7 +22,7 @@ WITH_BN = "#0072B2"  #: the network with BN
 POPULATION = "#009E73"  #: what the batches are drawn from
 OUTCOME_COLORS = {"trained": STATUS_COLORS["converged"], "slow": STATUS_COLORS["running"],
                   "stuck": "#CC3311", "diverged": STATUS_COLORS["diverged"]}
-OUTCOME_WORDS = {"trained": "trained", "slow": "slow", "stuck": "stuck at chance", "diverged": "overflowed"}
+OUTCOME_WORDS = {"trained": "trained", "slow": "slow", "stuck": "stuck", "diverged": "overflowed"}
 
 #: the four stages of the forward pass: column name, axis symbol (HTML), one-line meaning
 STAGES = (
@@ -228,37 +228,46 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _outcome_words(curves, k: int) -> str:
+    """How one run ended, in words: "overflowed", "stuck at 50% accuracy", "slow (84% accuracy)", "trained"."""
+    outcome = curves.outcome[k]
+    if outcome == "stuck":
+        return f"stuck at {curves.accuracy[k]:.0%} accuracy"
+    if outcome == "slow":
+        return f"slow, {curves.accuracy[k]:.0%} accuracy"
+    return OUTCOME_WORDS[outcome]
+
+
 def experiment_findings(exp: LRExperiment) -> list[str]:
     """What the runs show, in plain sentences written from the outcomes (nothing is assumed in advance)."""
     lrs = [_lr(x) for x in exp.learning_rates]
-    ok = {"trained"}
-    plain_ok = [o in ok for o in exp.plain.outcome]
-    bn_ok = [o in ok for o in exp.bn.outcome]
+    plain_ok = [o == "trained" for o in exp.plain.outcome]
+    bn_ok = [o == "trained" for o in exp.bn.outcome]
     both = [lr for lr, p, b in zip(lrs, plain_ok, bn_ok) if p and b]
-    only_bn = [(lr, po) for lr, p, b, po in zip(lrs, plain_ok, bn_ok, exp.plain.outcome) if b and not p]
-    only_plain = [(lr, bo) for lr, p, b, bo in zip(lrs, plain_ok, bn_ok, exp.bn.outcome) if p and not b]
-    neither = [(lr, po, bo) for lr, p, b, po, bo in zip(lrs, plain_ok, bn_ok, exp.plain.outcome, exp.bn.outcome)
-               if not p and not b]
+    only_bn = [k for k, (p, b) in enumerate(zip(plain_ok, bn_ok)) if b and not p]
+    only_plain = [k for k, (p, b) in enumerate(zip(plain_ok, bn_ok)) if p and not b]
+    neither = [k for k, (p, b) in enumerate(zip(plain_ok, bn_ok)) if not p and not b]
     out = []
     if both:
         out.append(f"Both networks trained at η = {_join(both)}.")
     if only_bn:
         out.append("**Only the network with BN trained** at " + _join(
-            [f"η = {lr} (the plain one {OUTCOME_WORDS[po]})" for lr, po in only_bn]) + ".")
+            [f"η = {lrs[k]} (the plain one {_outcome_words(exp.plain, k)})" for k in only_bn]) + ".")
     if only_plain:
         out.append("**Only the plain network trained** at " + _join(
-            [f"η = {lr} (the one with BN {OUTCOME_WORDS[bo]})" for lr, bo in only_plain]) + ".")
+            [f"η = {lrs[k]} (the one with BN {_outcome_words(exp.bn, k)})" for k in only_plain]) + ".")
     if neither:
         out.append("**Neither trained** at " + _join(
-            [f"η = {lr} (plain {OUTCOME_WORDS[po]}, BN {OUTCOME_WORDS[bo]})" for lr, po, bo in neither]) + ".")
+            [f"η = {lrs[k]} (plain {_outcome_words(exp.plain, k)}, BN {_outcome_words(exp.bn, k)})"
+             for k in neither]) + ".")
     top_plain = max((x for x, p in zip(exp.learning_rates, plain_ok) if p), default=None)
     top_bn = max((x for x, b in zip(exp.learning_rates, bn_ok) if b), default=None)
     if top_bn is not None and (top_plain is None or top_bn > top_plain):
-        tail = (f", and even BN failed at η = {_join([lr for lr, *_ in neither if float(lr) > top_bn])}"
-                if any(float(lr) > top_bn for lr, *_ in neither) else "")
+        above = [lrs[k] for k, x in enumerate(exp.learning_rates) if x > top_bn]
+        tail = (f"higher, but not without limit: even BN failed at η = {_join(above)}" if above
+                else "higher (no larger η was tried)")
         out.append(f"So here BN raised the largest learning rate that trains from "
-                   f"{_lr(top_plain) if top_plain is not None else 'none of these'} to {_lr(top_bn)}: higher, "
-                   f"but not without limit{tail}.")
+                   f"{_lr(top_plain) if top_plain is not None else 'none of these'} to {_lr(top_bn)}: {tail}.")
     elif top_bn is not None and top_plain is not None and top_bn == top_plain:
         out.append(f"Here BN did not raise the largest learning rate that trains (η = {_lr(top_bn)} for both).")
     elif top_plain is not None and (top_bn is None or top_plain > top_bn):
