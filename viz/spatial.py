@@ -180,7 +180,7 @@ def recovery_figure(rec: Recovery, th: Theme, *, most: int = 60) -> go.Figure:
     frames = frame_indices(len(rec.losses) - 1, most)
     images = recovery_images(rec, frames)
     H, W = rec.original.shape
-    fig = make_subplots(rows=2, cols=3, row_heights=[0.6, 0.4], vertical_spacing=0.16, horizontal_spacing=0.06,
+    fig = make_subplots(rows=2, cols=3, row_heights=[0.6, 0.4], vertical_spacing=0.14, horizontal_spacing=0.03,
                         specs=[[{}, {}, {}], [{"colspan": 3}, None, None]],
                         subplot_titles=("input D, grid of θ<sub>k</sub>", "output V(θ<sub>k</sub>)",
                                         "target O", "loss L(θ<sub>k</sub>) and distance to the exact θ*"))
@@ -222,7 +222,7 @@ def recovery_figure(rec: Recovery, th: Theme, *, most: int = 60) -> go.Figure:
     idx = list(range(first, first + len(places)))
     fig.frames = [go.Frame(data=moving(n), traces=idx, name=str(int(k))) for n, k in enumerate(frames)]
     _player(fig, [str(int(k)) for k in frames], th)
-    style(fig, th, height=th.height + (300 if th.present else 220))
+    style(fig, th, height=th.height + (180 if th.present else 220))
     for c in (1, 2, 3):
         fig.update_xaxes(range=[-1.05, 1.05], showgrid=False, scaleanchor=f"y{'' if c == 1 else c}", scaleratio=1,
                          showticklabels=False, ticks="", showline=False, row=1, col=c)
