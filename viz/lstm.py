@@ -173,7 +173,7 @@ def weights_frame(params: LSTMParams) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# -- gradients through time ---------------------------------------------------------------------------------------------
+# -- gradients through time -----------------------------------------------------------------------------------------
 
 def gradient_frame(flow: GradientFlow) -> pd.DataFrame:
     f = np.concatenate([[np.nan], flow.forget_gate])  # no gate before the first step
@@ -254,7 +254,7 @@ def gradient_summary(flow: GradientFlow) -> dict[str, float]:
                                                       ("lstm_c", flow.lstm_c))}
 
 
-# -- the memory task ---------------------------------------------------------------------------------------------------------
+# -- the memory task ------------------------------------------------------------------------------------------------
 
 def memory_example_figure(xs: np.ndarray, label: float, th: Theme) -> go.Figure:
     """One input sequence of the task: the sign at t = 1 (with the marker channel on), then noise."""
