@@ -174,7 +174,10 @@ if view == "cell":
     st.markdown("**This step, every unit** (z: a gate's input before σ or tanh)")
     layout.dataframe(vl.step_frame(cache, z, t), key="step-table")
     with st.expander("The cell's weights (they act on [h_{t−1}, x_t]: the previous hidden state, then the input)"):
-        layout.dataframe(vl.weights_frame(params), key="weights-table")
+        weights = vl.weights_frame(params)
+        layout.dataframe(weights, key="weights-table")
+        layout.csv_download(weights.to_csv(index=False).encode(), f"lstm_weights_H{hidden}_seed{seed}.csv",
+                            key="weights-csv", label="Download the weights as CSV")
 
     st.subheader("All the numbers")
     df = vl.cell_frame(cache)
@@ -230,17 +233,10 @@ elif view == "gradient":
                    "(for the cell state, ∂c instead of ∂h)")
         for col, (label, name) in zip(st.columns(3), (("RNN", "rnn"), ("LSTM, h", "lstm_h"), ("LSTM, c", "lstm_c"))):
             col.markdown(f"#### {label}: {vl.times_ten(ratios[name])}")
-        st.markdown(
-            "Backpropagating from the last output h_T to step t multiplies T − t Jacobians. In the RNN each one is "
-            "diag(1 − h_k²) W_h: when they shrink vectors the product shrinks geometrically (**vanishing "
-            "gradient**: the early steps get no learning signal), when they stretch them it grows (**exploding "
-            "gradient**). The LSTM's cell state adds a path that is only multiplied by the forget gate, here "
-            f"about σ(b_f) = {1 / (1 + math.exp(-forget_bias)):.2f} per step.")
-        st.markdown(f"**Here, from t = T back to t = 0,** the RNN's gradient "
-                    f"{vl.gradient_verdict(ratios['rnn'])}; the LSTM's {vl.gradient_verdict(ratios['lstm_h'])}.")
-        st.caption(f"Norms are Frobenius norms of the H × H Jacobians at the initial weights; both start at "
-                   f"√H = {math.sqrt(width):.2f} for ∂h_T/∂h_T = I. The RNN's W_h is a seeded Gaussian matrix "
-                   f"rescaled to spectral radius {result.rnn_spectral_radius:.2f}.")
+        explanation, verdict, note = vl.gradient_texts(result)
+        st.markdown(explanation)
+        st.markdown(verdict)
+        st.caption(note)
     df = vl.gradient_frame(result)
     with st.expander("The numbers"):
         layout.dataframe(df, key="gradient-table", height=320)

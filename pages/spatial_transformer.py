@@ -282,7 +282,9 @@ else:
     final = rec.thetas[-1]
     with left:
         st.subheader("θ found vs the exact θ*")
-        layout.dataframe(vs.theta_table(final, rec.target_theta), key="theta-table")
+        found = vs.theta_table(final, rec.target_theta)
+        layout.dataframe(found, key="theta-table")
+        layout.csv_download(found.to_csv(index=False).encode(), f"theta_found_{mode}.csv", key="theta-csv")
         st.markdown(f"After {len(rec.losses) - 1} iterations: loss {rec.losses[-1]:.2e} (from "
                     f"{rec.losses[0]:.2e}), largest entry error {rec.errors[-1]:.2e}.")
     with right:

@@ -140,10 +140,12 @@ def test_more_units_show_one_row_per_unit_and_a_unit_switch():
     np.testing.assert_array_equal(weights["bias b"], params.b.ravel())
 
 
-def test_csv_parses_back_to_the_table():
+def test_csv_parses_back_to_the_tables():
     at = open_page(PAGE)
-    back = pd.read_csv(io.BytesIO(download_bytes(at, 0)))
+    back = pd.read_csv(io.BytesIO(download_bytes(at, -1)))
     np.testing.assert_array_equal(back.to_numpy(), at.dataframe[-1].value.to_numpy())
+    weights = pd.read_csv(io.BytesIO(download_bytes(at, 0)))
+    pd.testing.assert_frame_equal(weights, at.dataframe[1].value)
 
 
 def test_gradient_flow_is_the_core_and_presets_change_it():

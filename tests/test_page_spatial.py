@@ -184,7 +184,8 @@ def test_the_recovery_animation_has_frames_that_follow_gradient_descent():
     assert table["difference"].abs().max() < 0.01
     steps = at.dataframe[1].value
     np.testing.assert_array_equal(steps["loss"], rec.losses)
-    back = pd.read_csv(io.BytesIO(download_bytes(at, 0)))
+    pd.testing.assert_frame_equal(pd.read_csv(io.BytesIO(download_bytes(at, 0))), table)
+    back = pd.read_csv(io.BytesIO(download_bytes(at, 1)))
     np.testing.assert_array_equal(back.to_numpy(), steps.to_numpy())
     assert sum(len(c.proto.spec) for c in at.get("plotly_chart")) < 800_000  # images are sent as bytes
 
