@@ -201,6 +201,21 @@ def lstm_forward(params: LSTMParams, xs, h0=None, c0=None) -> tuple[np.ndarray, 
     return h[1:], LSTMCache(xs, hx, gates[:, :, 0], gates[:, :, 1], gates[:, :, 2], gates[:, :, 3], c, h, tanh_c)
 
 
+def lstm_preactivations(params: LSTMParams, cache: LSTMCache) -> np.ndarray:
+    r"""The gates' inputs before their squashing functions, ``(T, B, 4, H)`` in the order of :data:`GATES`:
+
+    .. math::
+        z_{g,t} = W_g [h_{t-1}, x_t] + b_g, \qquad f_t = \sigma(z_{f,t}),\ i_t = \sigma(z_{i,t}),\
+        \tilde c_t = \tanh(z_{c,t}),\ o_t = \sigma(z_{o,t})
+
+    recomputed from the concatenations the forward pass kept (for showing a step's arithmetic).
+    """
+    H = params.hidden_size
+    T, B, _ = cache.hx.shape
+    z = cache.hx @ params.W.reshape(4 * H, -1).T + params.b.reshape(-1)
+    return z.reshape(T, B, 4, H)
+
+
 def lstm_backward(params: LSTMParams, cache: LSTMCache, dhs=None, *, dh_last=None, dc_last=None) -> LSTMGrads:
     r"""Backpropagation through time for :func:`lstm_forward`.
 

@@ -239,6 +239,44 @@ def grid_sample(image, grid, *, align_corners: bool = False) -> tuple[np.ndarray
     return out, SampleCache(image, grid, u, v, bool(align_corners))
 
 
+class BilinearTaps(NamedTuple):
+    """How the sampler computes one output pixel: its four neighbours in the input, their values and weights."""
+
+    u: float  #: continuous column position, in pixels
+    v: float  #: continuous row position, in pixels
+    rows: np.ndarray  #: (4,) row n of each neighbour (upper left, upper right, lower left, lower right)
+    cols: np.ndarray  #: (4,) column m of each neighbour
+    inside: np.ndarray  #: (4,) whether the neighbour is inside the image (outside ones count as 0)
+    values: np.ndarray  #: (4,) U_nm, 0 outside
+    weights: np.ndarray  #: (4,) max(0, 1 - |u - m|) max(0, 1 - |v - n|); they sum to 1
+    value: float  #: the weighted average, the output pixel
+
+
+def bilinear_taps(image, x: float, y: float, *, align_corners: bool = False) -> BilinearTaps:
+    r"""The sampler's arithmetic at one normalized point :math:`(x, y)`, step by step as the notes list it:
+    find the four neighbouring pixels (:math:`m_0 = \lfloor u \rfloor`, :math:`n_0 = \lfloor v \rfloor` and
+    the next ones), give each the weight :math:`\max(0, 1 - |u - m|)\,\max(0, 1 - |v - n|)`, and take the
+    weighted average, neighbours outside the image counting as 0.
+
+    Written out independently of :func:`grid_sample`, whose value at the same point it reproduces.
+    """
+    image = np.asarray(image, dtype=float)
+    if image.ndim != 2:
+        raise ValueError(f"image must be a 2-D grayscale array (H, W), got shape {image.shape}")
+    if not (np.isfinite(x) and np.isfinite(y)):
+        raise ValueError(f"the point must be finite, got ({x!r}, {y!r})")
+    H, W = image.shape
+    u = float(_unnormalize(np.float64(x), W, align_corners))
+    v = float(_unnormalize(np.float64(y), H, align_corners))
+    m0, n0 = int(np.floor(u)), int(np.floor(v))
+    rows = np.array([n0, n0, n0 + 1, n0 + 1])
+    cols = np.array([m0, m0 + 1, m0, m0 + 1])
+    weights = np.maximum(0.0, 1.0 - np.abs(u - cols)) * np.maximum(0.0, 1.0 - np.abs(v - rows))
+    inside = (rows >= 0) & (rows < H) & (cols >= 0) & (cols < W)
+    values = np.where(inside, image[np.clip(rows, 0, H - 1), np.clip(cols, 0, W - 1)], 0.0)
+    return BilinearTaps(u, v, rows, cols, inside, values, weights, float(np.sum(weights * values)))
+
+
 def grid_sample_backward(dout, cache: SampleCache) -> SampleGrads:
     r"""Gradients of :func:`grid_sample` w.r.t. the image and the grid.
 

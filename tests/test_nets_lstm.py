@@ -257,3 +257,22 @@ def test_bad_arguments_are_refused():
         lstm_forward(p, np.zeros((T, B, D + 1)))
     with pytest.raises(ValueError, match="model"):
         train_memory_task("gru", steps=1)
+
+
+def test_preactivations_are_the_gates_before_squashing(lstm_setup):
+    from nets.lstm import lstm_preactivations
+
+    p, xs, h0, c0, *_ = lstm_setup
+    _, cache = lstm_forward(p, xs, h0, c0)
+    z = lstm_preactivations(p, cache)
+    assert z.shape == (T, B, 4, H)
+    sigmoid = lambda a: 1.0 / (1.0 + np.exp(-a))  # noqa: E731
+    np.testing.assert_allclose(sigmoid(z[:, :, 0]), cache.f, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(sigmoid(z[:, :, 1]), cache.i, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(np.tanh(z[:, :, 2]), cache.c_tilde, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(sigmoid(z[:, :, 3]), cache.o, rtol=1e-13, atol=1e-15)
+    # written out for one step and one unit: z = W_g [h_{t-1}, x_t] + b_g
+    t, b, k = 3, 1, 2
+    hx = np.concatenate([cache.h[t, b], xs[t, b]])
+    for g in range(4):
+        assert z[t, b, g, k] == pytest.approx(p.W[g, k] @ hx + p.b[g, k], rel=1e-13)

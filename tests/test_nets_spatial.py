@@ -248,3 +248,35 @@ def test_recover_theta_refuses_bad_arguments():
         recover_theta(d, d, mode="projective")
     with pytest.raises(ValueError, match="identity"):
         recover_theta(d, d, mode="translation", theta0=THETA)
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_bilinear_taps_reproduce_the_sampler_pixel_by_pixel(align_corners):
+    from nets.spatial import bilinear_taps
+
+    image = load_digit()
+    grid = affine_grid(theta_from_params(25.0, 1.3, 0.8, 0.2, 0.3, -0.2), (17, 23), align_corners=align_corners)
+    out, _ = grid_sample(image, grid, align_corners=align_corners)
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            taps = bilinear_taps(image, *grid[i, j], align_corners=align_corners)
+            assert taps.value == pytest.approx(out[i, j], abs=1e-14)
+            assert taps.weights.sum() == pytest.approx(1.0, abs=1e-14)
+            assert np.all(taps.weights >= 0)
+            # the weights are the bilinear ones, and the neighbours surround (u, v)
+            assert taps.cols[0] <= taps.u < taps.cols[1] and taps.rows[0] <= taps.v < taps.rows[2]
+
+
+def test_bilinear_taps_at_a_pixel_centre_and_outside():
+    from nets.spatial import bilinear_taps
+
+    image = np.arange(12.0).reshape(3, 4)
+    # the centre of pixel (row 1, column 2) is x = (2*2 + 1)/4 - 1 = 0.25, y = (2*1 + 1)/3 - 1 = 0
+    taps = bilinear_taps(image, 0.25, 0.0)
+    assert (taps.u, taps.v) == (2.0, 1.0)
+    assert taps.value == image[1, 2]
+    np.testing.assert_array_equal(taps.weights, [1.0, 0.0, 0.0, 0.0])
+    far = bilinear_taps(image, 7.0, -9.0)
+    assert far.value == 0.0 and not far.inside.any()
+    with pytest.raises(ValueError, match="finite"):
+        bilinear_taps(image, np.nan, 0.0)

@@ -100,3 +100,39 @@ def multiselect(s: Setting, label: str, options: Sequence, *, format_func=str, h
     container.multiselect(label, options, format_func=format_func, key=key, help=help,
                           on_change=_copy(s, key, tuple))
     return state.get(s)
+
+
+def text_entry(s: Setting, label: str, *, help: str | None = None, container=None,
+               placeholder: str | None = None):
+    """A text box for a value typed as text (a list of numbers, a sequence), bound to ``s``.
+
+    A change is parsed with ``s.parse``; text it refuses leaves the box as typed, shows a warning with the
+    reason under it, and keeps the last valid value (which the function returns), so bad input never breaks
+    the page. A change of the value from elsewhere (a preset button, a shared link) replaces the box's text.
+    """
+    container = container or st
+    key = _key(s, "text")
+    shown_key, error_key = f"{key}:value", f"{key}:error"
+    value = state.get(s)
+    if key not in st.session_state or st.session_state.get(shown_key) != value:
+        st.session_state[key] = s.show(value)
+        st.session_state[shown_key] = value
+        st.session_state.pop(error_key, None)
+
+    def callback():
+        text = st.session_state[key]
+        try:
+            new = s.parse(text.strip())
+        except ValueError as exc:
+            st.session_state[error_key] = (text, str(exc))
+            return
+        st.session_state.pop(error_key, None)
+        st.session_state[shown_key] = new  # keep the user's own spelling of a valid value in the box
+        state.set_value(s, new)
+
+    container.text_input(label, key=key, help=help, on_change=callback, placeholder=placeholder)
+    error = st.session_state.get(error_key)
+    if error:
+        container.warning(f"Could not read “{error[0]}”: {error[1]}. Still using the last valid value, "
+                          f"{s.show(value)}.", icon=":material/edit_off:")
+    return state.get(s)
