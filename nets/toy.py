@@ -186,9 +186,11 @@ class TrainingCurves(NamedTuple):
     loss: np.ndarray  #: (R, steps) mini-batch training loss at each step; NaN after the run diverged
     eval_steps: np.ndarray  #: (E,) steps after which the whole dataset was evaluated
     eval_loss: np.ndarray  #: (R, E) loss on the whole dataset (BN in inference mode, running statistics)
-    accuracy: np.ndarray  #: (R,) final accuracy on the whole dataset (inference mode); NaN if diverged
+    #: (R,) final accuracy on the whole dataset (inference mode); an overflowed network's outputs are not
+    #: numbers, it then answers "class 0" everywhere, and its accuracy is that answer's (about chance)
+    accuracy: np.ndarray
     diverged_at: np.ndarray  #: (R,) first step whose loss or parameters were not finite, -1 if none
-    final_loss: np.ndarray  #: (R,) mean mini-batch loss over the last 10% of steps; NaN if diverged
+    final_loss: np.ndarray  #: (R,) mean mini-batch loss over the last 10% of steps; +inf if diverged
     #: per run: "diverged" (overflowed), "trained" (final accuracy >= 0.9), "stuck" (below 0.6, about chance
     #: on the balanced datasets), "slow" (in between: learning, not there yet)
     outcome: tuple[str, ...]
@@ -249,9 +251,9 @@ def _train(params: MLPParams, data: Dataset, lrs: np.ndarray, batches: np.ndarra
                 eval_loss[alive, e] = evaluate(flat, running)[1][alive]
                 e += 1
         z, _ = evaluate(flat, running)
-    accuracy = np.where(alive, np.mean((z > 0) == (data.y > 0.5), axis=-1), np.nan)
+    accuracy = np.mean((z > 0) == (data.y > 0.5), axis=-1)  # NaN > 0 is False: an overflowed net says "0"
     tail = max(1, steps // 10)
-    final_loss = np.full(R, np.nan)
+    final_loss = np.full(R, np.inf)
     final_loss[alive] = np.mean(loss[alive, -tail:], axis=1)
     outcome = tuple("diverged" if not ok else "trained" if acc >= TRAINED_ACCURACY
                     else "stuck" if acc < STUCK_ACCURACY else "slow" for ok, acc in zip(alive, accuracy))

@@ -90,6 +90,7 @@ def test_a_shared_link_opens_the_same_view(page, server):
 
 def test_bad_link_shows_a_notice_and_the_defaults(page, server):
     open_lr(page, server, "?lr=abc&steps=1000000000")
+    page.locator('[data-testid="stAlert"]').nth(1).wait_for()  # the notices come at the end of the run
     alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
     assert any("lr=abc" in a for a in alerts) and any("steps=1000000000" in a for a in alerts)
     assert float(cell(page, 4, 0)) == 1.1
@@ -98,17 +99,19 @@ def test_bad_link_shows_a_notice_and_the_defaults(page, server):
 
 def test_presentation_mode_is_larger_and_kept_across_pages(page, server):
     open_lr(page, server)
-    h1 = lambda: page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")  # noqa: E731
-    normal = h1()
+    normal = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
     screenshot(page, "learning_rate")
-    page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"], [data-testid="stSidebar"] label:has-text("Presentation mode")').first.click()
+    page.locator('[data-testid="stSidebar"] label:has-text("Presentation mode")').first.click()
     wait_idle(page)
+    bigger = "(n) => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize) > 1.2 * n"
+    page.wait_for_function(bigger, arg=normal)
+    page.wait_for_function("() => /[?&]present=1/.test(location.search)")
     assert re.search(r"[?&]present=1", page.url)
-    assert h1() > 1.2 * normal
     screenshot(page, "learning_rate_presentation")
     page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Home").click()
     wait_idle(page)
-    assert "present=1" in page.url and h1() > 1.2 * normal
+    page.wait_for_function(bigger, arg=normal)
+    page.wait_for_function("() => /[?&]present=1/.test(location.search)")
 
 
 def test_every_page_renders_in_both_modes(page, server):
