@@ -26,6 +26,7 @@ html { font-size: 21px; }
 [data-testid="stSlider"] [role="slider"] { width: 1.4rem; height: 1.4rem; }
 .katex { font-size: 1.15em; }
 [data-testid="stSidebarNav"] span, [data-testid="stSidebarNav"] a { font-size: 0.85rem; }
+[data-testid="stSidebar"] { min-width: 340px; }
 </style>
 """
 
