@@ -95,3 +95,20 @@ def multiselect(s: Setting, label: str, options: Sequence, *, format_func=str, h
     container.multiselect(label, options, format_func=format_func, key=key, help=help,
                           on_change=_copy(s, key, tuple))
     return state.get(s)
+
+
+def number(s: Setting, label: str, low: float, high: float, *, step: float | None = None, fmt: str = "%.4g",
+           help: str | None = None, container=None, integer: bool = False,
+           then: Callable[[], None] | None = None):
+    """A number entry alone (no slider), showing and setting the canonical value, clamped to ``[low, high]``."""
+    container = container or st
+    cast = int if integer else float
+    value = state.get(s)
+    if not low <= value <= high:
+        value = cast(min(max(value, low), high))
+        state.set_value(s, value)
+    key = _key(s, "number")
+    _bind(s, key, cast(value))
+    container.number_input(label, cast(low), cast(high), step=None if step is None else cast(step), format=fmt,
+                           key=key, help=help, on_change=_copy(s, key, cast, then=then))
+    return state.get(s)
