@@ -24,13 +24,13 @@ import csv
 import io
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 import surfaces
 
-from . import registry
+from . import analysis, registry
 from .base import Optimizer
 from .run import DEFAULT_TOL, MAX_STEPS, Status, Trajectory, run
 
@@ -245,10 +245,11 @@ class SweepResult:
         return {s.label: int(np.count_nonzero(self.status == s)) for s in Status}
 
 
-def row_blocks(spec: SweepSpec, single_call: int = SINGLE_CALL_CELL_STEPS,
-               block: int = BLOCK_CELL_STEPS) -> list[tuple[int, int]]:
-    """How to split the rows of the grid: one block when the grid is cheap enough, else blocks of about
-    ``block`` cell-steps (each still one vectorized call)."""
+def row_blocks(spec: SweepSpec, single_call: int | None = None, block: int | None = None) -> list[tuple[int, int]]:
+    """How to split the rows of the grid: one block when it has at most ``single_call`` cell-steps
+    (``SINGLE_CALL_CELL_STEPS``), else blocks of about ``block`` (``BLOCK_CELL_STEPS``), each one call."""
+    single_call = SINGLE_CALL_CELL_STEPS if single_call is None else single_call
+    block = BLOCK_CELL_STEPS if block is None else block
     n1, n2 = spec.shape
     work = n1 * n2 * spec.steps
     if work <= single_call:
@@ -397,8 +398,18 @@ class MeasuredRates:
     steps: int  #: the horizon the rates were measured over
 
 
+def rate_blocks(spec: SweepSpec, steps: int | None = None, block_bytes: int | None = None) -> list[tuple[int, int]]:
+    """Blocks of rows whose recorded paths (``steps`` steps) fit in ``block_bytes`` (``RATE_BLOCK_BYTES``)."""
+    block_bytes = RATE_BLOCK_BYTES if block_bytes is None else block_bytes
+    T = spec.steps if steps is None else int(steps)
+    n1, n2 = spec.shape
+    per_row = (T + 1) * n2 * (2 * surfaces.get(spec.surface).dim + 3) * 8
+    k = max(1, int(block_bytes // per_row))
+    return [(a, min(a + k, n1)) for a in range(0, n1, k)]
+
+
 def measured_rates(spec: SweepSpec, steps: int | None = None, rows: tuple[int, int] | None = None,
-                   block_bytes: int = RATE_BLOCK_BYTES) -> MeasuredRates:
+                   block_bytes: int | None = None) -> MeasuredRates:
     """Measure every cell's convergence rate from its path (``record="path"``) over ``steps`` steps (the
     spec's by default), in blocks of rows whose paths fit in ``block_bytes``, keeping only the rates.
 
@@ -411,21 +422,71 @@ def measured_rates(spec: SweepSpec, steps: int | None = None, rows: tuple[int, i
     # below about 1e-16 |w*| the iterate's own rounding decides the error: stay well above it
     floor = max(1e-280, 1e-12 * float(np.linalg.norm(minimum)))
     T = spec.steps if steps is None else int(steps)
-    n1, n2 = spec.shape
-    rows = rows or (0, n1)
-    per_row = (T + 1) * n2 * (2 * surface.dim + 3) * 8
-    step_rows = max(1, int(block_bytes // per_row))
+    n2 = spec.shape[1]
+    lo, hi = rows or (0, spec.shape[0])
     rate, osc, div = [], [], []
-    for a in range(rows[0], rows[1], step_rows):
-        b = min(a + step_rows, rows[1])
+    for a, b in rate_blocks(spec, T, block_bytes):
+        a, b = max(a, lo), min(b, hi)
+        if a >= b:
+            continue
         traj = run(surface, spec.make_optimizer((a, b)), [list(spec.start)], T, record="path",
                    ids=spec.ids((a, b)), **spec.run_kwargs())
         shape = (b - a, n2)
         pos = np.broadcast_to(traj.positions, (T + 1,) + shape + (surface.dim,))
-        dv = np.broadcast_to(traj.event_step * (traj.status == Status.DIVERGED) - (traj.status != Status.DIVERGED),
-                             shape)
+        dv = np.broadcast_to(np.where(traj.status == Status.DIVERGED, traj.event_step, -1), shape)
         errors = np.linalg.norm(pos - minimum, axis=-1)
         rate.append(rate_from_errors(errors, dv, floor=floor))
         osc.append(oscillates(pos, minimum, errors, dv, floor=floor))
         div.append(dv >= 0)
     return MeasuredRates(np.concatenate(rate), np.concatenate(osc), np.concatenate(div), T)
+
+
+def merge_rates(parts: list[MeasuredRates]) -> MeasuredRates:
+    """Measured rates of consecutive blocks of rows, as one."""
+    cat = lambda name: np.concatenate([getattr(p, name) for p in parts], axis=0)  # noqa: E731
+    return MeasuredRates(cat("rate"), cat("oscillating"), cat("diverged"), parts[0].steps)
+
+
+# -- theory on the grid --------------------------------------------------------------------------------------------
+
+def theory_unavailable(spec: SweepSpec) -> str | None:
+    """Why the linear theory does not cover this grid (None when it does)."""
+    if spec.optimizer not in analysis.THEORY_OPTIMIZERS:
+        return (f"the iteration-matrix theory covers gradient descent, momentum and Nesterov; "
+                f"{registry.spec(spec.optimizer).title}'s step is not a fixed linear map")
+    if analysis.curvatures(surfaces.get(spec.surface)) is None:
+        return "the iteration-matrix theory needs a quadratic bowl (a constant, positive-definite Hessian)"
+    return None
+
+
+def theory_map(spec: SweepSpec, count: int | None = None) -> tuple[np.ndarray, np.ndarray, analysis.Theory]:
+    """The theory's rate and region on the grid (or on a ``count`` x ``count`` grid over the same ranges).
+
+    Returns the values along each axis (the second is ``[0.5]`` for a one-axis grid) and the Theory, its
+    arrays shaped (n1, n2).
+    """
+    reason = theory_unavailable(spec)
+    if reason:
+        raise ValueError(reason)
+    if count is not None:
+        spec = replace(spec, axes=tuple(replace(a, count=count) for a in spec.axes))
+    th = analysis.theory(spec.make_optimizer(), analysis.curvatures(surfaces.get(spec.surface)))
+    shape = spec.shape
+    th = analysis.Theory(*(np.broadcast_to(a, shape).copy() for a in th))
+    second = spec.axes[1].values if len(spec.axes) > 1 else np.array([0.5])
+    return spec.axes[0].values, second, th
+
+
+def agreement(measured: MeasuredRates, th: analysis.Theory, clear: float = 0.98) -> dict[str, float]:
+    """How well the runs agree with the theory: the median and largest |measured - theoretical rate| over the
+    cells the theory says converge at a rate below ``clear``, and the fraction of cells whose measured
+    behaviour (monotone, oscillating, growing) is the theory's region."""
+    converging = th.rate < clear
+    diff = np.abs(measured.rate - th.rate)[converging]
+    region = np.where(measured.diverged | (measured.rate >= 1), 2, np.where(measured.oscillating, 1, 0))
+    return {
+        "cells": int(converging.sum()),
+        "median": float(np.median(diff)) if diff.size else math.nan,
+        "max": float(diff.max()) if diff.size else math.nan,
+        "regions": float((region == th.region).mean()),
+    }
