@@ -411,16 +411,10 @@ def path_figure(surface: Surface, positions: np.ndarray, th: Theme, *, title: st
                 diverged: bool = False) -> go.Figure:
     """A run's path on the surface: on the contour plot in 2-D, on the curve in 1-D."""
     P = np.asarray(positions, dtype=float)
-    finite = P[np.all(np.isfinite(P), axis=-1)]
+    drawn = np.all(np.isfinite(P) & (np.abs(P) <= DRAWN_LIMIT), axis=-1)  # a diverging path runs off the frame
     if surface.dim == 1:
-        return _path_1d(surface, finite[:, 0], th, title=title, color=color, diverged=diverged)
-    (x0, x1), (y0, y1) = surface.bounds
-    near = finite[np.all(np.abs(finite) < 1e3, axis=-1)]
-    if near.size:  # widen the view to the path, within reason
-        x0, x1 = min(x0, near[:, 0].min()), max(x1, near[:, 0].max())
-        y0, y1 = min(y0, near[:, 1].min()), max(y1, near[:, 1].max())
-        px, py = 0.05 * (x1 - x0), 0.05 * (y1 - y0)
-        x0, x1, y0, y1 = x0 - px, x1 + px, y0 - py, y1 + py
+        return _path_1d(surface, P[drawn, 0], th, title=title, color=color, diverged=diverged)
+    (x0, x1), (y0, y1) = _view(surface.bounds, P[drawn])
     gx, gy = np.linspace(x0, x1, 160), np.linspace(y0, y1, 160)
     Z = surface.value(np.stack(np.meshgrid(gx, gy), axis=-1))
     levels = _levels(Z, surface.log_levels)
@@ -428,18 +422,18 @@ def path_figure(surface: Surface, positions: np.ndarray, th: Theme, *, title: st
         x=gx, y=gy, z=np.log10(Z - Z.min() + 1e-3) if surface.log_levels else Z, colorscale="Greys", reversescale=True,
         opacity=0.55, showscale=False, contours=dict(coloring="fill", showlines=True, **levels), line=dict(width=1),
         hoverinfo="skip", name="f(x, y)"))
-    inside = np.all(np.abs(P) < 1e3, axis=-1) & np.all(np.isfinite(P), axis=-1)
-    path = P[inside]
-    t = np.flatnonzero(inside)
+    path = P[drawn]
+    t = np.flatnonzero(drawn)
     fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="w<sub>t</sub>",
                              line=dict(color=color, width=th.line), marker=dict(size=th.marker * 0.55, color=color),
                              customdata=t, hovertemplate="t = %{customdata}<br>x = %{x:.5f}<br>y = %{y:.5f}"
                              "<extra></extra>"))
     fig.add_trace(go.Scatter(x=[P[0, 0]], y=[P[0, 1]], mode="markers", name="start w<sub>0</sub>",
                              marker=dict(symbol="circle-open", size=th.marker + 8, color=color, line=dict(width=3))))
-    end = path[-1]
+    in_view = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
+    end = path[np.flatnonzero(in_view)[-1]] if diverged and in_view.any() else path[-1]
     fig.add_trace(go.Scatter(x=[end[0]], y=[end[1]], mode="markers",
-                             name="diverged here" if diverged else "end w<sub>T</sub>",
+                             name="last point in view (diverged)" if diverged else "end w<sub>T</sub>",
                              marker=dict(symbol="x" if diverged else "circle", size=th.marker + 6,
                                          color=STATUS_COLORS["diverged"] if diverged else color,
                                          line=dict(width=2, color="white"))))
@@ -461,6 +455,24 @@ def path_figure(surface: Surface, positions: np.ndarray, th: Theme, *, title: st
     return fig
 
 
+DRAWN_LIMIT = 1e6  # the run's divergence bound: every point before the escape is drawn
+VIEW_GROWTH = 3.0  # the view widens to the path, up to this many times the surface's box
+
+
+def _view(bounds, points: np.ndarray) -> list[tuple[float, float]]:
+    """The surface's box, widened to the points that lie within VIEW_GROWTH times it, with a margin."""
+    box = []
+    for k, (lo, hi) in enumerate(bounds):
+        mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo) * VIEW_GROWTH
+        v = points[:, k] if points.size else np.empty(0)
+        v = v[(v >= mid - half) & (v <= mid + half)]
+        if v.size:
+            lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
+        pad = 0.04 * (hi - lo)
+        box.append((lo - pad, hi + pad))
+    return box
+
+
 def _levels(Z: np.ndarray, log: bool) -> dict:
     if log:
         lz = np.log10(Z - Z.min() + 1e-3)
@@ -469,14 +481,11 @@ def _levels(Z: np.ndarray, log: bool) -> dict:
 
 
 def _path_1d(surface: Surface, w: np.ndarray, th: Theme, *, title: str, color: str, diverged: bool) -> go.Figure:
-    lo, hi = surface.bounds[0]
-    near = w[np.abs(w) < 1e3]
-    if near.size:
-        lo, hi = min(lo, near.min()), max(hi, near.max())
+    ((lo, hi),) = _view(surface.bounds, w[:, None])
     grid = np.linspace(lo, hi, 400)
     fig = go.Figure(go.Scatter(x=grid, y=surface.value(grid[:, None]), mode="lines", name="f(w)",
                                line=dict(color="#444", width=th.line), hoverinfo="skip"))
-    shown = w[np.abs(w) < 1e3]
+    shown = w
     fig.add_trace(go.Scatter(x=shown, y=surface.value(shown[:, None]), mode="lines+markers", name="w<sub>t</sub>",
                              line=dict(color=color, width=th.line * 0.7, dash="dot"),
                              marker=dict(size=th.marker * 0.8, color=color),
@@ -489,8 +498,10 @@ def _path_1d(surface: Surface, w: np.ndarray, th: Theme, *, title: str, color: s
                                  marker=dict(symbol=KIND_SYMBOLS["minimum"], size=th.marker + 6,
                                              color=KIND_COLORS["minimum"])))
     style(fig, th)
-    fig.update_xaxes(title_text="w")
-    fig.update_yaxes(title_text="f(w)")
+    f_view = surface.value(grid[:, None])
+    fig.update_xaxes(title_text="w", range=[lo, hi])
+    fig.update_yaxes(title_text="f(w)", range=[float(f_view.min()) - 0.05 * float(np.ptp(f_view)),
+                                               float(f_view.max()) * 1.05 if f_view.max() > 0 else 1.0])
     fig.update_layout(title=dict(text=title, x=0, xanchor="left"),
                       legend=dict(orientation="h", yanchor="top", y=-0.2 if th.present else -0.17, x=0),
                       margin=dict(t=90 if th.present else 70, b=10))
