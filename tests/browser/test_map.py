@@ -46,10 +46,17 @@ def cell_pixel(page, index: tuple[int, int], spec: SweepSpec = SPEC) -> tuple[fl
 
 
 def click_cell(page, index: tuple[int, int]) -> None:
+    """Hover and click the cell, then wait until the page has rerun with the outline on that cell."""
     px, py = cell_pixel(page, index)
     page.mouse.move(px, py)
     page.wait_for_timeout(300)
     page.mouse.click(px, py)
+    x, y = (float(a.values[k]) for a, k in zip(SPEC.axes, index))
+    page.wait_for_function(f"""([x, y]) => {{
+        const plot = {MAP};
+        const tr = plot && plot._fullData.find(t => t.name === 'the run shown' && t.showlegend);
+        return tr && Math.abs(tr.x[0] - x) <= 1e-12 * x && Math.abs(tr.y[0] - y) <= 1e-12;
+    }}""", arg=[x, y])
     wait_idle(page)
     page.wait_for_function(f"() => !!({PATH})")
 
