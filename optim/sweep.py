@@ -267,8 +267,9 @@ def sweep(spec: SweepSpec, rows: tuple[int, int] | None = None) -> SweepResult:
         raise ValueError(f"rows {rows} are outside the grid's {n1} rows")
     surface = surfaces.get(spec.surface)
     t0 = time.perf_counter()
-    traj = run(surface, spec.make_optimizer(rows), [list(spec.start)], spec.steps, record="final",
-               ids=spec.ids(rows), **spec.run_kwargs())
+    with np.errstate(over="ignore", invalid="ignore"):  # the loss where a diverged cell left the bound
+        traj = run(surface, spec.make_optimizer(rows), [list(spec.start)], spec.steps, record="final",
+                   ids=spec.ids(rows), **spec.run_kwargs())
     seconds = time.perf_counter() - t0
     shape = (rows[1] - rows[0], spec.shape[1])  # a run's batch may broadcast smaller (one axis and one row)
     return SweepResult(
@@ -298,8 +299,9 @@ def run_cell(spec: SweepSpec, index: tuple[int, int], record: str = "all") -> Tr
     grid's final point, loss and status exactly (SGD's noise included), and records every step."""
     i, j = spec.check_index(index)
     opt = registry.make(spec.optimizer, spec.convention, **spec.cell_hyperparameters((i, j)))
-    return run(surfaces.get(spec.surface), opt, list(spec.start), spec.steps, record=record,
-               ids=np.int64(i * spec.shape[1] + j), **spec.run_kwargs())
+    with np.errstate(over="ignore", invalid="ignore"):
+        return run(surfaces.get(spec.surface), opt, list(spec.start), spec.steps, record=record,
+                   ids=np.int64(i * spec.shape[1] + j), **spec.run_kwargs())
 
 
 # -- output --------------------------------------------------------------------------------------------------------
@@ -429,8 +431,9 @@ def measured_rates(spec: SweepSpec, steps: int | None = None, rows: tuple[int, i
         a, b = max(a, lo), min(b, hi)
         if a >= b:
             continue
-        traj = run(surface, spec.make_optimizer((a, b)), [list(spec.start)], T, record="path",
-                   ids=spec.ids((a, b)), **spec.run_kwargs())
+        with np.errstate(over="ignore", invalid="ignore"):
+            traj = run(surface, spec.make_optimizer((a, b)), [list(spec.start)], T, record="path",
+                       ids=spec.ids((a, b)), **spec.run_kwargs())
         shape = (b - a, n2)
         pos = np.broadcast_to(traj.positions, (T + 1,) + shape + (surface.dim,))
         dv = np.broadcast_to(np.where(traj.status == Status.DIVERGED, traj.event_step, -1), shape)

@@ -244,3 +244,14 @@ def test_the_map_stays_small_on_the_wire():
     at = open_page(PAGE, {"n": "200", "steps": "50"})
     sizes = {k: len(__import__("json").dumps(figure(at, k))) for k in ("map", "rates")}
     assert sizes["map"] < 1_300_000 and sizes["rates"] < 900_000, sizes
+
+
+@pytest.mark.parametrize("surface, opt", [("bowl", name) for name in registry.NAMES]
+                         + [(name, "momentum") for name in __import__("surfaces").names()]
+                         + [("linear-regression", "sgd"), ("quartic", "newton"), ("saddle", "adagrad")])
+def test_every_optimizer_and_surface_draws_a_map(surface, opt):
+    at = open_page(PAGE, {"surface": surface, "opt": opt, "n": "8", "steps": "15"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.warning, [w.value for w in at.warning]
+    assert figure(at, "map") and figure(at, "path") and len(at.dataframe) == 1
+    assert len(download_names(at)) == 2
