@@ -34,6 +34,15 @@ CONVENTION = state.choice("conv", "notes", tuple(CONVENTIONS), scope=SCOPE)
 RESOLUTION = state.integer("n", 100, 2, MAX_RESOLUTION, scope=SCOPE)
 STEPS = state.integer("steps", 300, 1, MAX_STEPS, scope=SCOPE)
 SEED = state.integer("seed", 0, 0, 2**31 - 1, scope=SCOPE)
+READING = {
+    "loss": "Dark: the run ended close to the minimum (f − f* down to rounding level); yellow: it made little or no "
+            "progress from its start; orange-red: it diverged.",
+    "steps": "Dark: it converged in few steps; yellow: it needed nearly all of them; grey: it was still moving "
+             "at the end; orange-red: it diverged.",
+    "status": "Green: converged; orange: still moving at the end; orange-red: diverged.",
+    "rate": "ρ is the factor by which the distance to the minimum shrinks per step, measured from the run: dark "
+            "is fast (ρ near 0), yellow is slow (ρ near 1), orange-red means the distance grew.",
+}
 CONVENTION_LABELS = {"notes": "course notes (momentum: v = βv + (1−β)g)",
                      "pytorch": "PyTorch (momentum: v = βv + g)"}
 
@@ -345,6 +354,8 @@ with left:
                f"{counts['converged']:,} converged (gradient norm below 10⁻⁶), "
                f"{counts['running']:,} still running, {counts['diverged']:,} diverged (left ±10⁶). "
                "★ marks the default setting. **Click a cell** to see its run.")
+    st.caption("How to read it: every cell is one run, from the same start, with that cell's "
+               + " and ".join(symbol(p) for p in params_used) + ". " + READING[shown])
     layout.csv_download(sweep.to_csv(result).encode(), f"map_{surface.name}_{opt}_{'_'.join(params_used)}.csv",
                         label="Download the grid (CSV)", key="grid-csv")
 

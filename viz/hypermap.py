@@ -53,19 +53,28 @@ def rate_colour(rho: np.ndarray) -> np.ndarray:
     return np.where(np.asarray(rho) >= 1, np.uint8(255), code)
 
 
-def _rate_heat(grid: "MapGrid", rho: np.ndarray, colorbar: dict, **kw) -> go.Heatmap:
-    """Rates on the log10(1 - rho) scale (byte-coded, see rate_colour); rho >= 1 in the diverged colour."""
-    scale = px_colors.get_colorscale(SEQUENTIAL)[::-1]  # slow (rho near 1) yellow, fast dark
-    scale = [[p * 250 / 255, c] for p, c in ((1 - q, col) for q, col in scale)]
+def _rate_scale() -> list:
+    """Viridis reversed over the codes 0..250 of rate_colour: slow (rho near 1) yellow, fast dark."""
+    return [[1 - q, col] for q, col in px_colors.get_colorscale(SEQUENTIAL)][::-1]
+
+
+def _rate_heat(grid: "MapGrid", rho: np.ndarray, **kw) -> go.Heatmap:
+    """Rates on the log10(1 - rho) scale (byte-coded, see rate_colour); rho >= 1 in the diverged colour. Its
+    colour bar is drawn by rate_colorbar (the byte 255 for divergence must not appear on it)."""
+    scale = [[p * 250 / 255, c] for p, c in _rate_scale()]
     scale = scale + [[250 / 255 + 1e-9, STATUS_COLORS["diverged"]], [1.0, STATUS_COLORS["diverged"]]]
     return go.Heatmap(x=grid.x_edges, y=grid.y_edges, z=rate_colour(rho).T, zmin=0, zmax=255, colorscale=scale,
-                      colorbar=colorbar, **kw)
+                      showscale=False, **kw)
 
 
-def rate_colorbar(th: Theme, title: str) -> dict:
-    return dict(thickness=24 if th.present else 16, len=0.9, tickfont=dict(size=th.font),
-                tickvals=[(k + 3) * 250 / 3 for k in RATE_TICKS], ticktext=list(RATE_TICKS.values()),
-                title=dict(text=title, font=dict(size=th.font), side="right"))
+def rate_colorbar(th: Theme, title: str) -> go.Scatter:
+    """The colour bar of the rate maps, on an invisible trace: ticks at rho = 0.999, 0.99, 0.9, 0.5 and 0."""
+    bar = dict(thickness=24 if th.present else 16, len=0.9, tickfont=dict(size=th.font),
+               tickvals=[(k + 3) * 250 / 3 for k in RATE_TICKS], ticktext=list(RATE_TICKS.values()),
+               title=dict(text=title, font=dict(size=th.font), side="right"))
+    return go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", name="rate scale",
+                      marker=dict(color=[0], cmin=0, cmax=250, colorscale=_rate_scale(), showscale=True,
+                                  colorbar=bar))
 
 
 def param_label(optimizer: str, param: str, *, log: bool = False) -> str:
@@ -215,8 +224,8 @@ def map_figure(result: SweepResult, outcome: str, th: Theme, *, selected: tuple[
     elif outcome == "rate":
         shown_value = rates.rate
         grows = diverged | (rates.rate >= 1)
-        fig.add_trace(_rate_heat(grid, np.where(grows, 1.0, rates.rate), rate_colorbar(th, "ρ (measured)"),
-                                 hoverinfo="skip", name="rate"))
+        fig.add_trace(_rate_heat(grid, np.where(grows, 1.0, rates.rate), hoverinfo="skip", name="rate"))
+        fig.add_trace(rate_colorbar(th, "ρ (measured)"))
         diverged = None  # coloured by the rate map itself
     else:
         raise ValueError(f"unknown outcome {outcome!r}; choose one of {', '.join(OUTCOMES)}")
@@ -351,12 +360,13 @@ def rate_figure(result: SweepResult, measured, theory_rate: np.ndarray, theory_r
     xs = SYMBOLS.get(grid.xaxis.param, grid.xaxis.param)
     ys = SYMBOLS.get(grid.yaxis.param, grid.yaxis.param)
     for col, (rho, grows) in enumerate(panels, start=1):
-        fig.add_trace(_rate_heat(grid, np.where(grows, 1.0, rho), rate_colorbar(th, "ρ"), showscale=col == 2,
-                                 customdata=np.asarray(rho, dtype=np.float32).T, name="ρ",
+        fig.add_trace(_rate_heat(grid, np.where(grows, 1.0, rho), customdata=np.asarray(rho, dtype=np.float32).T,
+                                 name="ρ",
                                  hovertemplate=f"{xs} = %{{x:.4g}}<br>{ys} = %{{y:.4g}}<br>ρ = %{{customdata:.4f}}"
                                  "<extra></extra>"), 1, col)
         _boundaries(fig, fine[0], fine[1], fine[2], 1, col)
         _axes(fig, grid, th, 1, col, y_title=col == 1)
+    fig.add_trace(rate_colorbar(th, "ρ"), 1, 2)
     for code, name in enumerate(REGIONS):
         where = region_anchor(theory_region, code)
         if where is None:
@@ -450,7 +460,7 @@ def path_figure(surface: Surface, positions: np.ndarray, th: Theme, *, title: st
     if 1 / 3 < (y1 - y0) / (x1 - x0) < 3:  # true shapes: a round bowl looks round
         fig.update_yaxes(scaleanchor="x", scaleratio=1)
     fig.update_layout(title=dict(text=title, x=0, xanchor="left"),
-                      legend=dict(orientation="h", yanchor="top", y=-0.2 if th.present else -0.17, x=0),
+                      legend=dict(orientation="v", yanchor="top", y=1, x=1.02, xanchor="left"),
                       margin=dict(t=90 if th.present else 70, b=10))
     return fig
 
