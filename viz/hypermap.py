@@ -67,10 +67,12 @@ def _rate_heat(grid: "MapGrid", rho: np.ndarray, **kw) -> go.Heatmap:
                       showscale=False, **kw)
 
 
-def rate_colorbar(th: Theme, title: str) -> go.Scatter:
-    """The colour bar of the rate maps, on an invisible trace: ticks at rho = 0.999, 0.99, 0.9, 0.5 and 0."""
-    bar = dict(thickness=24 if th.present else 16, len=0.9, tickfont=dict(size=th.font),
-               tickvals=[(k + 3) * 250 / 3 for k in RATE_TICKS], ticktext=list(RATE_TICKS.values()),
+def rate_colorbar(th: Theme, title: str, *, short: bool = False) -> go.Scatter:
+    """The colour bar of the rate maps, on an invisible trace: ticks at rho = 0.999, 0.99, 0.9, 0.5 and 0
+    (without 0.5 and 0.99 on a short, one-row map)."""
+    ticks = {k: v for k, v in RATE_TICKS.items() if not short or v in ("0.999", "0.9", "0")}
+    bar = dict(thickness=24 if th.present else 16, len=1.0 if short else 0.9, tickfont=dict(size=th.font),
+               tickvals=[(k + 3) * 250 / 3 for k in ticks], ticktext=list(ticks.values()),
                title=dict(text=title, font=dict(size=th.font), side="right"))
     return go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", name="rate scale",
                       marker=dict(color=[0], cmin=0, cmax=250, colorscale=_rate_scale(), showscale=True,
@@ -187,7 +189,8 @@ def map_figure(result: SweepResult, outcome: str, th: Theme, *, selected: tuple[
     running = status == Status.RUNNING
     steps = result.spec.steps
     fig = go.Figure()
-    colorbar = dict(thickness=24 if th.present else 16, len=0.9, tickfont=dict(size=th.font),
+    colorbar = dict(thickness=24 if th.present else 16, len=1.0 if grid.yaxis is None else 0.9,
+                    tickfont=dict(size=th.font),
                     title=dict(font=dict(size=th.font), side="right"))
     shown_value = result.final_loss
     if outcome == "loss":
@@ -201,7 +204,7 @@ def map_figure(result: SweepResult, outcome: str, th: Theme, *, selected: tuple[
             start_gap = float(surfaces_get(result.spec.surface).value(list(result.spec.start))) - f_star
             hi = min(hi, math.ceil(math.log10(max(start_gap, floor))) + 1)
             lo = min(lo, hi - 1)
-            ticks = list(range(lo, hi + 1, max(1, math.ceil((hi - lo) / 7))))
+            ticks = list(range(lo, hi + 1, max(1, math.ceil((hi - lo) / (3 if grid.yaxis is None else 7)))))
             labels = [power_of_ten(k) for k in ticks]
             if ticks[-1] == hi and np.nanmax(z, initial=-np.inf) > hi:
                 labels[-1] = "≥ " + labels[-1]
@@ -225,7 +228,7 @@ def map_figure(result: SweepResult, outcome: str, th: Theme, *, selected: tuple[
         shown_value = rates.rate
         grows = diverged | (rates.rate >= 1)
         fig.add_trace(_rate_heat(grid, np.where(grows, 1.0, rates.rate), hoverinfo="skip", name="rate"))
-        fig.add_trace(rate_colorbar(th, "ρ (measured)"))
+        fig.add_trace(rate_colorbar(th, "ρ (measured)", short=grid.yaxis is None))
         diverged = None  # coloured by the rate map itself
     else:
         raise ValueError(f"unknown outcome {outcome!r}; choose one of {', '.join(OUTCOMES)}")
@@ -255,7 +258,7 @@ def map_figure(result: SweepResult, outcome: str, th: Theme, *, selected: tuple[
 
 def _map_height(grid: MapGrid, th: Theme) -> int:
     if grid.yaxis is None:
-        return 330 if th.present else 260
+        return 360 if th.present else 290
     return th.height + (100 if th.present else 70)
 
 
