@@ -32,14 +32,17 @@ BUDGET_SECONDS = 0.5
 BUDGET_RATIO = 1.5
 
 
-def median_time(fn, repeat: int) -> tuple[float, list[float]]:
-    fn()  # warm-up
-    times = []
+def interleaved(fns: dict, repeat: int) -> dict[str, list[float]]:
+    """Time every function ``repeat`` times, round-robin, so that a change of load hits all of them alike."""
+    for fn in fns.values():
+        fn()  # warm-up
+    times = {name: [] for name in fns}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), times
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return times
 
 
 def grid_spec(size: int, steps: int) -> SweepSpec:
@@ -91,28 +94,37 @@ def main() -> int:
     k = args.size * args.size
     assert row_blocks(spec) == [(0, args.size)] or args.size * args.size * args.steps > 200 * 200 * 500
 
-    ours, ours_all = median_time(lambda: sweep(spec), args.repeat)
-    result = sweep(spec)
-    print(f"numpy {np.__version__}; {os.cpu_count()} CPUs; OPTIM_THREADS={os.environ.get('OPTIM_THREADS', 'all')}; "
-          f"median of {args.repeat} runs")
-    print(f"grid: {args.size} x {args.size} = {k:,} Adam runs on Rosenbrock x {args.steps} steps, record='final'")
-    print(f"ours (optim.sweep, one call)        {ours * 1e3:8.1f} ms   (runs: "
-          + ", ".join(f"{t * 1e3:.0f}" for t in ours_all) + ")")
-    print(f"  outcomes: {result.counts()}")
+    fns = {"ours": lambda: sweep(spec)}
     try:
         import torch
     except ImportError:
-        print("torch is not installed: our time only (pip install torch==2.13.0 for the comparison)")
-        return 0
-    analytic, autograd = torch_runs(torch, k, args.steps)
-    t_an, _ = median_time(analytic, args.repeat)
-    t_ag, _ = median_time(autograd, args.repeat)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; one (lr, beta1) for all {k:,} rows")
-    print(f"torch.optim.Adam, analytic p.grad   {t_an * 1e3:8.1f} ms   ratio torch/ours {t_an / ours:5.2f}")
-    print(f"torch.optim.Adam, autograd          {t_ag * 1e3:8.1f} ms   ratio torch/ours {t_ag / ours:5.2f}")
-    ok_time, ok_ratio = ours < BUDGET_SECONDS, t_an / ours >= BUDGET_RATIO
-    print(f"budget: ours < {BUDGET_SECONDS} s: {'met' if ok_time else 'MISSED'}; "
-          f">= {BUDGET_RATIO}x torch (analytic): {'met' if ok_ratio else 'MISSED'}")
+        torch = None
+    if torch is not None:
+        fns["torch analytic"], fns["torch autograd"] = torch_runs(torch, k, args.steps)
+    times = interleaved(fns, args.repeat)
+    med = {name: statistics.median(t) for name, t in times.items()}
+    best = {name: min(t) for name, t in times.items()}
+    print(f"numpy {np.__version__}; {os.cpu_count()} CPUs; OPTIM_THREADS={os.environ.get('OPTIM_THREADS', 'all')}; "
+          f"{args.repeat} runs each, interleaved; load average {os.getloadavg()[0]:.1f}")
+    print(f"grid: {args.size} x {args.size} = {k:,} Adam runs on Rosenbrock x {args.steps} steps, record='final'")
+    print(f"  outcomes: {sweep(spec).counts()}")
+    if torch is not None:
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; one (lr, beta1) for all {k:,} rows")
+    print(f"{'':34s} {'median':>9s} {'best':>9s} {'ratio torch/ours (median, best)':>32s}")
+    for name in fns:
+        ratio = "" if name == "ours" else f"{med[name] / med['ours']:13.2f} {best[name] / best['ours']:8.2f}"
+        label = {"ours": "ours (optim.sweep, one call)", "torch analytic": "torch.optim.Adam, analytic p.grad",
+                 "torch autograd": "torch.optim.Adam, autograd"}[name]
+        print(f"{label:34s} {med[name] * 1e3:7.1f}ms {best[name] * 1e3:7.1f}ms {ratio}")
+    # On a busy machine torch's threads suffer far more than ours and the median ratio flatters us; the ratio
+    # of the best runs is the estimate for a quiet machine, so the verdict uses it.
+    print(f"budget: ours < {BUDGET_SECONDS} s: {'met' if best['ours'] < BUDGET_SECONDS else 'MISSED'} "
+          f"(best {best['ours']:.3f} s, median {med['ours']:.3f} s)")
+    if torch is not None:
+        for name in ("torch analytic", "torch autograd"):
+            r = best[name] / best["ours"]
+            print(f"budget: >= {BUDGET_RATIO}x {name} (best runs): {'met' if r >= BUDGET_RATIO else 'MISSED'} "
+                  f"({r:.2f}x; medians {med[name] / med['ours']:.2f}x)")
     return 0
 
 
