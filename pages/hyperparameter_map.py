@@ -9,7 +9,8 @@ blocks, so a change of a setting interrupts it within a block. Every block is ca
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
 import streamlit as st
 
 import surfaces
@@ -118,7 +119,7 @@ def cell_setting(surface, optimizer: str, params: tuple[str, ...]) -> state.Sett
             values = tuple(float(p) for p in parts)
         except ValueError:
             raise ValueError("not a number" if count == 1 else "not two numbers") from None
-        if not all(np.isfinite(values)):
+        if not all(map(math.isfinite, values)):
             raise ValueError("not finite")
         return values
 
@@ -372,15 +373,16 @@ st.subheader(f"Iteration table of the run at {label}")
 st.caption("Each row: the point before the step, the loss, the gradient the step used, the point after it and "
            "the optimizer's state. Shown to 5 decimals; the CSV has every digit.")
 layout.dataframe(df, key="cell-table", height=320)
-layout.csv_download(table_csv, f"{opt}_{surface.name}_{'_'.join(f'{p}{v:g}' for p, v in zip(params_used, exact))}.csv",
-                    label="Download this run's table (CSV)", key="cell-csv")
+cell_name = "_".join(f"{p}{v:g}" for p, v in zip(params_used, exact))
+layout.csv_download(table_csv, f"{opt}_{surface.name}_{cell_name}.csv", label="Download this run's table (CSV)",
+                    key="cell-csv")
 
 st.subheader("Why: the theory on a quadratic")
 if theory_reason:
     st.caption(f"No theory map here: {theory_reason}. Try gradient descent, momentum or Nesterov on "
                "an isotropic or elongated bowl, the notes' quadratic or linear regression.")
 else:
-    (tx, ty, thy), (fx, fy, fine) = theory_maps(spec)
+    (_, _, thy), (fx, fy, fine) = theory_maps(spec)
     lam = curvatures(surface)
     eig = ", ".join(f"λ = {v:.4g}" for v in lam)
     opts = registry.variant_options(opt, convention)

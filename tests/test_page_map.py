@@ -187,8 +187,16 @@ def test_gd_sweeps_one_axis_and_compares_rate_curves():
     fig = figure(at, "map")
     assert decode(fig["data"][0]["z"]).shape == (1, 60)  # one row
     curves = [s for s in plotly_specs(at) if any((t.get("name") or "").startswith("theory") for t in s["data"])]
-    assert curves and "1 − ηλ" in texts(at) + str(at.latex[-1].value)
-    assert "w₀" not in texts(at) or True
+    assert curves and any(t.get("name") == "theory: max |1 − ηλ|" for t in curves[0]["data"])
+    assert r"|1 - \eta\lambda|" in at.latex[-1].value
+
+
+def test_momentum_along_beta_alone_compares_rate_curves():
+    at = open_page(PAGE, {"x": "beta", "y": "none", "n": "40", "steps": "100"})
+    assert not at.exception and not at.warning
+    curves = [s for s in plotly_specs(at) if any((t.get("name") or "").startswith("theory") for t in s["data"])]
+    assert any(t.get("name") == "theory: spectral radius of M" for t in curves[0]["data"])
+    assert curves[0]["layout"]["xaxis"]["title"]["text"].startswith("momentum β")
 
 
 def test_non_quadratic_or_adaptive_optimizer_explains_why_no_theory():

@@ -403,13 +403,15 @@ def _rate_curve(result: SweepResult, measured, theory_rate, theory_region, fine,
         fig.add_annotation(x=math.log10(mid) if grid.xaxis.log else mid, y=top * (0.93 if k % 2 == 0 else 0.8),
                            text=f"<b>{name}</b>", showarrow=False, font=dict(size=th.font - 2),
                            bgcolor="rgba(255,255,255,0.8)")
-    fig.add_trace(go.Scatter(x=fx, y=np.minimum(frate, top), mode="lines", name="theory: max |1 − ηλ|",
+    theory_name = "theory: max |1 − ηλ|" if result.spec.optimizer == "gd" else "theory: spectral radius of M"
+    fig.add_trace(go.Scatter(x=fx, y=np.minimum(frate, top), mode="lines", name=theory_name,
                              line=dict(color="black", width=th.line)))
     m = np.minimum(measured.rate[:, 0], top)
     fig.add_trace(go.Scatter(x=x, y=m, mode="markers", name="measured from the runs",
                              marker=dict(size=th.marker, color=OPTIMIZER_COLORS.get(result.spec.optimizer, "#0072B2"),
                                          symbol="circle-open", line=dict(width=2)),
-                             hovertemplate="η = %{x:.4g}<br>measured ρ = %{y:.4f}<extra></extra>"))
+                             hovertemplate=f"{SYMBOLS.get(grid.xaxis.param, grid.xaxis.param)} = %{{x:.4g}}"
+                             "<br>measured ρ = %{y:.4f}<extra></extra>"))
     fig.add_hline(y=1, line=dict(color="#333", dash="dot", width=1.5))
     style(fig, th, height=380 if th.present else 320)
     _axes(fig, grid, th)

@@ -21,7 +21,8 @@ from .conftest import assert_no_exception, cell, screenshot, wait_idle
 QUERY = "?n=24&steps=120"
 SPEC = SweepSpec("elongated-bowl", "momentum", (-1.6, 1.9), 120,
                  (Axis("lr", 7e-4, 7.0, 24, log=True), Axis("beta", 0.0, 0.99, 24)))
-MAP = "[...document.querySelectorAll('.js-plotly-plot')].find(p => p.data.some(t => (t.name || '').startsWith('cells:')))"
+MAP = ("[...document.querySelectorAll('.js-plotly-plot')]"
+       ".find(p => p.data.some(t => (t.name || '').startsWith('cells:')))")
 PATH = "[...document.querySelectorAll('.js-plotly-plot')].find(p => p.data.some(t => t.name === 'start w<sub>0</sub>'))"
 
 
