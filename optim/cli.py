@@ -2,9 +2,13 @@
 
     python -m optim list
     python -m optim trace --surface notes-quadratic --optimizer gd --x0 2 --steps 21 --lr 0.1
+    python -m optim sweep --surface rosenbrock --optimizer adam --x0 -1.5 2 --steps 500 \
+        --grid lr=1e-4:1:200:log --grid beta1=0:0.99:200
 
-``trace`` writes the iteration table as CSV to stdout (full precision). Bad arguments end with exit status
-2 and one line on stderr, never a traceback.
+``trace`` writes the iteration table as CSV to stdout (full precision). ``sweep`` runs a grid of one or two
+hyperparameters in one vectorized call and writes one CSV row per cell: the parameter values, the final
+loss, the status (converged, diverged, running) and the step at which it converged or diverged. Bad
+arguments end with exit status 2 and one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import surfaces
 
 from . import registry
 from .run import run
+from .sweep import Axis, SweepSpec, sweep
+from .sweep import to_csv as sweep_csv
 from .table import iteration_table, to_csv
 
 # command-line flag -> factory keyword, per optimizer that takes it
@@ -40,6 +46,12 @@ def _parser() -> Parser:
     add_run_arguments(t)
     t.add_argument("--x0", nargs="+", required=True, metavar="X", help="start point: one number in 1-D, two in 2-D")
     t.add_argument("--steps", type=int, required=True, metavar="N", help="number of iterations (table rows)")
+    w = sub.add_parser("sweep", help="run a grid of hyperparameters; one CSV row per cell to stdout")
+    add_run_arguments(w)
+    w.add_argument("--x0", nargs="+", required=True, metavar="X", help="start point: one number in 1-D, two in 2-D")
+    w.add_argument("--steps", type=int, required=True, metavar="N", help="number of iterations of every cell")
+    w.add_argument("--grid", action="append", required=True, metavar="PARAM=LOW:HIGH:COUNT[:log]",
+                   help="a hyperparameter axis, e.g. lr=1e-4:1:200:log or beta=0:0.99:200; give one or two")
     return p
 
 
@@ -90,6 +102,27 @@ def start_point(values: list[str], surface) -> list[float]:
     return point
 
 
+def sweep_spec(args) -> SweepSpec:
+    """The grid of a ``sweep`` command: the axes from ``--grid``, every other hyperparameter from its flag or
+    the surface's default."""
+    if len(args.grid) > 2:
+        raise ValueError(f"give one or two --grid axes, got {len(args.grid)}")
+    axes = tuple(Axis.parse(text, aliases={"momentum": "beta"}) for text in args.grid)
+    for axis in axes:
+        for flag, keyword in FLAG_TO_KEYWORD.items():
+            if keyword == axis.param and getattr(args, flag) is not None:
+                raise ValueError(f"--{flag} fixes {axis.param}, which --grid sweeps: give one or the other")
+    surface, optimizer, options = build(args)  # validates the fixed hyperparameters
+    spec = registry.spec(optimizer.name)
+    for axis in axes:
+        spec.hyperparameter(axis.param)
+    fixed = {k: float(v) for k, v in optimizer.hyperparams.items()
+             if k in spec.defaults and k not in {a.param for a in axes}}
+    start = tuple(start_point(args.x0, surface))
+    return SweepSpec(surface.name, spec.name, start, args.steps, axes, tuple(fixed.items()), args.convention,
+                     **options)
+
+
 def main(argv: list[str], stdout=None, stderr=None) -> int:
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
@@ -97,6 +130,9 @@ def main(argv: list[str], stdout=None, stderr=None) -> int:
         if args.command == "list":
             stdout.write("surfaces:   " + " ".join(surfaces.names()) + "\n")
             stdout.write("optimizers: " + " ".join(registry.NAMES) + "\n")
+            return 0
+        if args.command == "sweep":
+            stdout.write(sweep_csv(sweep(sweep_spec(args))))
             return 0
         surface, optimizer, options = build(args)
         traj = run(surface, optimizer, [start_point(args.x0, surface)], args.steps, **options)

@@ -136,3 +136,20 @@ def text_entry(s: Setting, label: str, *, help: str | None = None, container=Non
         container.warning(f"Could not read “{error[0]}”: {error[1]}. Still using the last valid value, "
                           f"{s.show(value)}.", icon=":material/edit_off:")
     return state.get(s)
+
+
+def number(s: Setting, label: str, low: float, high: float, *, step: float | None = None, fmt: str = "%.4g",
+           help: str | None = None, container=None, integer: bool = False,
+           then: Callable[[], None] | None = None):
+    """A number entry alone (no slider), showing and setting the canonical value, clamped to ``[low, high]``."""
+    container = container or st
+    cast = int if integer else float
+    value = state.get(s)
+    if not low <= value <= high:
+        value = cast(min(max(value, low), high))
+        state.set_value(s, value)
+    key = _key(s, "number")
+    _bind(s, key, cast(value))
+    container.number_input(label, cast(low), cast(high), step=None if step is None else cast(step), format=fmt,
+                           key=key, help=help, on_change=_copy(s, key, cast, then=then))
+    return state.get(s)

@@ -1,0 +1,495 @@
+r"""Hyperparameter sweeps: a whole grid of settings run as one vectorized call of the core.
+
+    >>> spec = SweepSpec("bowl", "momentum", start=(-1.5, 1.2), steps=100,
+    ...                  axes=(Axis.parse("lr=0.01:1:30:log"), Axis.parse("beta=0:0.9:20")))
+    >>> result = sweep(spec)
+    >>> result.status.shape  # one cell per (lr, beta): the first axis runs along rows
+    (30, 20)
+
+The first axis's values form an array shaped ``(n1, 1)``, the second's ``(1, n2)``; the optimizer broadcasts
+them against each other, so :func:`run` advances all ``n1 * n2`` trajectories together. Cell ``(i, j)`` has
+the id ``i * n2 + j`` (its flat index), which keys its random numbers: :func:`run_cell` reruns one cell alone,
+with every step recorded, and reproduces the grid's numbers exactly, noise included.
+
+For progress reports a grid can also be computed in blocks of rows (:func:`row_blocks`, ``sweep(spec,
+rows=...)``, :func:`merge`); each block is still one vectorized call and the merged result is identical.
+
+:func:`measured_rates` estimates the convergence rate of every cell from its path, to compare with the
+linear theory of ``optim.analysis``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+import surfaces
+
+from . import analysis, registry
+from .base import Optimizer
+from .run import DEFAULT_TOL, MAX_STEPS, Status, Trajectory, run
+
+MAX_COUNT = 1000  #: values per axis
+MAX_CELLS = 1_000_000  #: cells per grid
+#: a grid of at most this many cell-steps runs as one call (200 x 200 x 500, about 0.3 s on 2 cores)
+SINGLE_CALL_CELL_STEPS = 200 * 200 * 500
+#: cell-steps per block when a larger grid is split for progress reports
+BLOCK_CELL_STEPS = 200 * 200 * 250
+#: memory for the recorded paths of one block of :func:`measured_rates` (bytes)
+RATE_BLOCK_BYTES = 48_000_000
+
+
+# -- axes ------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Axis:
+    """One hyperparameter swept over ``count`` values from ``low`` to ``high``, evenly or log-evenly spaced."""
+
+    param: str  #: the optimizer's keyword: lr, beta, beta1, beta2, rho, eps, ...
+    low: float
+    high: float
+    count: int
+    log: bool = False
+
+    def __post_init__(self):
+        if isinstance(self.count, bool) or not isinstance(self.count, (int, np.integer)):
+            raise ValueError(f"the number of values of {self.param} must be a whole number, got {self.count!r}")
+        if not 1 <= self.count <= MAX_COUNT:
+            raise ValueError(f"the number of values of {self.param} must be 1 to {MAX_COUNT}, got {self.count}")
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            raise ValueError(f"the range of {self.param} must be finite numbers, got {self.low!r} to {self.high!r}")
+        if self.low > self.high or (self.low == self.high and self.count > 1):
+            raise ValueError(f"the range of {self.param} must go from low to high, got {self.low:g} to {self.high:g}")
+        if self.log and self.low <= 0:
+            raise ValueError(f"a log-spaced {self.param} needs a range above 0, got {self.low:g} to {self.high:g}")
+        object.__setattr__(self, "count", int(self.count))
+        object.__setattr__(self, "low", float(self.low))
+        object.__setattr__(self, "high", float(self.high))
+
+    @property
+    def values(self) -> np.ndarray:
+        if self.count == 1:
+            return np.array([self.low])
+        v = np.geomspace(self.low, self.high, self.count) if self.log else np.linspace(self.low, self.high, self.count)
+        v[0], v[-1] = self.low, self.high  # exact end points
+        return v
+
+    def nearest(self, value: float) -> int:
+        """The index of the value closest to ``value`` (in log distance on a log axis); clamps to the ends."""
+        v = self.values
+        if self.log:
+            value = math.log(value) if value > 0 else -math.inf
+            v = np.log(v)
+        return int(np.argmin(np.abs(v - value)))
+
+    def __str__(self) -> str:
+        return f"{self.param}={self.low!r}:{self.high!r}:{self.count}" + (":log" if self.log else "")
+
+    @classmethod
+    def parse(cls, text: str, aliases: dict[str, str] | None = None) -> "Axis":
+        """``PARAM=LOW:HIGH:COUNT[:log]``, e.g. ``lr=1e-4:1:200:log`` or ``beta=0:0.99:200``."""
+        param, sep, rest = text.partition("=")
+        parts = rest.split(":")
+        bad_flag = len(parts) == 4 and parts[3] not in ("log", "lin")
+        if not sep or not param.strip() or len(parts) not in (3, 4) or bad_flag:
+            raise ValueError(f"a grid is PARAM=LOW:HIGH:COUNT or PARAM=LOW:HIGH:COUNT:log, got {text!r}")
+        param = param.strip()
+        param = (aliases or {}).get(param, param)
+        try:
+            low, high = float(parts[0]), float(parts[1])
+        except ValueError:
+            raise ValueError(f"the range of {param} must be two numbers, got {parts[0]!r} and {parts[1]!r}") from None
+        try:
+            count = int(parts[2])
+        except ValueError:
+            raise ValueError(f"the number of values of {param} must be a whole number, got {parts[2]!r}") from None
+        return cls(param, low, high, count, log=len(parts) == 4 and parts[3] == "log")
+
+
+# -- the grid ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """Everything that decides a sweep: plain, hashable values.
+
+    ``fixed`` sets hyperparameters that are not on an axis; the others take ``registry.defaults_for(surface)``.
+    ``noise``, ``batch_size``, ``seed`` and ``tol`` are passed to :func:`optim.run`.
+    """
+
+    surface: str
+    optimizer: str
+    start: tuple[float, ...]
+    steps: int
+    axes: tuple[Axis, ...]
+    fixed: tuple[tuple[str, float], ...] = ()
+    convention: str = "notes"
+    noise: float | None = None
+    batch_size: int | None = None
+    seed: int = 0
+    tol: float = DEFAULT_TOL
+
+    def __post_init__(self):
+        object.__setattr__(self, "start", tuple(float(v) for v in np.atleast_1d(self.start)))
+        object.__setattr__(self, "axes", tuple(self.axes))
+        object.__setattr__(self, "fixed", tuple((str(k), float(v)) for k, v in dict(self.fixed).items()))
+        surface = surfaces.get(self.surface)
+        spec = registry.spec(self.optimizer)
+        if not 1 <= len(self.axes) <= 2:
+            raise ValueError(f"a sweep has one or two axes, got {len(self.axes)}")
+        names = [a.param for a in self.axes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"the two axes must be different hyperparameters, got {names[0]} twice")
+        for name in names:
+            spec.hyperparameter(name)  # raises with the list of valid names
+        for name, _ in self.fixed:
+            spec.hyperparameter(name)
+            if name in names:
+                raise ValueError(f"{name} is on an axis of the grid; it cannot also be fixed")
+        if len(self.start) != surface.dim or not all(map(math.isfinite, self.start)):
+            raise ValueError(f"the start point on '{surface.name}' needs {surface.dim} finite "
+                             f"number{'s' if surface.dim > 1 else ''} ({', '.join(surface.variables)})")
+        whole = isinstance(self.steps, (int, np.integer)) and not isinstance(self.steps, bool)
+        if not whole or not 1 <= self.steps <= MAX_STEPS:
+            raise ValueError(f"steps must be a whole number from 1 to {MAX_STEPS:,}, got {self.steps!r}")
+        if math.prod(self.shape) > MAX_CELLS:
+            raise ValueError(f"a grid of {' x '.join(map(str, self.shape))} has more than {MAX_CELLS:,} cells")
+        self.make_optimizer()  # validates every value on the axes (beta < 1, lr > 0, ...)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(n1, n2): the first axis runs along rows; a one-axis sweep has one column."""
+        return (self.axes[0].count, self.axes[1].count if len(self.axes) > 1 else 1)
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(a.param for a in self.axes)
+
+    def base_hyperparameters(self) -> dict[str, float]:
+        """The values of the hyperparameters that are not on an axis."""
+        hyper = registry.defaults_for(surfaces.get(self.surface), self.optimizer)
+        hyper.update(dict(self.fixed))
+        for a in self.axes:
+            hyper.pop(a.param)
+        return hyper
+
+    def hyperparameters(self, rows: tuple[int, int] | None = None) -> dict:
+        """All hyperparameters of the rows ``rows`` of the grid: the axes as arrays shaped (k, 1) and (1, n2)."""
+        a, b = rows or (0, self.shape[0])
+        hyper = self.base_hyperparameters()
+        hyper[self.axes[0].param] = self.axes[0].values[a:b, None]
+        if len(self.axes) > 1:
+            hyper[self.axes[1].param] = self.axes[1].values[None, :]
+        return hyper
+
+    def cell_hyperparameters(self, index: tuple[int, int]) -> dict[str, float]:
+        """The hyperparameters of one cell, as plain floats."""
+        i, j = self.check_index(index)
+        hyper = self.base_hyperparameters()
+        hyper[self.axes[0].param] = float(self.axes[0].values[i])
+        if len(self.axes) > 1:
+            hyper[self.axes[1].param] = float(self.axes[1].values[j])
+        return hyper
+
+    def make_optimizer(self, rows: tuple[int, int] | None = None) -> Optimizer:
+        return registry.make(self.optimizer, self.convention, **self.hyperparameters(rows))
+
+    def ids(self, rows: tuple[int, int] | None = None) -> np.ndarray:
+        """The id of every cell of ``rows``: its flat index in the whole grid."""
+        a, b = rows or (0, self.shape[0])
+        n2 = self.shape[1]
+        return np.arange(a, b)[:, None] * n2 + np.arange(n2)[None, :]
+
+    def check_index(self, index) -> tuple[int, int]:
+        i, j = (int(index[0]), int(index[1]) if len(index) > 1 else 0)
+        n1, n2 = self.shape
+        if not (0 <= i < n1 and 0 <= j < n2):
+            raise ValueError(f"cell ({i}, {j}) is outside the {n1} x {n2} grid")
+        return i, j
+
+    def nearest_cell(self, values) -> tuple[int, int]:
+        """The cell whose hyperparameters are closest to ``values`` (one per axis)."""
+        idx = [a.nearest(float(v)) for a, v in zip(self.axes, values)]
+        return idx[0], idx[1] if len(idx) > 1 else 0
+
+    def run_kwargs(self) -> dict:
+        return {"noise": self.noise, "batch_size": self.batch_size, "seed": self.seed, "tol": self.tol}
+
+
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """The outcome of every cell of ``rows`` of a grid; arrays are indexed ``[i, j]`` (first axis, second axis).
+
+    Plain numpy arrays and a frozen spec: it pickles (for caches), unlike a Trajectory.
+    """
+
+    spec: SweepSpec
+    rows: tuple[int, int]
+    status: np.ndarray  #: int8 values of Status
+    event_step: np.ndarray  #: step at which the cell converged or diverged, -1 while running
+    final_loss: np.ndarray  #: f at the last point (a diverged cell: where it left the bound; never NaN)
+    final_position: np.ndarray  #: (..., d)
+    seconds: float = field(default=0.0, compare=False)  #: time spent in run()
+
+    @property
+    def values(self) -> tuple[np.ndarray, ...]:
+        """The values along each axis (the first axis restricted to ``rows``)."""
+        a, b = self.rows
+        return (self.spec.axes[0].values[a:b],) + tuple(ax.values for ax in self.spec.axes[1:])
+
+    def counts(self) -> dict[str, int]:
+        return {s.label: int(np.count_nonzero(self.status == s)) for s in Status}
+
+
+def row_blocks(spec: SweepSpec, single_call: int | None = None, block: int | None = None) -> list[tuple[int, int]]:
+    """How to split the rows of the grid: one block when it has at most ``single_call`` cell-steps
+    (``SINGLE_CALL_CELL_STEPS``), else blocks of about ``block`` (``BLOCK_CELL_STEPS``), each one call."""
+    single_call = SINGLE_CALL_CELL_STEPS if single_call is None else single_call
+    block = BLOCK_CELL_STEPS if block is None else block
+    n1, n2 = spec.shape
+    work = n1 * n2 * spec.steps
+    if work <= single_call:
+        return [(0, n1)]
+    pieces = min(n1, math.ceil(work / block))
+    edges = np.linspace(0, n1, pieces + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def sweep(spec: SweepSpec, rows: tuple[int, int] | None = None) -> SweepResult:
+    """Run the grid (or the block of rows ``rows``) in one call of :func:`optim.run` with ``record="final"``."""
+    n1 = spec.shape[0]
+    rows = (0, n1) if rows is None else (int(rows[0]), int(rows[1]))
+    if not 0 <= rows[0] < rows[1] <= n1:
+        raise ValueError(f"rows {rows} are outside the grid's {n1} rows")
+    surface = surfaces.get(spec.surface)
+    t0 = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore"):  # the loss where a diverged cell left the bound
+        traj = run(surface, spec.make_optimizer(rows), [list(spec.start)], spec.steps, record="final",
+                   ids=spec.ids(rows), **spec.run_kwargs())
+    seconds = time.perf_counter() - t0
+    shape = (rows[1] - rows[0], spec.shape[1])  # a run's batch may broadcast smaller (one axis and one row)
+    return SweepResult(
+        spec=spec, rows=rows,
+        status=np.broadcast_to(traj.status, shape).copy(),
+        event_step=np.broadcast_to(traj.event_step, shape).copy(),
+        final_loss=np.broadcast_to(traj.final_loss, shape).copy(),
+        final_position=np.broadcast_to(traj.final_position, shape + (surface.dim,)).copy(),
+        seconds=seconds,
+    )
+
+
+def merge(parts: list[SweepResult]) -> SweepResult:
+    """Blocks of rows, in order and covering the grid, as one result."""
+    parts = sorted(parts, key=lambda p: p.rows[0])
+    spec = parts[0].spec
+    edges = [parts[0].rows[0]] + [p.rows[1] for p in parts]
+    if any(p.spec != spec for p in parts) or any(p.rows[0] != e for p, e in zip(parts, edges)):
+        raise ValueError("the blocks are not consecutive rows of one grid")
+    cat = lambda name: np.concatenate([getattr(p, name) for p in parts], axis=0)  # noqa: E731
+    return SweepResult(spec, (edges[0], edges[-1]), cat("status"), cat("event_step"), cat("final_loss"),
+                       cat("final_position"), sum(p.seconds for p in parts))
+
+
+def run_cell(spec: SweepSpec, index: tuple[int, int], record: str = "all") -> Trajectory:
+    """Cell ``index`` of the grid run alone, with scalar hyperparameters and the cell's id: it reproduces the
+    grid's final point, loss and status exactly (SGD's noise included), and records every step."""
+    i, j = spec.check_index(index)
+    opt = registry.make(spec.optimizer, spec.convention, **spec.cell_hyperparameters((i, j)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return run(surfaces.get(spec.surface), opt, list(spec.start), spec.steps, record=record,
+                   ids=np.int64(i * spec.shape[1] + j), **spec.run_kwargs())
+
+
+# -- output --------------------------------------------------------------------------------------------------------
+
+CSV_OUTCOMES = ("final_loss", "status", "step")
+
+
+def to_csv(result: SweepResult) -> str:
+    """One row per cell (first axis outer): the axis values, the final loss, the status, and the step at which
+    the cell converged or diverged (empty while running). Floats at full precision."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(list(result.spec.params) + list(CSV_OUTCOMES))
+    values = result.values
+    labels = [s.label for s in sorted(Status)]
+    n2 = result.status.shape[1]
+    for i, v1 in enumerate(values[0]):
+        for j in range(n2):
+            params = [repr(float(v1))] + ([repr(float(values[1][j]))] if len(values) > 1 else [])
+            step = int(result.event_step[i, j])
+            writer.writerow(params + [repr(float(result.final_loss[i, j])), labels[result.status[i, j]],
+                                      str(step) if step >= 0 else ""])
+    return buf.getvalue()
+
+
+# -- measured convergence rates -----------------------------------------------------------------------------------
+
+def rate_from_errors(errors: np.ndarray, diverged_at: np.ndarray | None = None, *, floor: float = 1e-280,
+                     min_window: int = 8) -> np.ndarray:
+    r"""The convergence rate measured from the distance to the minimum, step by step.
+
+    ``errors`` is :math:`\|w_t - w^*\|` shaped ``(T + 1, *batch)``. The measure is the decay of
+    :math:`s_t = \sqrt{\|e_t\|^2 + \|e_{t-1}\|^2}` over the second half of the usable steps,
+    :math:`\hat\rho = (s_b / s_a)^{1/(b - a)}` with :math:`a = \lfloor b/2 \rfloor`:
+
+    * pairing each error with the one before it keeps an oscillating error (whose :math:`\|e_t\|` can pass
+      close to 0 at some steps) from looking faster than it is: the pair is the state of a two-step method;
+    * the second half lets the faster eigen-directions die out first;
+    * "usable" ends at the last step above ``floor`` (rounding of the iterate makes smaller errors
+      meaningless) or at the last point inside the bound for a diverged run (``diverged_at``).
+
+    When fewer than ``min_window`` usable steps remain (the error fell below the floor almost at once), the
+    result is the bound :math:`(\text{floor} / s_0)^{1/n}` over the n steps that took it there.
+    """
+    e = np.asarray(errors, dtype=float)
+    T = e.shape[0] - 1
+    prev = np.concatenate([e[:1], e[:-1]], axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = np.hypot(e, prev)
+    usable = np.isfinite(s) & (s > floor)
+    # b: the last step before s first leaves the usable range (T when it never does)
+    first_bad = np.where(usable.all(axis=0), T + 1, np.argmin(usable, axis=0))
+    b = first_bad - 1
+    if diverged_at is not None:
+        d = np.asarray(diverged_at)
+        b = np.where(d >= 0, np.minimum(b, d - 1), b)
+    b = np.maximum(b, 0)
+    a = b // 2
+    take = lambda idx: np.take_along_axis(s, idx[None], axis=0)[0]  # noqa: E731
+    s0, sa, sb = s[0], take(a), take(b)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        tail = (sb / sa) ** (1.0 / np.maximum(b - a, 1))
+        quick = (floor / s0) ** (1.0 / np.maximum(first_bad, 1))
+    short = (b - a) < min_window
+    rate = np.where(short & (first_bad <= T), np.minimum(quick, tail), tail)
+    if diverged_at is not None:  # it left the bound: whatever the transient, it diverged
+        rate = np.where(np.asarray(diverged_at) >= 0, np.maximum(np.nan_to_num(rate, nan=1.0), 1.0), rate)
+    return np.where(s0 > floor, rate, 0.0)  # started at the minimum: nothing to measure
+
+
+def oscillates(positions: np.ndarray, minimum: np.ndarray, errors: np.ndarray,
+               diverged_at: np.ndarray | None = None, floor: float = 1e-280) -> np.ndarray:
+    """Whether the error oscillates in the second half of the usable steps (see :func:`rate_from_errors`):
+    two consecutive errors point more than 90 degrees apart (an overshoot), or the distance to the minimum
+    grows for a step (a spiral passing its closest point). A monotone approach does neither."""
+    e_vec = positions - minimum  # (T + 1, *batch, d)
+    dots = np.einsum("t...d,t...d->t...", e_vec[1:], e_vec[:-1])  # (T, *batch)
+    with np.errstate(invalid="ignore"):
+        turns = (dots < 0) | (errors[1:] > errors[:-1])
+    T = dots.shape[0]
+    usable = np.isfinite(errors) & (errors > floor)
+    last = np.where(usable.all(axis=0), T, np.argmin(usable, axis=0) - 1)
+    if diverged_at is not None:
+        d = np.asarray(diverged_at)
+        last = np.where(d >= 0, np.minimum(last, d - 1), last)
+    t = np.arange(T).reshape((T,) + (1,) * (dots.ndim - 1))
+    window = (t >= last // 2) & (t < last)
+    return np.any(window & turns, axis=0)
+
+
+@dataclass(frozen=True, eq=False)
+class MeasuredRates:
+    rate: np.ndarray  #: (n1, n2) measured rate, >= 1 for cells that diverged
+    oscillating: np.ndarray  #: (n1, n2) bool: the error changed direction late in the run
+    diverged: np.ndarray  #: (n1, n2) bool
+    steps: int  #: the horizon the rates were measured over
+
+
+def rate_blocks(spec: SweepSpec, steps: int | None = None, block_bytes: int | None = None) -> list[tuple[int, int]]:
+    """Blocks of rows whose recorded paths (``steps`` steps) fit in ``block_bytes`` (``RATE_BLOCK_BYTES``)."""
+    block_bytes = RATE_BLOCK_BYTES if block_bytes is None else block_bytes
+    T = spec.steps if steps is None else int(steps)
+    n1, n2 = spec.shape
+    per_row = (T + 1) * n2 * (2 * surfaces.get(spec.surface).dim + 3) * 8
+    k = max(1, int(block_bytes // per_row))
+    return [(a, min(a + k, n1)) for a in range(0, n1, k)]
+
+
+def measured_rates(spec: SweepSpec, steps: int | None = None, rows: tuple[int, int] | None = None,
+                   block_bytes: int | None = None) -> MeasuredRates:
+    """Measure every cell's convergence rate from its path (``record="path"``) over ``steps`` steps (the
+    spec's by default), in blocks of rows whose paths fit in ``block_bytes``, keeping only the rates.
+
+    Needs a surface with a listed minimum: the error is the distance to it (the first listed minimum).
+    """
+    surface = surfaces.get(spec.surface)
+    if not surface.minima:
+        raise ValueError(f"'{surface.name}' has no minimum to measure the convergence rate against")
+    minimum = np.array(surface.minima[0].point, dtype=float)
+    # below about 1e-16 |w*| the iterate's own rounding decides the error: stay well above it
+    floor = max(1e-280, 1e-12 * float(np.linalg.norm(minimum)))
+    T = spec.steps if steps is None else int(steps)
+    n2 = spec.shape[1]
+    lo, hi = rows or (0, spec.shape[0])
+    rate, osc, div = [], [], []
+    for a, b in rate_blocks(spec, T, block_bytes):
+        a, b = max(a, lo), min(b, hi)
+        if a >= b:
+            continue
+        with np.errstate(over="ignore", invalid="ignore"):
+            traj = run(surface, spec.make_optimizer((a, b)), [list(spec.start)], T, record="path",
+                       ids=spec.ids((a, b)), **spec.run_kwargs())
+        shape = (b - a, n2)
+        pos = np.broadcast_to(traj.positions, (T + 1,) + shape + (surface.dim,))
+        dv = np.broadcast_to(np.where(traj.status == Status.DIVERGED, traj.event_step, -1), shape)
+        errors = np.linalg.norm(pos - minimum, axis=-1)
+        rate.append(rate_from_errors(errors, dv, floor=floor))
+        osc.append(oscillates(pos, minimum, errors, dv, floor=floor))
+        div.append(dv >= 0)
+    return MeasuredRates(np.concatenate(rate), np.concatenate(osc), np.concatenate(div), T)
+
+
+def merge_rates(parts: list[MeasuredRates]) -> MeasuredRates:
+    """Measured rates of consecutive blocks of rows, as one."""
+    cat = lambda name: np.concatenate([getattr(p, name) for p in parts], axis=0)  # noqa: E731
+    return MeasuredRates(cat("rate"), cat("oscillating"), cat("diverged"), parts[0].steps)
+
+
+# -- theory on the grid --------------------------------------------------------------------------------------------
+
+def theory_unavailable(spec: SweepSpec) -> str | None:
+    """Why the linear theory does not cover this grid (None when it does)."""
+    if spec.optimizer not in analysis.THEORY_OPTIMIZERS:
+        return (f"the iteration-matrix theory covers gradient descent, momentum and Nesterov; "
+                f"{registry.spec(spec.optimizer).title}'s step is not a fixed linear map")
+    if analysis.curvatures(surfaces.get(spec.surface)) is None:
+        return "the iteration-matrix theory needs a quadratic bowl (a constant, positive-definite Hessian)"
+    return None
+
+
+def theory_map(spec: SweepSpec, count: int | None = None) -> tuple[np.ndarray, np.ndarray, analysis.Theory]:
+    """The theory's rate and region on the grid (or on a ``count`` x ``count`` grid over the same ranges).
+
+    Returns the values along each axis (the second is ``[0.5]`` for a one-axis grid) and the Theory, its
+    arrays shaped (n1, n2).
+    """
+    reason = theory_unavailable(spec)
+    if reason:
+        raise ValueError(reason)
+    if count is not None:
+        spec = replace(spec, axes=tuple(replace(a, count=count) for a in spec.axes))
+    th = analysis.theory(spec.make_optimizer(), analysis.curvatures(surfaces.get(spec.surface)))
+    shape = spec.shape
+    th = analysis.Theory(*(np.broadcast_to(a, shape).copy() for a in th))
+    second = spec.axes[1].values if len(spec.axes) > 1 else np.array([0.5])
+    return spec.axes[0].values, second, th
+
+
+def agreement(measured: MeasuredRates, th: analysis.Theory, clear: float = 0.98) -> dict[str, float]:
+    """How well the runs agree with the theory: the median and largest |measured - theoretical rate| over the
+    cells the theory says converge at a rate below ``clear``, and the fraction of cells whose measured
+    behaviour (monotone, oscillating, growing) is the theory's region."""
+    converging = th.rate < clear
+    diff = np.abs(measured.rate - th.rate)[converging]
+    region = np.where(measured.diverged | (measured.rate >= 1), 2, np.where(measured.oscillating, 1, 0))
+    return {
+        "cells": int(converging.sum()),
+        "median": float(np.median(diff)) if diff.size else math.nan,
+        "max": float(diff.max()) if diff.size else math.nan,
+        "regions": float((region == th.region).mean()),
+    }
