@@ -4,6 +4,7 @@ An optimizer is a pair of pure functions in the style of optax:
 
     state = opt.init(params)
     updates, state = opt.update(grads, state, params)     # params_next = params + updates
+    updates, state = opt.update(grads, state, params, out=(buffer, state))   # the same, in place
 
 ``params`` and ``grads`` are laid out coordinate-first, shaped ``(d, *batch)``: ``params[0]`` holds the
 first coordinate of every trajectory in the batch. Hyperparameters are Python floats or arrays that
@@ -28,7 +29,8 @@ class Optimizer(NamedTuple):
         hyperparams: numeric hyperparameters after validation (floats or arrays broadcasting over the batch).
         options: the update-rule variant, e.g. ``{"form": "ema"}`` or ``{"eps_in_sqrt": True}``.
         init: ``params -> state``.
-        update: ``(grads, state, params, hess=None) -> (updates, state)``.
+        update: ``(grads, state, params, hess=None, out=None) -> (updates, state)``; with ``out = (updates,
+            state)`` buffers (the state may be the input state) it writes there instead of allocating.
         recorded: the state fields a run records per step and an iteration table shows.
         lookahead: for Nesterov's look-ahead form, ``(params, state) -> point`` where the next gradient is
             evaluated; ``None`` when the gradient is taken at ``params``.

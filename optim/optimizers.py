@@ -5,6 +5,11 @@ gradient the update receives (``grads``), :math:`\eta` the learning rate (``lr``
 ``updates`` with :math:`w_{t+1} = w_t + \text{updates}`. All rules act coordinate by coordinate except
 Newton's, so they work on arrays of any shape; hyperparameters broadcast against the batch axes.
 
+``update(grads, state, params, hess=None, out=None)`` is pure by default: it reads its arguments and
+returns new arrays. Like a ufunc it can instead write into buffers ``out = (updates, state)``, which may be
+the input state itself: the run loop updates its state in place that way, with no allocation per step. Both
+ways run the same operations in the same order, so they give the same numbers to the last bit.
+
 Where the course notes and PyTorch disagree, the difference is a named option (``form``, ``evaluation``,
 ``eps_in_sqrt``, ``bias_correction``); ``optim.registry.CONVENTIONS`` names the two coherent sets,
 ``"notes"`` and ``"pytorch"``.
@@ -59,6 +64,15 @@ def _zeros(params) -> np.ndarray:
     return np.zeros(np.shape(params), dtype=float)
 
 
+def _outputs(grads, state: tuple, out, fields: tuple[str, ...], *hyper):
+    """The arrays an update writes: the caller's ``out = (updates, state)``, or new ones of the broadcast shape
+    of the gradient and the hyperparameters (a grid of learning rates widens a single start point's state)."""
+    if out is not None:
+        return out
+    shape = np.broadcast_shapes(np.shape(grads), *(np.shape(h) for h in hyper))
+    return np.empty(shape), state._replace(**{f: np.empty(shape) for f in fields})
+
+
 # -- gradient descent ----------------------------------------------------------------------------------------
 
 
@@ -78,8 +92,9 @@ def gd(lr: float = 0.1) -> Optimizer:
     lr = positive("lr", lr, "learning rate")
     neg_lr = -lr
 
-    def update(grads, state, params, hess=None):
-        return np.multiply(grads, neg_lr), state
+    def update(grads, state, params, hess=None, out=None):
+        u, new = _outputs(grads, state, out, (), neg_lr)
+        return np.multiply(grads, neg_lr, out=u), new
 
     return Optimizer("gd", {"lr": lr}, {}, lambda params: EmptyState(), update)
 
@@ -127,10 +142,14 @@ def momentum(lr: float = 0.1, beta: float = 0.9, *, form: str = "ema") -> Optimi
     c = _momentum_coeff(beta, form)
     neg_lr = -lr
 
-    def update(grads, state, params, hess=None):
-        v = beta * state.v
-        v += c * grads if form == "ema" else grads
-        return v * neg_lr, MomentumState(v)
+    def update(grads, state, params, hess=None, out=None):
+        u, new = _outputs(grads, state, out, ("v",), neg_lr, beta)
+        v = np.multiply(state.v, beta, out=new.v)
+        if form == "ema":
+            v += np.multiply(grads, c, out=u)
+        else:
+            v += grads
+        return np.multiply(v, neg_lr, out=u), new
 
     return Optimizer("momentum", {"lr": lr, "beta": beta}, {"form": form},
                      lambda params: MomentumState(_zeros(params)), update, recorded=("v",))
@@ -167,16 +186,16 @@ def nesterov(lr: float = 0.1, beta: float = 0.9, *, form: str = "ema", evaluatio
     neg_lr = -lr
     look_coeff = -lr * beta
 
-    def update(grads, state, params, hess=None):
-        cg = c * grads if form == "ema" else grads
-        v = beta * state.v
+    def update(grads, state, params, hess=None, out=None):
+        u, new = _outputs(grads, state, out, ("v",), neg_lr, beta)
+        cg = np.multiply(grads, c, out=u) if form == "ema" else grads
+        v = np.multiply(state.v, beta, out=new.v)
         v += cg
         if evaluation == "lookahead":
-            return v * neg_lr, MomentumState(v)
-        step = beta * v
-        step += cg
+            return np.multiply(v, neg_lr, out=u), new
+        step = np.add(beta * v, cg, out=u)  # beta v_t + c g_t
         step *= neg_lr
-        return step, MomentumState(v)
+        return step, new
 
     def lookahead(params, state):
         return params + look_coeff * state.v
@@ -189,13 +208,13 @@ def nesterov(lr: float = 0.1, beta: float = 0.9, *, form: str = "ema", evaluatio
 # -- adaptive learning rates -------------------------------------------------------------------------------------
 
 
-def _inverse_rms(mean_sq, eps, eps_in_sqrt: bool) -> np.ndarray:
-    """1 / sqrt(mean_sq + eps) or 1 / (sqrt(mean_sq) + eps)."""
+def _inverse_rms(mean_sq, eps, eps_in_sqrt: bool, out=None) -> np.ndarray:
+    """1 / sqrt(mean_sq + eps) or 1 / (sqrt(mean_sq) + eps), written into ``out`` if given."""
     if eps_in_sqrt:
-        d = mean_sq + eps
+        d = np.add(mean_sq, eps, out=out)
         np.sqrt(d, out=d)
     else:
-        d = np.sqrt(mean_sq)
+        d = np.sqrt(mean_sq, out=out)
         d += eps
     return np.reciprocal(d, out=d)
 
@@ -219,12 +238,12 @@ def adagrad(lr: float = 0.1, eps: float = 1e-10, *, eps_in_sqrt: bool = True) ->
     lr = positive("lr", lr, "learning rate")
     eps = positive("eps", eps, "the small constant that keeps the division finite")
 
-    def update(grads, state, params, hess=None):
-        G = grads * grads
-        G += state.G
-        lr_eff = _inverse_rms(G, eps, eps_in_sqrt)
+    def update(grads, state, params, hess=None, out=None):
+        u, new = _outputs(grads, state, out, ("G", "lr_eff"), lr, eps)
+        G = np.add(np.multiply(grads, grads, out=u), state.G, out=new.G)
+        lr_eff = _inverse_rms(G, eps, eps_in_sqrt, out=new.lr_eff)
         lr_eff *= lr
-        return -lr_eff * grads, AdagradState(G, lr_eff)
+        return np.multiply(np.negative(lr_eff, out=u), grads, out=u), new
 
     return Optimizer("adagrad", {"lr": lr, "eps": eps}, {"eps_in_sqrt": eps_in_sqrt},
                      lambda p: AdagradState(_zeros(p), _zeros(p)), update, recorded=("G", "lr_eff"))
@@ -253,13 +272,15 @@ def rmsprop(lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8, *, eps_in_sqr
     eps = positive("eps", eps, "the small constant that keeps the division finite")
     one_minus_rho = 1.0 - rho
 
-    def update(grads, state, params, hess=None):
-        s = grads * grads
-        s *= one_minus_rho
-        s += rho * state.s
-        lr_eff = _inverse_rms(s, eps, eps_in_sqrt)
+    def update(grads, state, params, hess=None, out=None):
+        u, new = _outputs(grads, state, out, ("s", "lr_eff"), lr, rho, eps)
+        g2 = np.multiply(grads, grads, out=u)
+        g2 *= one_minus_rho
+        s = np.multiply(state.s, rho, out=new.s)
+        s += g2
+        lr_eff = _inverse_rms(s, eps, eps_in_sqrt, out=new.lr_eff)
         lr_eff *= lr
-        return -lr_eff * grads, RMSPropState(s, lr_eff)
+        return np.multiply(np.negative(lr_eff, out=u), grads, out=u), new
 
     return Optimizer("rmsprop", {"lr": lr, "rho": rho, "eps": eps}, {"eps_in_sqrt": eps_in_sqrt},
                      lambda p: RMSPropState(_zeros(p), _zeros(p)), update, recorded=("s", "lr_eff"))
@@ -290,24 +311,27 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, *, eps_in_sqr
     eps = positive("eps", eps, "the small constant that keeps the division finite and starts the steps")
     one_minus_rho = 1.0 - rho
 
-    def update(grads, state, params, hess=None):
-        s = grads * grads
-        s *= one_minus_rho
-        s += rho * state.s
-        if eps_in_sqrt:
-            ratio = state.delta + eps
+    def update(grads, state, params, hess=None, out=None):
+        u, new = _outputs(grads, state, out, ("s", "delta", "lr_eff"), lr, rho, eps)
+        g2 = np.multiply(grads, grads, out=u)
+        g2 *= one_minus_rho
+        s = np.multiply(state.s, rho, out=new.s)
+        s += g2
+        if eps_in_sqrt:  # the RMS of the past updates, read before the state is overwritten
+            ratio = np.add(state.delta, eps, out=new.lr_eff)
             np.sqrt(ratio, out=ratio)
         else:
-            ratio = np.sqrt(state.delta)
+            ratio = np.sqrt(state.delta, out=new.lr_eff)
             ratio += eps
-        ratio *= _inverse_rms(s, eps, eps_in_sqrt)
-        step = ratio * grads
-        delta = step * step
-        delta *= one_minus_rho
-        delta += rho * state.delta
+        ratio *= _inverse_rms(s, eps, eps_in_sqrt, out=u)
+        step = np.multiply(ratio, grads, out=u)
+        step2 = step * step
+        step2 *= one_minus_rho
+        delta = np.multiply(state.delta, rho, out=new.delta)
+        delta += step2
         ratio *= lr
         step *= -lr
-        return step, AdaDeltaState(s, delta, ratio)
+        return step, new
 
     return Optimizer("adadelta", {"lr": lr, "rho": rho, "eps": eps}, {"eps_in_sqrt": eps_in_sqrt},
                      lambda p: AdaDeltaState(_zeros(p), _zeros(p), _zeros(p)), update,
@@ -344,23 +368,25 @@ def adam(lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float
     def init(params):
         return AdamState(_zeros(params), _zeros(params), _zeros(params), 1.0, 1.0)
 
-    def update(grads, state, params, hess=None):
-        m = grads * one_minus_b1
-        m += beta1 * state.m
-        v = grads * grads
-        v *= one_minus_b2
-        v += beta2 * state.v
+    def update(grads, state, params, hess=None, out=None):
+        u, new = _outputs(grads, state, out, ("m", "v", "lr_eff"), lr, beta1, beta2, eps)
+        m = np.multiply(state.m, beta1, out=new.m)
+        m += np.multiply(grads, one_minus_b1, out=u)
+        g2 = np.multiply(grads, grads, out=u)
+        g2 *= one_minus_b2
+        v = np.multiply(state.v, beta2, out=new.v)
+        v += g2
         b1p, b2p = state.beta1_power * beta1, state.beta2_power * beta2
         if bias_correction:
-            lr_eff = v / (1.0 - b2p)
+            lr_eff = np.divide(v, 1.0 - b2p, out=new.lr_eff)
             np.sqrt(lr_eff, out=lr_eff)
         else:
-            lr_eff = np.sqrt(v)
+            lr_eff = np.sqrt(v, out=new.lr_eff)
         lr_eff += eps
         np.divide(lr, lr_eff, out=lr_eff)
-        step = m * (-1.0 / (1.0 - b1p) if bias_correction else -1.0)
+        step = np.multiply(m, -1.0 / (1.0 - b1p) if bias_correction else -1.0, out=u)
         step *= lr_eff
-        return step, AdamState(m, v, lr_eff, b1p, b2p)
+        return step, new._replace(beta1_power=b1p, beta2_power=b2p)
 
     return Optimizer("adam", {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps},
                      {"bias_correction": bias_correction}, init, update, recorded=("m", "v", "lr_eff"))
@@ -393,7 +419,7 @@ def newton(lr: float = 1.0, *, safeguard: bool = False, min_curvature: float = 0
     min_curvature = positive("min_curvature", min_curvature, "smallest curvature the safeguard allows")
     neg_lr = -lr
 
-    def update(grads, state, params, hess=None):
+    def update(grads, state, params, hess=None, out=None):  # eigendecompositions allocate anyway: out unused
         if hess is None:
             raise ValueError("Newton's method needs the Hessian: call update(grads, state, params, hess=...)")
         d = grads.shape[0]

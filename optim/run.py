@@ -112,13 +112,13 @@ def _gradient_oracle(surface: Surface, noise, batch_size, seed: int, ids: np.nda
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch size must be a whole number of samples, at least 1; got {batch_size!r}")
         if batch_size >= surface.n_samples:
-            return lambda X, t: surface.grad_cf(X)  # the full batch: the exact mean gradient
+            return lambda X, t, out=None: surface.grad_cf(X, out)  # the full batch: the exact mean gradient
         n = surface.n_samples
-        return lambda X, t: surface.batch_grad_cf(X, _noise.indices(seed, ids, t, batch_size, n))
+        return lambda X, t, out=None: surface.batch_grad_cf(X, _noise.indices(seed, ids, t, batch_size, n))
     if np.any(noise):
         d = surface.dim
-        return lambda X, t: surface.grad_cf(X) + noise * _noise.normal(seed, ids, t, d)
-    return lambda X, t: surface.grad_cf(X)
+        return lambda X, t, out=None: surface.grad_cf(X) + noise * _noise.normal(seed, ids, t, d)
+    return lambda X, t, out=None: surface.grad_cf(X, out)
 
 
 def run(
@@ -349,6 +349,15 @@ def _loop(surface: Surface, opt: Optimizer, X: np.ndarray, steps: int, oracle, e
     limit = min(bound, np.finfo(float).max)  # an infinite coordinate diverged even when bound = inf
     park = np.array(surface.stationary[0].point if surface.stationary else [0.0] * X.shape[0])
     park = park.reshape((-1,) + (1,) * len(batch))
+    # Buffers reused at every step: the update writes its step and the new state in place (no allocation).
+    u, g_buffer = np.empty(X.shape), np.empty(X.shape)
+    norm2, above = np.empty(batch), np.empty(batch, dtype=bool)
+    if not keep_path:
+        X = np.array(X)  # final mode: the positions are updated in place
+
+    def track_convergence(g_true, t):
+        np.einsum("i...,i...->...", g_true, g_true, out=norm2)
+        np.copyto(last_above, t, where=np.greater_equal(norm2, tol2, out=above))
 
     with np.errstate(all="ignore"):
         for t in range(steps):
@@ -358,12 +367,11 @@ def _loop(surface: Surface, opt: Optimizer, X: np.ndarray, steps: int, oracle, e
                 rec.losses[t] = surface.value_cf(X)
             Xg = opt.lookahead(X, state) if opt.lookahead else X
             if not fused:
-                g = oracle(Xg, t)
-            g_true = g if exact_at_x else surface.grad_cf(X)
-            np.copyto(last_above, t, where=np.einsum("i...,i...->...", g_true, g_true) >= tol2)
+                g = oracle(Xg, t, out=g_buffer)
+            track_convergence(g if exact_at_x else surface.grad_cf(X), t)
             H = surface.hess_cf(Xg) if opt.needs_hessian else None
-            updates, state = opt.update(g, state, X, hess=H)
-            X = np.add(X, updates, out=rec.positions[t + 1] if keep_path else None)
+            updates, state = opt.update(g, state, X, hess=H, out=(u, state))
+            X = np.add(X, updates, out=rec.positions[t + 1] if keep_path else X)
             if keep_all:
                 rec.gradients[t] = g
                 for name in opt.recorded:
@@ -377,14 +385,14 @@ def _loop(surface: Surface, opt: Optimizer, X: np.ndarray, steps: int, oracle, e
                 newly = bad & (diverged_at < 0)
                 diverged_at[newly] = t + 1
                 escape[:, newly] = X[:, newly]
-                X = X.copy()  # keep the recorded row as it was
+                if keep_path:
+                    X = X.copy()  # keep the recorded row as it was
                 X[:, bad] = np.broadcast_to(park, X.shape)[:, bad]
                 state = _reset(state, bad)
         final_loss = surface.value_cf(X)
         if keep_path:
             rec.losses[steps] = final_loss
-        g_true = surface.grad_cf(X)
-        np.copyto(last_above, steps, where=np.einsum("i...,i...->...", g_true, g_true) >= tol2)
+        track_convergence(surface.grad_cf(X), steps)
     return last_above, diverged_at, escape, X, final_loss
 
 

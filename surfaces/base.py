@@ -71,6 +71,7 @@ class Surface:
     variables: tuple[str, ...] = ()
     fg: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None  #: optional fused (f, df)
     derivative_latex: tuple[str, ...] = ()  #: for 1-D surfaces: f'(w) and f''(w) in LaTeX
+    df_writes_out: bool = False  #: whether ``df`` takes ``out=`` (the run loop then reuses one buffer)
 
     def __post_init__(self) -> None:
         if not self.variables:
@@ -84,8 +85,14 @@ class Surface:
     def value_cf(self, X: np.ndarray) -> np.ndarray:
         return self.f(X)
 
-    def grad_cf(self, X: np.ndarray) -> np.ndarray:
-        return self.df(X)
+    def grad_cf(self, X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The gradient, written into ``out`` (shaped like ``X``) when given."""
+        if out is None:
+            return self.df(X)
+        if self.df_writes_out:
+            return self.df(X, out=out)
+        np.copyto(out, self.df(X))
+        return out
 
     def hess_cf(self, X: np.ndarray) -> np.ndarray:
         return self.d2f(X)

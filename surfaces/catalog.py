@@ -24,12 +24,14 @@ def _batched(fn):
     """Let an in-place formula (written with ``out=``) take a single point: numpy turns 0-d results into
     scalars, which cannot be written into, so a single point goes through as a batch of one."""
 
-    def wrapper(X):
+    def wrapper(X, **kwargs):
         X = np.asarray(X, dtype=float)
         if X.ndim > 1:
-            return fn(X)
-        out = fn(X[:, None])
-        return tuple(o[..., 0] for o in out) if isinstance(out, tuple) else out[..., 0]
+            return fn(X, **kwargs)
+        if kwargs.get("out") is not None:
+            kwargs["out"] = kwargs["out"][:, None]
+        result = fn(X[:, None], **kwargs)
+        return tuple(o[..., 0] for o in result) if isinstance(result, tuple) else result[..., 0]
 
     wrapper.__doc__ = fn.__doc__
     return wrapper
@@ -147,9 +149,9 @@ def _quadratic_2d(A, name: str, title: str, latex: str, bounds, starts, defaults
         return 0.5 * (a * x * x + c * y * y) + b * x * y
 
     @_batched
-    def df(X):
+    def df(X, out=None):
         x, y = X[0], X[1]
-        out = np.empty(np.shape(X), dtype=float)
+        out = np.empty(np.shape(X), dtype=float) if out is None else out
         np.multiply(x, a, out=out[0])
         out[0] += b * y
         np.multiply(y, c, out=out[1])
@@ -161,7 +163,7 @@ def _quadratic_2d(A, name: str, title: str, latex: str, bounds, starts, defaults
 
     return Surface(
         name=name, title=title, latex=latex, f=f, df=df, d2f=d2f, bounds=bounds, starts=starts,
-        stationary=stationary_points(f, df, d2f, [[0.0, 0.0]]), defaults=defaults,
+        stationary=stationary_points(f, df, d2f, [[0.0, 0.0]]), defaults=defaults, df_writes_out=True,
     )
 
 
@@ -233,11 +235,11 @@ def _rosenbrock_value_and_grad(X):
 
 
 @_batched
-def _rosenbrock_grad(X):
+def _rosenbrock_grad(X, out=None):
     # The gradient alone, by the same operations as _rosenbrock_value_and_grad (bit for bit the same numbers):
     # a run that keeps no path asks only for the gradient, and the value would be four wasted passes.
     x, y = X[0], X[1]
-    g = np.empty(np.shape(X), dtype=float)
+    g = np.empty(np.shape(X), dtype=float) if out is None else out
     s = 1.0 - x
     r = x * x
     np.subtract(y, r, out=r)
@@ -261,6 +263,7 @@ ROSENBROCK = Surface(
     df=_rosenbrock_grad,
     d2f=_rosenbrock_hess,
     fg=_rosenbrock_value_and_grad,
+    df_writes_out=True,
     bounds=((-2.0, 2.0), (-1.0, 3.0)),
     starts=((-1.5, 2.0),),
     stationary=stationary_points(_rosenbrock, _rosenbrock_grad, _rosenbrock_hess, [[1.0, 1.0]]),
