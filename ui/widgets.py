@@ -70,7 +70,7 @@ def selectbox(s: Setting, label: str, options: Sequence, *, format_func=str, hel
 
 
 def segmented(s: Setting, label: str, options: Sequence, *, format_func=str, container=None,
-              label_visibility: str = "visible"):
+              label_visibility: str = "visible", help: str | None = None):
     container = container or st
     key = _key(s)
     _bind(s, key, state.get(s))
@@ -80,7 +80,7 @@ def segmented(s: Setting, label: str, options: Sequence, *, format_func=str, con
             state.set_value(s, st.session_state[key])
 
     container.segmented_control(label, options, format_func=format_func, key=key, on_change=keep_one,
-                                label_visibility=label_visibility)
+                                label_visibility=label_visibility, help=help)
     return state.get(s)
 
 
@@ -152,4 +152,60 @@ def number(s: Setting, label: str, low: float, high: float, *, step: float | Non
     _bind(s, key, cast(value))
     container.number_input(label, cast(low), cast(high), step=None if step is None else cast(step), format=fmt,
                            key=key, help=help, on_change=_copy(s, key, cast, then=then))
+    return state.get(s)
+
+
+#: mantissas of the log-scale slider's stops in each decade (every default of the catalog is one of them)
+LOG_STOPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0)
+
+
+def log_grid(low: float, high: float, stops: Sequence[float] = LOG_STOPS) -> list[float]:
+    """Round values from ``low`` to ``high`` on a log scale: 1, 1.5, 2, 3, 4, 5, 7 times each power of ten."""
+    import math
+
+    grid = []
+    for e in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
+        for m in stops:
+            v = float(f"{m * 10.0 ** e:.12g}")
+            if low * (1 - 1e-12) <= v <= high * (1 + 1e-12):
+                grid.append(v)
+    return grid
+
+
+def log_slider_entry(s: Setting, label: str, low: float, high: float, *, help: str | None = None,
+                     container=None, fmt: str = "%g"):
+    """A slider on a log scale (round stops, see :func:`log_grid`) with an exact number entry beside it.
+
+    The entry takes any value in ``[low, high]`` (``0.0123``); the slider then shows the nearest stop.
+    """
+    import math
+
+    container = container or st
+    value = state.get(s)
+    if not low <= value <= high:
+        value = float(min(max(value, low), high))
+        state.set_value(s, value)
+    grid = log_grid(low, high)
+    nearest = min(grid, key=lambda g: abs(math.log(g) - math.log(value)))
+    k_slider, k_entry = _key(s, "slider"), _key(s, "entry")
+    _bind(s, k_slider, nearest)
+    _bind(s, k_entry, float(value))
+    left, right = container.columns([5, 2], vertical_alignment="bottom")
+    left.select_slider(label, options=grid, key=k_slider, help=help, format_func=lambda v: f"{v:g}",
+                       on_change=_copy(s, k_slider, float))
+    right.number_input(f"{label} (exact)", min_value=float(low), max_value=float(high), step=float(low), format=fmt,
+                       key=k_entry, on_change=_copy(s, k_entry, float), label_visibility="collapsed")
+    return state.get(s)
+
+
+def select_slider(s: Setting, label: str, options: Sequence, *, format_func=str, help: str | None = None,
+                  container=None):
+    """A slider over a list of values; a value not in the list (from the URL) shows as the nearest option."""
+    container = container or st
+    key = _key(s)
+    value = state.get(s)
+    shown = value if value in options else min(options, key=lambda o: abs(o - value))
+    _bind(s, key, shown)
+    container.select_slider(label, options=list(options), key=key, help=help, format_func=format_func,
+                            on_change=_copy(s, key))
     return state.get(s)
