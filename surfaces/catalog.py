@@ -176,7 +176,7 @@ BOWL = _quadratic_2d(
     starts=((-1.5, 1.2),),
     defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.1, "noise": 1.0}, "momentum": {"lr": 0.1, "beta": 0.5},
               "nesterov": {"lr": 0.1, "beta": 0.5}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.05},
-              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
+              "adadelta": {"lr": 1.0, "eps": 1e-3}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
 )
 
 # Eigenvalues 1 and 25 along the diagonals (1, -1) and (1, 1): condition number 25, rotated by 45 degrees.
@@ -187,9 +187,9 @@ ELONGATED_BOWL = _quadratic_2d(
     latex=r"f(x, y) = 6.5x^2 + 12xy + 6.5y^2",
     bounds=((-2.0, 2.0), (-2.0, 2.0)),
     starts=((-1.6, 1.9),),
-    defaults={"gd": {"lr": 0.07}, "sgd": {"lr": 0.07, "noise": 2.0}, "momentum": {"lr": 0.07, "beta": 0.8},
-              "nesterov": {"lr": 0.07, "beta": 0.8}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.05},
-              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
+    defaults={"gd": {"lr": 0.07}, "sgd": {"lr": 0.07, "noise": 1.0}, "momentum": {"lr": 0.07, "beta": 0.8},
+              "nesterov": {"lr": 0.07, "beta": 0.8}, "adagrad": {"lr": 0.3}, "rmsprop": {"lr": 0.05},
+              "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
 )
 
 SADDLE = _quadratic_2d(
@@ -268,9 +268,9 @@ ROSENBROCK = Surface(
     starts=((-1.5, 2.0),),
     stationary=stationary_points(_rosenbrock, _rosenbrock_grad, _rosenbrock_hess, [[1.0, 1.0]]),
     log_levels=True,
-    defaults={"gd": {"lr": 0.001}, "sgd": {"lr": 0.001, "noise": 20.0}, "momentum": {"lr": 0.001, "beta": 0.9},
-              "nesterov": {"lr": 0.001, "beta": 0.9}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.01},
-              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
+    defaults={"gd": {"lr": 0.001}, "sgd": {"lr": 0.001, "noise": 20.0}, "momentum": {"lr": 0.01, "beta": 0.9},
+              "nesterov": {"lr": 0.007, "beta": 0.9}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.02},
+              "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
 )
 
 
@@ -326,7 +326,7 @@ BEALE = Surface(
     log_levels=True,
     defaults={"gd": {"lr": 0.01}, "sgd": {"lr": 0.01, "noise": 2.0}, "momentum": {"lr": 0.01, "beta": 0.9},
               "nesterov": {"lr": 0.01, "beta": 0.9}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.01},
-              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
+              "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
 )
 
 
@@ -366,7 +366,7 @@ HIMMELBLAU = Surface(
     log_levels=True,
     defaults={"gd": {"lr": 0.01}, "sgd": {"lr": 0.01, "noise": 10.0}, "momentum": {"lr": 0.005, "beta": 0.9},
               "nesterov": {"lr": 0.005, "beta": 0.9}, "adagrad": {"lr": 1.0}, "rmsprop": {"lr": 0.05},
-              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
+              "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
 )
 
 _TWO_PI = 2.0 * np.pi
@@ -443,7 +443,7 @@ TWO_MINIMA = Surface(
                                  [[w[0], 0.0] for w in _quartic_critical_points()]),
     defaults={"gd": {"lr": 0.01}, "sgd": {"lr": 0.01, "noise": 5.0}, "momentum": {"lr": 0.01, "beta": 0.9},
               "nesterov": {"lr": 0.01, "beta": 0.9}, "adagrad": {"lr": 0.3}, "rmsprop": {"lr": 0.03},
-              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
+              "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
 )
 
 LINEAR_REGRESSION = linear_regression()

@@ -83,7 +83,7 @@ def linear_regression(n: int = 10_000, seed: int = 0) -> RegressionSurface:
         variables=("w", "b"),
         defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.05, "batch_size": 1}, "momentum": {"lr": 0.1, "beta": 0.9},
                   "nesterov": {"lr": 0.1, "beta": 0.9}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.02},
-                  "adadelta": {"lr": 1.0}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
+                  "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
         xs=xs,
         ys=ys,
     )
