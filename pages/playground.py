@@ -217,9 +217,10 @@ def runs_for(surface_name: str, keys: tuple) -> list[viz.RunRecord]:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def race_spec(surface_name: str, keys: tuple, t: int, present: bool) -> dict:
-    return viz.race_figure(surfaces.get(surface_name), runs_for(surface_name, keys), theme_for(present),
-                           current=t)
+def race_spec(surface_name: str, keys: tuple, present: bool) -> dict:
+    """The animated race opens at iteration 1 whatever the formulas inspect: a figure that does not depend on
+    that slider is not sent and drawn again when it moves."""
+    return viz.race_figure(surfaces.get(surface_name), runs_for(surface_name, keys), theme_for(present))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -229,10 +230,31 @@ def surface_figures(surface_name: str, keys: tuple, t: int, present: bool):
     return viz.surface_figure(surface, runs, th, current=t), viz.loss_figure(surface, runs, th, current=t)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def csv_rows(surface_name: str, key: tuple, columns: tuple) -> str:
+    """One run's rows of the long CSV: a change of one optimizer formats only its own rows again."""
+    return viz.long_csv_rows(run_one(surface_name, *key), columns)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def table_csv(surface_name: str, key: tuple) -> bytes:
+    return csv_bytes(run_one(surface_name, *key).table)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def tables(surface_name: str, keys: tuple):
     runs = runs_for(surface_name, keys)
-    return viz.summary_frame(surfaces.get(surface_name), runs), viz.long_csv(runs)
+    columns = viz.long_columns(runs)
+    rows = [csv_rows(surface_name, key, columns) for key in keys]
+    return viz.summary_frame(surfaces.get(surface_name), runs), viz.long_csv(runs, rows)
+
+
+def lazy_tabs(labels: list[str], key: str):
+    """Tabs that run only the open tab's content: a page with every tab's widgets sends them all on each change.
+    Switching tabs reruns the page."""
+    if st.session_state.get(key) not in labels:
+        st.session_state[key] = labels[0]
+    return st.tabs(labels, key=key, on_change="rerun")
 
 
 # -- page ---------------------------------------------------------------------------------------------------------------
@@ -268,13 +290,15 @@ sx = widgets.number(sx_set, f"start {vx}₁", *surface.bounds[0], 0.05, fmt="%.3
                     help="Or click anywhere on the contour.")
 sy = widgets.number(sy_set, f"start {vy}₁", *surface.bounds[1], 0.05, fmt="%.3f", container=c_y,
                     help="Or click anywhere on the contour.")
-steps = widgets.slider_entry(steps_setting(surface), "steps T", 1, MAX_STEPS, 1, fmt="%d", integer=True,
-                             container=c_steps)
+steps = widgets.slider(steps_setting(surface), "steps T", 1, MAX_STEPS, 1, fmt="%d", integer=True,
+                       container=c_steps, help="Use ← → on the slider for single steps.")
 
 # -- hyperparameters: a tab per selected optimizer ------------------------------------------------------------------
 PER_ROW = 2 if th.present else 4
-for name, tab in zip(selected, st.tabs([f"⚙ {SPECS[n].title}" for n in selected])):
+for name, tab in zip(selected, lazy_tabs([f"⚙ {SPECS[n].title}" for n in selected], "w:play:settings-tab")):
     spec = SPECS[name]
+    if not tab.open:  # its settings are still read (and kept in the link) by config_of below
+        continue
     with tab:
         options = options_of(name, conv)
         controls: list = [h for h in spec.hyperparameters
@@ -289,9 +313,9 @@ for name, tab in zip(selected, st.tabs([f"⚙ {SPECS[n].title}" for n in selecte
                     widgets.segmented(variant_setting(name, c, conv), title, tuple(labels), format_func=labels.get,
                                       container=col)
                 elif c is ns:
-                    widgets.slider_entry(ns, "gradient noise σ", 0.0, 1000.0 if state.get(ns) > 100 else 100.0, 0.1,
-                                         fmt="%.2f", container=col, help="Gaussian noise of this standard deviation "
-                                         "is added to each coordinate of every gradient.")
+                    widgets.slider(ns, "gradient noise σ", 0.0, 1000.0 if state.get(ns) > 100 else 100.0, 0.1,
+                                   fmt="%.1f", container=col, help="Gaussian noise of this standard deviation is "
+                                   "added to each coordinate of every gradient.")
                 elif c is bs:
                     n = surface.n_samples
                     widgets.select_slider(bs, "mini-batch size B", BATCH_STOPS, container=col,
@@ -301,11 +325,11 @@ for name, tab in zip(selected, st.tabs([f"⚙ {SPECS[n].title}" for n in selecte
                 else:
                     label = "damping η" if (name, c.name) == ("newton", "lr") else HYPER_LABELS.get(c.name, c.meaning)
                     s = hyper_setting(surface, name, c, options)
-                    if c.log:
-                        widgets.log_slider_entry(s, label, c.low, c.high, container=col, help=c.meaning)
+                    if c.log:  # the learning rate gets an exact entry too; ε and λmin their log stops
+                        widgets.log_slider_entry(s, label, c.low, c.high, container=col, help=c.meaning,
+                                                 entry=c.name == "lr")
                     else:
-                        widgets.slider_entry(s, label, c.low, c.high, 0.001 if c.high < 1 else 0.01, fmt="%.3f",
-                                             container=col, help=c.meaning)
+                        widgets.slider(s, label, c.low, c.high, 0.001, fmt="%.3f", container=col, help=c.meaning)
         st.caption(spec.summary)
 
 configs = {name: config_of(surface, name, conv) for name in selected}
@@ -316,21 +340,16 @@ keys = tuple((name, *configs[name][:2], start, int(steps), *configs[name][2:], i
 runs = runs_for(surface.name, keys)
 
 # -- the race ---------------------------------------------------------------------------------------------------------
-c_view, c_t, c_seed = st.columns([1.6, 3.4, 1.2], vertical_alignment="bottom")
+c_view, c_seed, _ = st.columns([1.6, 1.4, 3.2], vertical_alignment="bottom")
 view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, container=c_view)
-if steps > 1:
-    t = widgets.slider_entry(ITERATION, "inspect iteration t (arrows, numbers below)", 1, steps, 1, fmt="%d",
-                             integer=True, container=c_t)
-else:
-    t = 1
-    state.set_value(ITERATION, 1)
 if stochastic:
     with c_seed:
         st.button("New noise draw", on_click=new_noise, icon=":material/casino:", width="stretch",
                   help=f"Draw other random gradients (now seed {seed}).")
+t = min(int(state.get(ITERATION)), steps)  # the iteration the formulas (and the 3-D view) show
 
 if view == "contour":
-    spec = race_spec(surface.name, keys, int(t), th.present)
+    spec = race_spec(surface.name, keys, th.present)
     st.session_state["play:clickable"] = {i for i, tr in enumerate(spec["data"]) if tr.get("xaxis", "x") == "x"}
     layout.plotly(viz.SpecFigure(spec), key="race", on_select=on_click, selection_mode="points")
     st.caption("Click anywhere on the contour to start there. ▶ Play runs all paths together (▶ slow / normal / fast "
@@ -349,21 +368,26 @@ else:
                + f"; the dots mark each optimizer at iteration t = {t}.")
 
 # -- the update rules ---------------------------------------------------------------------------------------------------
-st.subheader(f"Update rules, and iteration t = {t} with its numbers")
+st.subheader("Update rules, with the numbers of one iteration")
+if steps > 1:
+    t = widgets.slider(ITERATION, "iteration t", 1, steps, 1, fmt="%d", integer=True,
+                       help="The numbers below are this row of each iteration table. ← → for single steps.")
+else:
+    t = 1
+    state.set_value(ITERATION, 1)
 st.caption("w_t is the point (" + ", ".join(f"{v}_t" for v in surface.variables) + "), g_t = ∇f(w_t) its gradient, "
            "η the learning rate; squares, products ⊙ and divisions of vectors are per coordinate. The numbers are "
            f"row t = {t} of each iteration table below.")
 for r in runs:
     with st.container(border=True):
+        note = "" if t <= r.rows else (f" &nbsp; <span style='color:#D55E00'>diverged at step {r.event_step}: it "
+                                       f"left the plane (beyond ±10⁶) before iteration {t}</span>")
         st.markdown(f"<span style='color:{OPTIMIZER_COLORS[r.name]};font-weight:700;font-size:1.2em'>"
-                    f"{r.title}</span> &nbsp; {viz.settings_text(r)}", unsafe_allow_html=True)
-        rule, numbers = st.columns([2, 3]) if not th.present else (st.container(), st.container())
-        rule.latex(viz.symbolic_rule(r))
-        if t <= r.rows:
-            numbers.latex(viz.numeric_rule(surface, r, t))
-        else:
-            numbers.markdown(f":red[Diverged at step {r.event_step}]: it left the plane (beyond ±10⁶) before "
-                             f"iteration {t}.")
+                    f"{r.title}</span> &nbsp; {viz.settings_text(r)}{note}", unsafe_allow_html=True)
+        rule = viz.symbolic_rule(r)
+        if t <= r.rows:  # one formula element per optimizer: the rule, then (beside or below) its numbers
+            rule += (r" \[0.9em] " if th.present else r" \qquad\qquad ") + viz.numeric_rule(surface, r, t)
+        st.latex(r"egin{gathered}" + rule + r"\end{gathered}" if th.present else rule)
 
 # -- tables -------------------------------------------------------------------------------------------------------------
 summary, long_csv = tables(surface.name, keys)
@@ -392,9 +416,9 @@ def pick_table() -> None:
 
 
 st.session_state["w:play:tables"] = SPECS[table_name].title
-for r, tab in zip(runs, st.tabs(titles, key="w:play:tables", on_change=pick_table)):
+for key, r, tab in zip(keys, runs, st.tabs(titles, key="w:play:tables", on_change=pick_table)):
     if tab.open:
         with tab:
             layout.dataframe(frame(r.table), key=f"table-{r.name}", height=420)
-            layout.csv_download(csv_bytes(r.table), f"{r.name}_{surface.name}.csv", key=f"csv-{r.name}",
+            layout.csv_download(table_csv(surface.name, key), f"{r.name}_{surface.name}.csv", key=f"csv-{r.name}",
                                 label=f"Download {r.title} (CSV)")

@@ -63,7 +63,10 @@ def test_page_runs_for_every_surface_and_optimizer_set(surface_name, names):
     spec = plotly_specs(at)[0]
     assert spec["frames"], "the race is animated"
     assert "NaN" not in at.get("plotly_chart")[0].proto.spec
-    assert len(at.latex) >= 2 * len(names)  # the symbolic and the numeric rule of each optimizer
+    rules = [x.value for x in at.latex][1:]  # after the surface's formula: one per optimizer
+    assert len(rules) == len(names)
+    for name, tex in zip(names, rules):  # the symbolic rule, then the numbers of iteration 1
+        assert tex.strip("$\n").startswith(optim.latex(name)) and "w_{2} &=" in tex
 
 
 def test_default_view_is_the_rosenbrock_race_without_link_parameters():
@@ -254,6 +257,9 @@ def test_unchanged_settings_do_not_recompute(monkeypatch):
     assert first <= 2
     at.run()
     assert len(calls) == first, "a rerun with the same settings uses the cache"
+    at.session_state["w:play:settings-tab"] = "⚙ Adam"  # open Adam's settings (tabs run only the open one)
+    at.run()
+    assert len(calls) == first
     at.number_input(key="w:v:play:adam.lr:entry").set_value(0.0123).run()
     assert calls[first:] == ["adam"], "a new Adam learning rate runs Adam again, and only Adam"
 

@@ -173,10 +173,11 @@ def log_grid(low: float, high: float, stops: Sequence[float] = LOG_STOPS) -> lis
 
 
 def log_slider_entry(s: Setting, label: str, low: float, high: float, *, help: str | None = None,
-                     container=None, fmt: str = "%g"):
+                     container=None, fmt: str = "%g", entry: bool = True):
     """A slider on a log scale (round stops, see :func:`log_grid`) with an exact number entry beside it.
 
-    The entry takes any value in ``[low, high]`` (``0.0123``); the slider then shows the nearest stop.
+    The entry takes any value in ``[low, high]`` (``0.0123``); the slider then shows the nearest stop. Without
+    ``entry`` it is the slider alone (a value from the URL between stops shows as the nearest stop).
     """
     import math
 
@@ -189,6 +190,10 @@ def log_slider_entry(s: Setting, label: str, low: float, high: float, *, help: s
     nearest = min(grid, key=lambda g: abs(math.log(g) - math.log(value)))
     k_slider, k_entry = _key(s, "slider"), _key(s, "entry")
     _bind(s, k_slider, nearest)
+    if not entry:
+        container.select_slider(label, options=grid, key=k_slider, help=help, format_func=lambda v: f"{v:g}",
+                                on_change=_copy(s, k_slider, float))
+        return state.get(s)
     _bind(s, k_entry, float(value))
     left, right = container.columns([5, 2], vertical_alignment="bottom")
     left.select_slider(label, options=grid, key=k_slider, help=help, format_func=lambda v: f"{v:g}",
@@ -208,4 +213,20 @@ def select_slider(s: Setting, label: str, options: Sequence, *, format_func=str,
     _bind(s, key, shown)
     container.select_slider(label, options=list(options), key=key, help=help, format_func=format_func,
                             on_change=_copy(s, key))
+    return state.get(s)
+
+
+def slider(s: Setting, label: str, low: float, high: float, step: float, *, fmt: str = "%.3f",
+           help: str | None = None, integer: bool = False, container=None):
+    """A slider alone (no entry): one element where :func:`slider_entry` needs five (columns and an entry)."""
+    container = container or st
+    cast = int if integer else float
+    value = state.get(s)
+    if not low <= value <= high:
+        value = cast(min(max(value, low), high))
+        state.set_value(s, value)
+    key = _key(s, "slider")
+    _bind(s, key, cast(value))
+    container.slider(label, cast(low), cast(high), step=cast(step), format=fmt, key=key, help=help,
+                     on_change=_copy(s, key, cast))
     return state.get(s)

@@ -35,13 +35,18 @@ from .style import (KIND_COLORS, KIND_SYMBOLS, OPTIMIZER_COLORS, OPTIMIZER_DASHE
 
 #: at most this many animation frames; longer runs are sampled evenly (the last iteration always included)
 FRAME_CAP = 251
+#: at most this many stops on the figure's step slider (each is drawn; Play still shows every frame)
+SLIDER_CAP = 101
 #: a normal-speed play of the whole run takes about this long, whatever the number of steps
 PLAY_SECONDS = 12.0
 SPEEDS = {"slow": 3.0, "normal": 1.0, "fast": 1 / 3}
 GRADIENT_COLOR = "#E0001B"  # the direction of -g_t, on every optimizer
 STEP_COLOR = "#6A3D9A"  # the step actually taken: velocity, adapted step, Newton step
 CONTOUR_SCALE = [[0.0, "#FFFFFF"], [0.35, "#EDEDED"], [1.0, "#B8B8B8"]]
-CONTOUR_POINTS = 121  #: per axis
+CONTOUR_POINTS = 101  #: per axis
+#: a path shows a marker at every iterate up to this many steps (the spacing shows the step sizes); longer
+#: paths are lines only: thousands of marker symbols are what costs a browser most in drawing the figure
+MARKED_STEPS = 150
 RACE_HEIGHT = {False: 860, True: 1000}  #: pixels, legend and player included
 PLAYER_TOP = {False: 90, True: 120}  #: room above the plots for the legend
 PLAYER_BOTTOM = {False: 215, True: 265}  #: room below the plots for the axis title, buttons and slider
@@ -112,16 +117,17 @@ class RunRecord:
 # -- geometry ---------------------------------------------------------------------------------------------------------
 
 def nice_step(span: float, count: int) -> float:
-    """A round spacing (1, 2 or 5 times a power of ten) giving about ``count`` intervals over ``span``."""
+    """A round spacing (1, 1.25, 1.5, 2, 2.5, 3, 4 or 5 times a power of ten), about ``count`` intervals over
+    ``span``."""
     raw = span / count
     power = 10.0 ** math.floor(math.log10(raw))
-    for m in (1.0, 1.25, 2.0, 2.5, 5.0, 10.0):
+    for m in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 10.0):
         if raw <= m * power * 1.0001:
             return m * power
     return 10.0 * power
 
 
-def click_grid(surface: Surface, count: int = 45) -> tuple[np.ndarray, np.ndarray, float]:
+def click_grid(surface: Surface, count: int = 20) -> tuple[np.ndarray, np.ndarray, float]:
     """Round-numbered points covering the view box: where a click on the contour can move the start."""
     (x0, x1), (y0, y1) = surface.bounds
     h = nice_step(max(x1 - x0, y1 - y0), count)
@@ -366,7 +372,8 @@ def race_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: 
         color = OPTIMIZER_COLORS[r.name]
         label = r.title + (f" (diverged at step {r.event_step})" if r.diverged else "")
         data.append(dict(
-            type="scatter", x=_b64(pts[:, 0]), y=_b64(pts[:, 1]), mode="lines+markers", name=label,
+            type="scatter", x=_b64(pts[:, 0]), y=_b64(pts[:, 1]), mode="lines+markers" if T <= MARKED_STEPS else "lines",
+            name=label,
             legendgroup=r.name, line=dict(color=color, width=lw, dash=OPTIMIZER_DASHES[r.name]),
             marker=dict(symbol=OPTIMIZER_SYMBOLS[r.name], size=max(4, ms * 0.5), color=color, opacity=0.75),
             hovertemplate=f"{r.title}<br>after %{{pointNumber}} steps: (%{{x:.5g}}, %{{y:.5g}})<extra></extra>",
@@ -465,7 +472,7 @@ def _base_layout(th: Theme) -> dict:
                      yanchor="bottom", font=dict(size=th.font - (3 if th.present else 1)), itemclick=False,
                      itemdoubleclick=False, bgcolor="rgba(255,255,255,0)"),
         margin=dict(l=10, r=10, t=PLAYER_TOP[th.present], b=PLAYER_BOTTOM[th.present]),
-        hovermode="closest", dragmode="zoom", clickmode="event",
+        hovermode="closest", hoverdistance=40, dragmode="zoom", clickmode="event",
     )
     layout = fig.to_dict()["layout"]
     # the template's 2-D part only: the full simple_white template is 9 kB of polar, geo and ternary defaults
@@ -490,7 +497,7 @@ def _contour_trace(surface: Surface, th: Theme) -> dict:
         type="contour", x0=float(cd.xs[0]), dx=float(cd.xs[1] - cd.xs[0]), y0=float(cd.ys[0]),
         dy=float(cd.ys[1] - cd.ys[0]), z=_b64(q, "u2"), colorscale=CONTOUR_SCALE, showscale=False, autocontour=False,
         contours=dict(start=(start - lo) * scale, end=(end - lo) * scale, size=size * scale, coloring="fill"),
-        line=dict(color="#8C8C8C", width=0.8 if not th.present else 1.2), hoverinfo="skip", name="f",
+        line=dict(color="#8C8C8C", width=0.8 if not th.present else 1.2, smoothing=0), hoverinfo="skip", name="f",
         showlegend=False, xaxis="x", yaxis="y")
 
 
@@ -558,6 +565,13 @@ def _add_player(spec: dict, frame_ts: np.ndarray, active: int, th: Theme, T: int
                  dict(label="▶ slow", method="animate", args=[None, play("slow")]),
                  dict(label="▶▶ fast", method="animate", args=[None, play("fast")])],
     )]
+    # the slider has a stop at every frame up to SLIDER_CAP stops, then at every k-th (and the last): each stop
+    # is drawn with a tick and a label, which cost more to draw than the frames; Play still shows every frame
+    stride = -(-len(frame_ts) // SLIDER_CAP)
+    stops = list(range(0, len(frame_ts), stride))
+    stops += [len(frame_ts) - 1] if stops[-1] != len(frame_ts) - 1 else []
+    frame_ts = frame_ts[stops]
+    active = int(np.argmin(np.abs(np.asarray(stops) - active)))
     labels = [str(int(t)) if t <= T else f"{T + 1} (after the last step)" for t in frame_ts]
     spec["layout"]["sliders"] = [dict(
         active=active, x=0.0, len=1.0, y=below(112 if th.present else 96), xanchor="left", yanchor="top",
@@ -707,19 +721,33 @@ def long_frame(runs: list[RunRecord]) -> pd.DataFrame:
     return out
 
 
-def long_csv(runs: list[RunRecord]) -> bytes:
-    """The long table as CSV at full precision (every float as its shortest round-trip text), empty = n/a."""
+def long_columns(runs: list[RunRecord]) -> tuple[str, ...]:
+    """The long table's columns: ``optimizer``, then every run's table columns in order of first appearance."""
     columns: list[str] = []
     for r in runs:
         columns += [c for c in r.table.columns if c not in columns]
+    return ("optimizer", *columns)
+
+
+def long_csv_rows(r: RunRecord, columns: tuple[str, ...]) -> str:
+    """One run's rows of the long CSV (no header): full precision, empty where the run has no such column."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["optimizer"] + columns)
-    for r in runs:
-        pos = [r.table.columns.index(c) if c in r.table.columns else -1 for c in columns]
-        for row in r.table.data:
-            writer.writerow([r.name, str(int(row[0]))] + [repr(float(row[p])) if p >= 0 else "" for p in pos[1:]])
-    return buf.getvalue().encode()
+    pos = [r.table.columns.index(c) if c in r.table.columns else -1 for c in columns[2:]]
+    for row in r.table.data:
+        writer.writerow([r.name, str(int(row[0]))] + [repr(float(row[p])) if p >= 0 else "" for p in pos])
+    return buf.getvalue()
+
+
+def long_csv(runs: list[RunRecord], rows: list[str] | None = None) -> bytes:
+    """The long table as CSV at full precision (every float as its shortest round-trip text), empty = n/a.
+
+    ``rows`` may give each run's :func:`long_csv_rows` already made (a page caches them per run).
+    """
+    columns = long_columns(runs)
+    header = ",".join(f'"{c}"' if "," in c else c for c in columns) + "\n"
+    rows = rows if rows is not None else [long_csv_rows(r, columns) for r in runs]
+    return (header + "".join(rows)).encode()
 
 
 # -- the update rule with numbers ---------------------------------------------------------------------------------------
@@ -844,6 +872,6 @@ def symbolic_rule(r: RunRecord) -> str:
 
 __all__ = [
     "FRAME_CAP", "RunRecord", "SpecFigure", "clip_to_view", "click_grid", "contour_data", "frame_duration",
-    "long_csv", "long_frame", "loss_figure", "numeric_rule", "race_figure", "settings_text", "summary_frame",
+    "long_columns", "long_csv", "long_csv_rows", "long_frame", "loss_figure", "numeric_rule", "race_figure", "settings_text", "summary_frame",
     "surface_figure", "symbolic_rule", "tex_number"
 ]
