@@ -194,8 +194,12 @@ class ContourData:
     ticks: tuple[list[float], list[str]]  #: colour-bar ticks in z, labelled with f
 
 
-def contour_data(surface: Surface, n: int = 81) -> ContourData:
-    """The surface sampled over its view box, with contour levels: log-spaced where the surface needs them."""
+def contour_data(surface: Surface, n: int = 81, delta: float | None = None) -> ContourData:
+    """The surface sampled over its view box, with contour levels: log-spaced where the surface needs them.
+
+    On a log surface the height is log10(f - f_min + delta); ``delta`` (default: a thousandth, or a millionth of
+    the range) sets how deep the minima's funnels go.
+    """
     (x0, x1), (y0, y1) = surface.bounds
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     X, Y = np.meshgrid(xs, ys)
@@ -203,7 +207,7 @@ def contour_data(surface: Surface, n: int = 81) -> ContourData:
     f_min = float(min([F.min()] + [m.value for m in surface.minima]))
     f_max = float(F.max())
     if surface.log_levels:
-        delta = max(1e-3, 1e-6 * (f_max - f_min))
+        delta = delta if delta is not None else max(1e-3, 1e-6 * (f_max - f_min))
         offset = f_min - delta
         Z = np.log10(F - offset)
         lo, hi = math.floor(float(Z.min())), math.ceil(float(Z.max()))
@@ -441,9 +445,15 @@ def race_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: 
         layout["yaxis2"].update(title=dict(text="loss f(w<sub>t</sub>)"))
 
     frame_ts = _frames_of(T)
+    # Every other scatter trace of the contour plot goes into each frame too, unchanged ({}): plotly.js redraws
+    # only the traces a frame names, and a scatter trace it did not redraw loses its drawing node, after which a
+    # click on the plot raises inside plotly's click-to-select ("reading 'selectAll'") and the click never reaches
+    # Streamlit. Naming them costs a few bytes per frame and keeps click-to-start working after Play.
+    kept = [i for i, tr in enumerate(data[:first]) if tr["type"] == "scatter" and tr.get("xaxis", "x") == "x"]
     frames = [
-        {"name": str(int(t)), "traces": indices,
-         "data": [{"x": _rounded(mv[key].x[t - 1], digits), "y": _rounded(mv[key].y[t - 1], digits)} for key in keys]
+        {"name": str(int(t)), "traces": kept + indices,
+         "data": [{} for _ in kept]
+         + [{"x": _rounded(mv[key].x[t - 1], digits), "y": _rounded(mv[key].y[t - 1], digits)} for key in keys]
          + [{"x": [int(t)] * 2}]}
         for t in frame_ts
     ]
@@ -606,16 +616,16 @@ class SpecFigure(go.Figure):
 
 def surface_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: int = 1) -> go.Figure:
     """The same runs on the surface in 3-D (log height where the contour uses log levels), points at iteration t."""
-    cd = contour_data(surface, n=61)
+    cd = contour_data(surface, n=101, delta=0.1)  # shallower funnels than the contour's levels need
     vx, vy = surface.variables
     height = (lambda f: np.log10(np.maximum(np.asarray(f, dtype=float) - cd.offset, 1e-300))) if cd.log else \
         (lambda f: np.asarray(f, dtype=float))
     span = float(cd.z.max() - cd.z.min()) or 1.0
-    lift = 0.01 * span
-    fig = go.Figure(go.Surface(x=cd.xs, y=cd.ys, z=cd.z, colorscale=CONTOUR_SCALE, showscale=False, opacity=0.92,
+    lift = 0.015 * span  # paths float just above the surface, so that it does not hide them
+    fig = go.Figure(go.Surface(x=cd.xs, y=cd.ys, z=cd.z, colorscale=CONTOUR_SCALE, showscale=False, opacity=0.8,
                                contours=dict(z=dict(show=True, start=cd.levels[0], end=cd.levels[1],
-                                                    size=cd.levels[2], color="#8C8C8C", width=1)),
-                               hoverinfo="skip", name="f"))
+                                                    size=cd.levels[2] * 2, color="#8C8C8C", width=1)),
+                               hoverinfo="skip", name="f", lighting=dict(ambient=0.8, diffuse=0.4, specular=0.05)))
     for r in runs:
         pts, last, _ = clip_to_view(r.positions, r.rows, r.diverged, surface.bounds)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -623,27 +633,33 @@ def surface_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, curren
         keep = np.isfinite(z)
         color = OPTIMIZER_COLORS[r.name]
         fig.add_trace(go.Scatter3d(x=pts[keep, 0], y=pts[keep, 1], z=z[keep], mode="lines", name=r.title,
-                                   line=dict(color=color, width=lw3(th)), hoverinfo="name"))
+                                   legendgroup=r.name, line=dict(color=color, width=lw3(th)),
+                                   hovertemplate=f"{r.title}<br>({vx}, {vy}) = (%{{x:.4g}}, %{{y:.4g}})<extra></extra>"))
         t = min(current, last + 1)
         p = r.positions[t - 1]
         fig.add_trace(go.Scatter3d(x=[p[0]], y=[p[1]], z=[float(height(r.losses[t - 1])) + lift], mode="markers",
-                                   showlegend=False, name=r.title,
-                                   marker=dict(size=th.marker * 0.7, color=color, line=dict(width=1, color="white")),
+                                   showlegend=False, legendgroup=r.name, name=r.title,
+                                   marker=dict(size=th.marker * 0.8, color=color, line=dict(width=1, color="white")),
                                    hovertemplate=f"{r.title} at t = {t}<extra></extra>"))
     for kind in ("minimum", "maximum", "saddle"):
         pts = [p for p in surface.stationary if p.kind == kind]
         if pts:
             fig.add_trace(go.Scatter3d(
                 x=[p.point[0] for p in pts], y=[p.point[1] for p in pts],
-                z=[float(height(p.value)) + 2 * lift for p in pts], mode="markers", name=kind,
-                marker=dict(symbol={"minimum": "diamond", "maximum": "circle", "saddle": "x"}[kind], size=th.marker * 0.7,
-                            color=KIND_COLORS[kind]), hoverinfo="name"))
+                z=[float(height(p.value)) + lift for p in pts], mode="markers", name=kind,
+                marker=dict(symbol={"minimum": "diamond", "maximum": "circle", "saddle": "cross"}[kind],
+                            size=th.marker * 0.8, color=KIND_COLORS[kind]), hoverinfo="name"))
     style(fig, th, height=th.height + (200 if th.present else 140))
-    ztitle = f"log₁₀(f − {_short(cd.offset)})" if cd.log else f"f({vx}, {vy})"
+    if cd.log:
+        ztitle = "log₁₀ f" if abs(cd.offset) < 1e-12 else f"log₁₀(f {'+' if cd.offset < 0 else '−'} {_short(abs(cd.offset))})"
+    else:
+        ztitle = f"f({vx}, {vy})"
+    axis = dict(backgroundcolor="white", gridcolor=th.grid, title_font=dict(size=th.font), tickfont=dict(size=th.font - 4))
     fig.update_layout(
-        scene=dict(xaxis_title=vx, yaxis_title=vy, zaxis_title=ztitle, aspectmode="manual",
-                   aspectratio=dict(x=1, y=1, z=0.6), camera=dict(eye=dict(x=-1.4, y=-1.5, z=1.1)),
-                   xaxis=dict(range=list(surface.bounds[0])), yaxis=dict(range=list(surface.bounds[1]))),
+        scene=dict(xaxis=dict(title=dict(text=vx), range=list(surface.bounds[0]), **axis),
+                   yaxis=dict(title=dict(text=vy), range=list(surface.bounds[1]), **axis),
+                   zaxis=dict(title=dict(text=ztitle), **axis), aspectmode="manual",
+                   aspectratio=dict(x=1, y=1, z=0.55), camera=dict(eye=dict(x=0.9, y=-1.7, z=1.15))),
         legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"), margin=dict(l=0, r=0, t=30, b=0),
     )
     return fig
@@ -792,11 +808,9 @@ def numeric_rule(surface: Surface, r: RunRecord, t: int) -> str:
         if r.name == "sgd":
             true_g = surface.grad(w)
             lines.append(rf"\tilde g_{{{t}}} &= {V(g)} \quad (\nabla f({wt}) = {V(true_g)})")
-            gsym = rf"\tilde g_{{{t}}}"
         else:
             lines.append(rf"g_{{{t}}} &= \nabla f({wt}) = {V(g)}")
-            gsym = f"g_{{{t}}}"
-        lines.append(rf"{wn} &= {wt} - \eta\, {gsym} = {V(w)} - {eta} {V(g)} = {V(w1)}")
+        lines.append(rf"{wn} &= {V(w)} - {eta} {V(g)} = {V(w1)}")
     elif r.name in ("momentum", "nesterov"):
         beta = tex_number(h["beta"])
         ema = o["form"] == "ema"
@@ -804,17 +818,17 @@ def numeric_rule(surface: Surface, r: RunRecord, t: int) -> str:
         v0, v1 = st["v"][k], st["v"][k + 1]
         if r.name == "nesterov" and o["evaluation"] == "lookahead":
             look = st["lookahead"][k + 1]
-            lines.append(rf"\hat w_{{{t}}} &= {wt} - \eta\beta\, v_{{{t - 1}}} = {V(w)} - {eta} \cdot {beta} {V(v0)} "
+            lines.append(rf"\hat w_{{{t}}} &= {V(w)} - {eta} \cdot {beta} {V(v0)} "
                          rf"= {V(look)}")
             lines.append(rf"g &= \nabla f(\hat w_{{{t}}}) = {V(g)}")
         else:
             lines.append(rf"g_{{{t}}} &= \nabla f({wt}) = {V(g)}")
         lines.append(rf"v_{{{t}}} &= {beta} {V(v0)} + {c}{V(g)} = {V(v1)}")
         if r.name == "nesterov" and o["evaluation"] == "pytorch":
-            lines.append(rf"{wn} &= {wt} - \eta\,({c}g_{{{t}}} + \beta\, v_{{{t}}}) = {V(w)} - {eta}\,({c}{V(g)} + "
+            lines.append(rf"{wn} &= {V(w)} - {eta}\,({c}{V(g)} + "
                          rf"{beta} {V(v1)}) = {V(w1)}")
         else:
-            lines.append(rf"{wn} &= {wt} - \eta\, v_{{{t}}} = {V(w)} - {eta} {V(v1)} = {V(w1)}")
+            lines.append(rf"{wn} &= {V(w)} - {eta} {V(v1)} = {V(w1)}")
     elif r.name in ("adagrad", "rmsprop"):
         acc, sym = ("G", "G") if r.name == "adagrad" else ("s", "s")
         a0, a1 = st[acc][k], st[acc][k + 1]
@@ -860,7 +874,8 @@ def numeric_rule(surface: Surface, r: RunRecord, t: int) -> str:
                      rf"{tex_number(H[1, 0])} & {tex_number(H[1, 1])} \end{{pmatrix}}, \quad \text{{eigenvalues }} "
                      rf"{tex_number(st['curvature'][k + 1][0])},\ {tex_number(st['curvature'][k + 1][1])}")
         inv = r"\tilde H^{-1}" if o["safeguard"] else rf"H({wt})^{{-1}}"
-        lines.append(rf"{wn} &= {wt} - \eta\, {inv} g_{{{t}}} = {V(w)} - {eta} {V((w - w1) / h['lr'])} = {V(w1)}")
+        lines.append(rf"{inv} g_{{{t}}} &= {V((w - w1) / h['lr'])}")
+        lines.append(rf"{wn} &= {V(w)} - {eta} {V((w - w1) / h['lr'])} = {V(w1)}")
     else:
         raise ValueError(f"unknown optimizer '{r.name}'")
     return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
