@@ -385,9 +385,13 @@ for r in runs:
         st.markdown(f"<span style='color:{OPTIMIZER_COLORS[r.name]};font-weight:700;font-size:1.2em'>"
                     f"{r.title}</span> &nbsp; {viz.settings_text(r)}{note}", unsafe_allow_html=True)
         rule = viz.symbolic_rule(r)
-        if t <= r.rows:  # one formula element per optimizer: the rule, then (beside or below) its numbers
-            rule += (r" \[0.9em] " if th.present else r" \qquad\qquad ") + viz.numeric_rule(surface, r, t)
-        st.latex(r"egin{gathered}" + rule + r"\end{gathered}" if th.present else rule)
+        numbers = viz.numeric_rule(surface, r, t) if t <= r.rows else None
+        if th.present:  # large type: the numbers below the rule
+            st.latex(rule)
+            if numbers:
+                st.latex(numbers)
+        else:  # one formula element per optimizer: the rule, its numbers beside it
+            st.latex(rule + (r" \qquad\qquad " + numbers if numbers else ""))
 
 # -- tables -------------------------------------------------------------------------------------------------------------
 summary, long_csv = tables(surface.name, keys)
