@@ -352,11 +352,11 @@ if view == "contour":
     spec = race_spec(surface.name, keys, th.present)
     st.session_state["play:clickable"] = {i for i, tr in enumerate(spec["data"]) if tr.get("xaxis", "x") == "x"}
     layout.plotly(viz.SpecFigure(spec), key="race", on_select=on_click, selection_mode="points")
-    st.caption("Click anywhere on the contour to start there. ▶ Play runs all paths together (▶ slow / normal / fast "
-               "replay at that speed) and the slider scrubs through the iterations. At iteration t each optimizer "
-               "is at its marker w_t; the red arrow points along −g_t (its direction only), the purple one is the "
-               "step actually taken to w_t+1: momentum's velocity, an adaptive method's rescaled step. Darker "
-               "contours are higher" + (", levels log-spaced." if surface.log_levels else "."))
+    st.caption("Click anywhere on the contour to start there. ▶ Play runs all paths together (▶ slow and ▶▶ fast "
+               "at other speeds, ◀◀ Start goes back) and the slider scrubs through the iterations. At iteration t "
+               "each optimizer is at its marker w_t; the red arrow points along −g_t (its direction only), the purple "
+               "one is the step actually taken to w_t+1: momentum's velocity, an adaptive method's rescaled step. "
+               "Darker contours are higher" + (", levels log-spaced." if surface.log_levels else "."))
 else:
     fig3d, fig_loss = surface_figures(surface.name, keys, int(t), th.present)
     left, right = st.columns([3, 2])

@@ -807,7 +807,8 @@ def numeric_rule(surface: Surface, r: RunRecord, t: int) -> str:
     if r.name in ("gd", "sgd"):
         if r.name == "sgd":
             true_g = surface.grad(w)
-            lines.append(rf"\tilde g_{{{t}}} &= {V(g)} \quad (\nabla f({wt}) = {V(true_g)})")
+            lines.append(rf"\nabla f({wt}) &= {V(true_g)} \quad \text{{(exact)}}")
+            lines.append(rf"\tilde g_{{{t}}} &= {V(g)} \quad \text{{(what the step uses)}}")
         else:
             lines.append(rf"g_{{{t}}} &= \nabla f({wt}) = {V(g)}")
         lines.append(rf"{wn} &= {V(w)} - {eta} {V(g)} = {V(w1)}")
