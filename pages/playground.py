@@ -3,8 +3,6 @@ and step arrows of every iteration, the update rules with their numbers, a summa
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
 import surfaces
@@ -196,7 +194,7 @@ def new_noise() -> None:
     state.set_value(SEED, (state.get(SEED) + 1) % 1_000_001)
 
 
-# -- cached core calls --------------------------------------------------------------------------------------------------
+# -- cached core calls -------------------------------------------------------------------------------------------------
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def run_one(surface_name: str, name: str, hyper: tuple, options: tuple, start: tuple, steps: int, noise: float,
@@ -257,7 +255,7 @@ def lazy_tabs(labels: list[str], key: str):
     return st.tabs(labels, key=key, on_change="rerun")
 
 
-# -- page ---------------------------------------------------------------------------------------------------------------
+# -- page --------------------------------------------------------------------------------------------------------------
 
 th = layout.theme()
 layout.header("Optimizer playground", "Optimizers race across a loss surface from the same start: press ▶ Play, "
@@ -367,7 +365,7 @@ else:
     st.caption("Drag to turn the surface. Heights are f" + (" on a log scale" if surface.log_levels else "")
                + f"; the dots mark each optimizer at iteration t = {t}.")
 
-# -- the update rules ---------------------------------------------------------------------------------------------------
+# -- the update rules --------------------------------------------------------------------------------------------------
 st.subheader("Update rules, with the numbers of one iteration")
 if steps > 1:
     t = widgets.slider(ITERATION, "iteration t", 1, steps, 1, fmt="%d", integer=True,
@@ -393,7 +391,7 @@ for r in runs:
         else:  # one formula element per optimizer: the rule, its numbers beside it
             st.latex(rule + (r" \qquad\qquad " + numbers if numbers else ""))
 
-# -- tables -------------------------------------------------------------------------------------------------------------
+# -- tables ------------------------------------------------------------------------------------------------------------
 summary, long_csv = tables(surface.name, keys)
 st.subheader("Summary")
 st.caption("Converged: the gradient norm stayed below 10⁻⁶ from that step on. Diverged: a coordinate left ±10⁶. "

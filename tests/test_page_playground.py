@@ -185,7 +185,7 @@ def test_gradient_noise_of_sgd_is_a_control_on_analytic_surfaces():
     assert summary_of(at).loc[0, "final f"] == float(noisy.final_loss)
 
 
-# -- links ----------------------------------------------------------------------------------------------------------------
+# -- links -------------------------------------------------------------------------------------------------------------
 
 def test_a_shared_link_opens_the_same_view_and_keeps_only_non_defaults():
     query = {"surface": "himmelblau", "opt": "gd,adam", "steps": "77", "adam.lr": "0.03", "adam.beta1": "0.8",
@@ -241,7 +241,7 @@ def test_changing_the_convention_keeps_the_momentum_path():
     assert params(at) == {"surface": "elongated-bowl", "opt": "momentum,nesterov", "steps": "50"}
 
 
-# -- caching ----------------------------------------------------------------------------------------------------------------
+# -- caching -----------------------------------------------------------------------------------------------------------
 
 def test_unchanged_settings_do_not_recompute(monkeypatch):
     calls = []
@@ -264,7 +264,7 @@ def test_unchanged_settings_do_not_recompute(monkeypatch):
     assert calls[first:] == ["adam"], "a new Adam learning rate runs Adam again, and only Adam"
 
 
-# -- the figure ----------------------------------------------------------------------------------------------------------------
+# -- the figure --------------------------------------------------------------------------------------------------------
 
 def _decode(a) -> np.ndarray:
     import base64

@@ -266,7 +266,7 @@ def _moving_points(surface: Surface, runs: list["RunRecord"], drawn: list[tuple]
     s_x, s_y = g_x.copy(), g_y.copy()
     look_names = [i for i, r in enumerate(runs) if "lookahead" in r.state]
     l_x, l_y = np.full((T + 1, max(1, len(look_names))), np.nan), np.full((T + 1, max(1, len(look_names))), np.nan)
-    for i, (r, (pts, last, exit_point)) in enumerate(zip(runs, drawn)):
+    for i, (r, (_, last, exit_point)) in enumerate(zip(runs, drawn)):
         P = r.positions
         shown = last + 1  # iterations 1 .. last + 1 have their point inside the drawn part
         cur_x[:shown, i], cur_y[:shown, i] = P[:shown, 0], P[:shown, 1]
@@ -372,12 +372,12 @@ def race_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: 
 
     drawn = [clip_to_view(r.positions, r.rows, r.diverged, surface.bounds) for r in runs]
     annotations = layout.setdefault("annotations", [])
-    for r, (pts, last, exit_point) in zip(runs, drawn):
+    for r, (pts, _, exit_point) in zip(runs, drawn):
         color = OPTIMIZER_COLORS[r.name]
         label = r.title + (f" (diverged at step {r.event_step})" if r.diverged else "")
         data.append(dict(
-            type="scatter", x=_b64(pts[:, 0]), y=_b64(pts[:, 1]), mode="lines+markers" if T <= MARKED_STEPS else "lines",
-            name=label,
+            type="scatter", x=_b64(pts[:, 0]), y=_b64(pts[:, 1]), name=label,
+            mode="lines+markers" if T <= MARKED_STEPS else "lines",
             legendgroup=r.name, line=dict(color=color, width=lw, dash=OPTIMIZER_DASHES[r.name]),
             marker=dict(symbol=OPTIMIZER_SYMBOLS[r.name], size=max(4, ms * 0.5), color=color, opacity=0.75),
             hovertemplate=f"{r.title}<br>after %{{pointNumber}} steps: (%{{x:.5g}}, %{{y:.5g}})<extra></extra>",
@@ -389,7 +389,7 @@ def race_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: 
                 text=f"{r.title}: diverged at step {r.event_step}", showarrow=True, arrowhead=2, arrowcolor=color,
                 arrowwidth=1.5, font=dict(color=color, size=th.font), bgcolor="rgba(255,255,255,0.9)",
                 bordercolor=color))
-    for r, (pts, last, _) in zip(runs, drawn):
+    for r, (_, last, _) in zip(runs, drawn):
         data.append(dict(
             type="scatter", x0=1, dx=1, y=_b64(loss_values(surface, r.losses[: last + 1])), mode="lines",
             legendgroup=r.name, showlegend=False, name=r.title,
@@ -634,7 +634,8 @@ def surface_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, curren
         color = OPTIMIZER_COLORS[r.name]
         fig.add_trace(go.Scatter3d(x=pts[keep, 0], y=pts[keep, 1], z=z[keep], mode="lines", name=r.title,
                                    legendgroup=r.name, line=dict(color=color, width=lw3(th)),
-                                   hovertemplate=f"{r.title}<br>({vx}, {vy}) = (%{{x:.4g}}, %{{y:.4g}})<extra></extra>"))
+                                   hovertemplate=f"{r.title}<br>({vx}, {vy}) = (%{{x:.4g}}, %{{y:.4g}})"
+                                                 "<extra></extra>"))
         t = min(current, last + 1)
         p = r.positions[t - 1]
         fig.add_trace(go.Scatter3d(x=[p[0]], y=[p[1]], z=[float(height(r.losses[t - 1])) + lift], mode="markers",
@@ -651,10 +652,12 @@ def surface_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, curren
                             size=th.marker * 0.8, color=KIND_COLORS[kind]), hoverinfo="name"))
     style(fig, th, height=th.height + (200 if th.present else 140))
     if cd.log:
-        ztitle = "log₁₀ f" if abs(cd.offset) < 1e-12 else f"log₁₀(f {'+' if cd.offset < 0 else '−'} {_short(abs(cd.offset))})"
+        sign = "+" if cd.offset < 0 else "−"
+        ztitle = "log₁₀ f" if abs(cd.offset) < 1e-12 else f"log₁₀(f {sign} {_short(abs(cd.offset))})"
     else:
         ztitle = f"f({vx}, {vy})"
-    axis = dict(backgroundcolor="white", gridcolor=th.grid, title_font=dict(size=th.font), tickfont=dict(size=th.font - 4))
+    axis = dict(backgroundcolor="white", gridcolor=th.grid, title_font=dict(size=th.font),
+                tickfont=dict(size=th.font - 4))
     fig.update_layout(
         scene=dict(xaxis=dict(title=dict(text=vx), range=list(surface.bounds[0]), **axis),
                    yaxis=dict(title=dict(text=vy), range=list(surface.bounds[1]), **axis),
@@ -689,7 +692,7 @@ def loss_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: 
     return fig
 
 
-# -- tables -------------------------------------------------------------------------------------------------------------
+# -- tables ------------------------------------------------------------------------------------------------------------
 
 def settings_text(r: RunRecord) -> str:
     """The hyperparameters and variant of a run in a few characters: ``η = 0.05, β₁ = 0.9``."""
@@ -766,7 +769,7 @@ def long_csv(runs: list[RunRecord], rows: list[str] | None = None) -> bytes:
     return (header + "".join(rows)).encode()
 
 
-# -- the update rule with numbers ---------------------------------------------------------------------------------------
+# -- the update rule with numbers --------------------------------------------------------------------------------------
 
 def tex_number(x: float, digits: int = 5) -> str:
     """A number for a formula: 5 significant digits, powers of ten written out, ∞ where it overflowed."""
@@ -887,7 +890,7 @@ def symbolic_rule(r: RunRecord) -> str:
 
 
 __all__ = [
-    "FRAME_CAP", "RunRecord", "SpecFigure", "clip_to_view", "click_grid", "contour_data", "frame_duration",
-    "long_columns", "long_csv", "long_csv_rows", "long_frame", "loss_figure", "numeric_rule", "race_figure", "settings_text", "summary_frame",
-    "surface_figure", "symbolic_rule", "tex_number"
+    "FRAME_CAP", "RunRecord", "SpecFigure", "click_grid", "clip_to_view", "contour_data", "frame_duration",
+    "long_columns", "long_csv", "long_csv_rows", "long_frame", "loss_figure", "numeric_rule", "race_figure",
+    "settings_text", "summary_frame", "surface_figure", "symbolic_rule", "tex_number",
 ]

@@ -9,8 +9,8 @@ from tests.browser.conftest import assert_no_exception, screenshot, wait_idle
 # the contour plot's own parsed traces, read from the page
 TRACES = """() => {
   const g = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-  return g._fullData.filter(t => t.xaxis === 'x').map(t => ({name: t.name || '', x: t.x ? Array.from(t.x).slice(0, 600) : [],
-                               y: t.y ? Array.from(t.y).slice(0, 600) : []}));
+  return g._fullData.filter(t => t.xaxis === 'x').map(t => ({
+    name: t.name || '', x: t.x ? Array.from(t.x).slice(0, 600) : [], y: t.y ? Array.from(t.y).slice(0, 600) : []}));
 }"""
 
 
