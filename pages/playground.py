@@ -247,12 +247,59 @@ def tables(surface_name: str, keys: tuple):
     return viz.summary_frame(surfaces.get(surface_name), runs), viz.long_csv(runs, rows)
 
 
-def lazy_tabs(labels: list[str], key: str):
-    """Tabs that run only the open tab's content: a page with every tab's widgets sends them all on each change.
-    Switching tabs reruns the page."""
-    if st.session_state.get(key) not in labels:
-        st.session_state[key] = labels[0]
-    return st.tabs(labels, key=key, on_change="rerun")
+# -- each optimizer's settings, in the sidebar (beside the figure, whatever the scroll) --------------------------------
+
+def optimizer_controls(name: str, container) -> None:
+    """The hyperparameters, update-rule variants and gradient noise (or mini-batch) of one optimizer."""
+    spec = SPECS[name]
+    options = options_of(name, conv)
+    controls: list = [h for h in spec.hyperparameters
+                      if not (h.name == "min_curvature" and not options.get("safeguard"))]
+    controls += list(spec.variants)
+    ns, bs = noise_setting(surface, name), batch_setting(surface, name)
+    controls += [ns or bs] if ns or bs else []
+    for c in controls:
+        if isinstance(c, str):  # an update-rule variant
+            _, title, labels = VARIANTS[c]
+            widgets.segmented(variant_setting(name, c, conv), title, tuple(labels), format_func=labels.get,
+                              container=container)
+        elif c is ns:
+            widgets.slider(ns, "gradient noise σ", 0.0, 1000.0 if state.get(ns) > 100 else 100.0, 0.1, fmt="%.1f",
+                           container=container, help="Gaussian noise of this standard deviation is added to each "
+                           "coordinate of every gradient.")
+        elif c is bs:
+            n = surface.n_samples
+            widgets.select_slider(bs, "mini-batch size B", BATCH_STOPS, container=container,
+                                  format_func=lambda v, n=n: f"{v:,}" + (" = all" if v >= n else ""),
+                                  help=f"Samples per gradient, drawn at random at every step; all {n:,} give the "
+                                       "exact full-batch gradient.")
+        else:
+            label = "damping η" if (name, c.name) == ("newton", "lr") else HYPER_LABELS.get(c.name, c.meaning)
+            s = hyper_setting(surface, name, c, options)
+            if c.log:  # the learning rate gets an exact entry too; ε and λmin their log stops
+                widgets.log_slider_entry(s, label, c.low, c.high, container=container, help=c.meaning,
+                                         entry=c.name == "lr", stacked=True)
+            else:
+                widgets.slider(s, label, c.low, c.high, 0.001, fmt="%.3f", container=container, help=c.meaning)
+    container.caption(spec.summary)
+
+
+def settings_panel() -> None:
+    """One optimizer's settings at a time, chosen from the race; drawn after the figure, so a change of one
+    setting sends the new figure before these widgets."""
+    with st.sidebar:
+        st.markdown("**Settings of each optimizer**")
+        key = "w:play:settings-of"
+        if st.session_state.get(key) not in selected:
+            st.session_state[key] = selected[0]
+        name = st.selectbox("Optimizer", selected, format_func=lambda n: SPECS[n].title, key=key,
+                            label_visibility="collapsed")
+        st.markdown(f"<span style='color:{OPTIMIZER_COLORS[name]};font-weight:700'>{SPECS[name].title}</span>",
+                    unsafe_allow_html=True)
+        optimizer_controls(name, st)
+        if stochastic:
+            st.button("New random gradients", on_click=new_noise, icon=":material/casino:", width="stretch",
+                      help=f"Draw other noise and mini-batches for every stochastic run (now seed {seed}).")
 
 
 # -- page --------------------------------------------------------------------------------------------------------------
@@ -261,27 +308,30 @@ th = layout.theme()
 layout.header("Optimizer playground", "Optimizers race across a loss surface from the same start: press ▶ Play, "
                                       "change a learning rate or click the contour to start elsewhere.")
 
-c_surface, c_opt, c_conv = st.columns([1.4, 3.0, 1.4], vertical_alignment="bottom")
+if th.present:  # large type: fewer controls per row
+    c_surface, c_opt = st.columns([1.2, 2.4], vertical_alignment="bottom")
+else:
+    c_surface, c_opt, c_conv, c_view = st.columns([1.4, 2.7, 1.3, 1.2], vertical_alignment="bottom")
 surface = surfaces.get(widgets.selectbox(SURFACE, "Surface", TWO_D, format_func=lambda n: surfaces.get(n).title,
                                          container=c_surface, then=reset_for_surface))
 selected = widgets.multiselect(OPTIMIZERS, "Optimizers", NAMES, format_func=lambda n: SPECS[n].title,
                                container=c_opt, help="Any of the nine; each has its own colour, marker and dash.")
-with c_conv:
-    conv = widgets.segmented(CONVENTION, "Convention", tuple(CONVENTIONS), format_func=CONVENTION_LABELS.get,
-                             help="Which variants the update rules use: the course notes' forms or torch.optim's. "
-                                  "Each optimizer's tab below can change its own.")
-if not selected:
-    st.info("Choose at least one optimizer above.")
-    st.stop()
-follow_variant_changes(surface, conv)
-
-if th.present:  # large type: the formula gets a line of its own
+if th.present:
     st.latex(surface.latex)
     c_x, c_y, c_steps = st.columns([1, 1, 2], vertical_alignment="bottom")
+    c_conv, c_view, _ = st.columns([1.3, 1.1, 1.6], vertical_alignment="bottom")
 else:
     c_formula, c_x, c_y, c_steps = st.columns([2.6, 0.9, 0.9, 2.0], vertical_alignment="bottom")
     with c_formula:
         st.latex(surface.latex)
+conv = widgets.segmented(CONVENTION, "Convention", tuple(CONVENTIONS), format_func=CONVENTION_LABELS.get,
+                         container=c_conv, help="Which variants the update rules use: the course notes' forms or "
+                                                "torch.optim's. Each optimizer's settings can change its own.")
+view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, container=c_view)
+if not selected:
+    st.info("Choose at least one optimizer above.")
+    st.stop()
+follow_variant_changes(surface, conv)
 sx_set, sy_set = start_settings(surface)
 vx, vy = surface.variables
 sx = widgets.number(sx_set, f"start {vx}₁", *surface.bounds[0], 0.05, fmt="%.3f", container=c_x,
@@ -291,61 +341,15 @@ sy = widgets.number(sy_set, f"start {vy}₁", *surface.bounds[1], 0.05, fmt="%.3
 steps = widgets.slider(steps_setting(surface), "steps T", 1, MAX_STEPS, 1, fmt="%d", integer=True,
                        container=c_steps, help="Use ← → on the slider for single steps.")
 
-# -- hyperparameters: a tab per selected optimizer ------------------------------------------------------------------
-PER_ROW = 2 if th.present else 4
-for name, tab in zip(selected, lazy_tabs([f"⚙ {SPECS[n].title}" for n in selected], "w:play:settings-tab")):
-    spec = SPECS[name]
-    if not tab.open:  # its settings are still read (and kept in the link) by config_of below
-        continue
-    with tab:
-        options = options_of(name, conv)
-        controls: list = [h for h in spec.hyperparameters
-                          if not (h.name == "min_curvature" and not options.get("safeguard"))]
-        controls += list(spec.variants)
-        ns, bs = noise_setting(surface, name), batch_setting(surface, name)
-        controls += [ns or bs] if ns or bs else []
-        for i in range(0, len(controls), PER_ROW):
-            for col, c in zip(st.columns(PER_ROW), controls[i:i + PER_ROW]):
-                if isinstance(c, str):  # an update-rule variant
-                    _, title, labels = VARIANTS[c]
-                    widgets.segmented(variant_setting(name, c, conv), title, tuple(labels), format_func=labels.get,
-                                      container=col)
-                elif c is ns:
-                    widgets.slider(ns, "gradient noise σ", 0.0, 1000.0 if state.get(ns) > 100 else 100.0, 0.1,
-                                   fmt="%.1f", container=col, help="Gaussian noise of this standard deviation is "
-                                   "added to each coordinate of every gradient.")
-                elif c is bs:
-                    n = surface.n_samples
-                    widgets.select_slider(bs, "mini-batch size B", BATCH_STOPS, container=col,
-                                          format_func=lambda v, n=n: f"{v:,}" + (" = all" if v >= n else ""),
-                                          help=f"Samples per gradient, drawn at random at every step; all {n:,} "
-                                               "give the exact full-batch gradient.")
-                else:
-                    label = "damping η" if (name, c.name) == ("newton", "lr") else HYPER_LABELS.get(c.name, c.meaning)
-                    s = hyper_setting(surface, name, c, options)
-                    if c.log:  # the learning rate gets an exact entry too; ε and λmin their log stops
-                        widgets.log_slider_entry(s, label, c.low, c.high, container=col, help=c.meaning,
-                                                 entry=c.name == "lr")
-                    else:
-                        widgets.slider(s, label, c.low, c.high, 0.001, fmt="%.3f", container=col, help=c.meaning)
-        st.caption(spec.summary)
-
 configs = {name: config_of(surface, name, conv) for name in selected}
 seed = state.get(SEED)
 stochastic = any(c[2] > 0 or (c[3] is not None and c[3] < getattr(surface, "n_samples", 0)) for c in configs.values())
 start = (float(sx), float(sy))
 keys = tuple((name, *configs[name][:2], start, int(steps), *configs[name][2:], int(seed)) for name in selected)
 runs = runs_for(surface.name, keys)
-
-# -- the race ---------------------------------------------------------------------------------------------------------
-c_view, c_seed, _ = st.columns([1.6, 1.4, 3.2], vertical_alignment="bottom")
-view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, container=c_view)
-if stochastic:
-    with c_seed:
-        st.button("New noise draw", on_click=new_noise, icon=":material/casino:", width="stretch",
-                  help=f"Draw other random gradients (now seed {seed}).")
 t = min(int(state.get(ITERATION)), steps)  # the iteration the formulas (and the 3-D view) show
 
+# -- the race ---------------------------------------------------------------------------------------------------------
 if view == "contour":
     spec = race_spec(surface.name, keys, th.present)
     st.session_state["play:clickable"] = {i for i, tr in enumerate(spec["data"]) if tr.get("xaxis", "x") == "x"}
@@ -364,6 +368,8 @@ else:
         layout.plotly(fig_loss, key="loss")
     st.caption("Drag to turn the surface. Heights are f" + (" on a log scale" if surface.log_levels else "")
                + f"; the dots mark each optimizer at iteration t = {t}.")
+
+settings_panel()
 
 # -- the update rules --------------------------------------------------------------------------------------------------
 st.subheader("Update rules, with the numbers of one iteration")

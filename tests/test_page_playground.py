@@ -172,7 +172,7 @@ def test_mini_batches_on_linear_regression_are_a_control_and_make_real_noise():
     s = surfaces.get("linear-regression")
     traj = run(s, make("sgd", lr=0.1), list(s.starts[0]), 50, batch_size=10)
     assert summary.loc[1, "final w"] == float(traj.final_position[0])
-    assert any("New noise draw" in b.label for b in at.button)
+    assert any("New random gradients" in b.label for b in at.button)
 
 
 def test_gradient_noise_of_sgd_is_a_control_on_analytic_surfaces():
@@ -257,7 +257,7 @@ def test_unchanged_settings_do_not_recompute(monkeypatch):
     assert first <= 2
     at.run()
     assert len(calls) == first, "a rerun with the same settings uses the cache"
-    at.session_state["w:play:settings-tab"] = "⚙ Adam"  # open Adam's settings (tabs run only the open one)
+    at.session_state["w:play:settings-of"] = "adam"  # show Adam's settings in the sidebar
     at.run()
     assert len(calls) == first
     at.number_input(key="w:v:play:adam.lr:entry").set_value(0.0123).run()

@@ -173,11 +173,12 @@ def log_grid(low: float, high: float, stops: Sequence[float] = LOG_STOPS) -> lis
 
 
 def log_slider_entry(s: Setting, label: str, low: float, high: float, *, help: str | None = None,
-                     container=None, fmt: str = "%g", entry: bool = True):
+                     container=None, fmt: str = "%g", entry: bool = True, stacked: bool = False):
     """A slider on a log scale (round stops, see :func:`log_grid`) with an exact number entry beside it.
 
     The entry takes any value in ``[low, high]`` (``0.0123``); the slider then shows the nearest stop. Without
-    ``entry`` it is the slider alone (a value from the URL between stops shows as the nearest stop).
+    ``entry`` it is the slider alone (a value from the URL between stops shows as the nearest stop). ``stacked``
+    puts the entry under the slider (for a narrow column such as the sidebar).
     """
     import math
 
@@ -195,7 +196,7 @@ def log_slider_entry(s: Setting, label: str, low: float, high: float, *, help: s
                                 on_change=_copy(s, k_slider, float))
         return state.get(s)
     _bind(s, k_entry, float(value))
-    left, right = container.columns([5, 2], vertical_alignment="bottom")
+    left, right = (container, container) if stacked else container.columns([5, 2], vertical_alignment="bottom")
     left.select_slider(label, options=grid, key=k_slider, help=help, format_func=lambda v: f"{v:g}",
                        on_change=_copy(s, k_slider, float))
     right.number_input(f"{label} (exact)", min_value=float(low), max_value=float(high), step=float(low), format=fmt,

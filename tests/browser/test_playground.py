@@ -14,6 +14,12 @@ TRACES = """() => {
 }"""
 
 
+
+def pick_settings(pg, title: str) -> None:
+    """Show one optimizer's settings in the sidebar (its selectbox there)."""
+    pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    pg.get_by_role("option", name=title, exact=True).click()
+
 def traces(pg) -> dict[str, dict]:
     """The contour plot's traces by name (the loss plot's are left out: they share the optimizers' names)."""
     return {t["name"]: t for t in pg.evaluate(TRACES)}
@@ -48,9 +54,9 @@ def test_choose_optimizers_change_a_rate_play_and_click_a_new_start(page, server
 
     # a smaller learning rate for Adam: one stop down on its log slider
     before = path_of(pg, "Adam")
-    pg.get_by_role("tab", name="⚙ Adam").click()
+    pick_settings(pg, "Adam")
     wait_idle(pg)
-    thumb = (pg.get_by_role("tabpanel").filter(has_text="β₁").locator('[data-testid="stSlider"]')
+    thumb = (pg.locator('[data-testid="stSidebar"] [data-testid="stSlider"]')
              .filter(has_text="learning rate").locator('input[type="range"]').first)
     thumb.focus()
     thumb.press("ArrowLeft")
