@@ -1,6 +1,9 @@
 """Benchmark of the optimizer playground: figure size and slider latency against a one-slider page.
 
-    python3 dev.py bench        # or: .venv/bin/python bench/bench_playground.py [--repeat 10]
+    .venv/bin/python bench/bench_playground.py [--repeat 10] [--no-browser]
+
+(It needs Playwright, which ``python3 dev.py test`` installs, and Debian's Chromium; ``dev.py bench`` runs only
+``bench_core.py``.)
 
 1. Figure size: the JSON of the animated race (what Streamlit sends) for all nine optimizers x 500 steps on
    every 2-D surface, normal and presentation mode. The budget is 500 kB.

@@ -383,7 +383,9 @@ def race_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: 
             hovertemplate=f"{r.title}<br>after %{{pointNumber}} steps: (%{{x:.5g}}, %{{y:.5g}})<extra></extra>",
             unselected=dict(marker=dict(opacity=0.75)), xaxis="x", yaxis="y"))
         if exit_point is not None:
-            ax, ay = _toward_center(exit_point, surface.bounds)
+            # each further label one line further in, so that runs leaving at the same place stay readable
+            ax, ay = _toward_center(exit_point, surface.bounds, stack=sum(a.get("xref") == "x" for a in annotations),
+                                    line=th.font + 12)
             annotations.append(dict(
                 x=float(exit_point[0]), y=float(exit_point[1]), xref="x", yref="y", ax=ax, ay=ay,
                 text=f"{r.title}: diverged at step {r.event_step}", showarrow=True, arrowhead=2, arrowcolor=color,
@@ -539,12 +541,13 @@ def _loss_range(surface: Surface, runs, drawn, cd: ContourData) -> tuple[float, 
     return lo - pad, hi + pad
 
 
-def _toward_center(p: np.ndarray, bounds) -> tuple[float, float]:
-    """Pixel offsets for an annotation's text: from the exit point towards the middle of the view."""
+def _toward_center(p: np.ndarray, bounds, stack: int = 0, line: float = 26) -> tuple[float, float]:
+    """Pixel offsets for an annotation's text: from the exit point towards the middle of the view, ``stack`` lines
+    further for the ``stack``-th label."""
     (x0, x1), (y0, y1) = bounds
     dx = -1 if p[0] > (x0 + x1) / 2 else 1
     dy = 1 if p[1] > (y0 + y1) / 2 else -1  # screen y points down
-    return 60 * dx, 40 * dy
+    return 60 * dx, (40 + stack * line) * dy
 
 
 def frame_duration(frames: int, speed: str = "normal") -> int:
