@@ -459,6 +459,9 @@ def race_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: 
          + [{"x": [int(t)] * 2}]}
         for t in frame_ts
     ]
+    for tr in data:  # a click selects a grid point; nothing else may fade as "unselected"
+        if tr["type"] == "scatter" and "unselected" not in tr:
+            tr["unselected"] = {"marker": {"opacity": tr.get("marker", {}).get("opacity", 1)}}
     spec = {"data": data, "layout": layout, "frames": frames}
     active = int(np.argmin(np.abs(frame_ts - current)))
     _add_player(spec, frame_ts, active, th, T)
