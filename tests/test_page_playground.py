@@ -14,8 +14,8 @@ import pytest
 
 import optim
 import surfaces
+from apptest import download_bytes, open_page, plotly_sizes, plotly_specs, texts
 from optim import NAMES, SPECS, Status, defaults_for, iteration_table, make, run
-from tests.apptest import download_bytes, open_page, plotly_sizes, plotly_specs, texts
 from viz import playground as viz
 from viz.style import theme
 
@@ -219,7 +219,7 @@ def test_a_start_outside_the_new_surface_is_reset_with_it():
     s = surfaces.get("bowl")
     traj = core_run("bowl", "adam", 60)
     assert summary.loc[3, "final f"] == float(traj.final_loss)
-    assert at.number_input(key="w:v:play:x0:entry").value == s.starts[0][0]
+    assert at.number_input(key="w:v:play:x0:number").value == s.starts[0][0]
     assert "x0" not in params(at) and "surface" in params(at)
 
 

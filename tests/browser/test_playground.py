@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import assert_no_exception, screenshot, wait_idle
+from .conftest import assert_no_exception, screenshot, wait_idle
 
 # the contour plot's own parsed traces, read from the page
 TRACES = """() => {
