@@ -270,7 +270,7 @@ ROSENBROCK = Surface(
     log_levels=True,
     defaults={"gd": {"lr": 0.001}, "sgd": {"lr": 0.001, "noise": 20.0}, "momentum": {"lr": 0.01, "beta": 0.9},
               "nesterov": {"lr": 0.007, "beta": 0.9}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.02},
-              "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
+              "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
 )
 
 
