@@ -10,7 +10,7 @@ from optim import CONVENTIONS, NAMES, SPECS, defaults_for, make, run
 from surfaces import RegressionSurface
 from ui import layout, state, widgets
 from viz import playground as viz
-from viz.style import OPTIMIZER_COLORS
+from viz.style import OPTIMIZER_COLORS, AnimatedFigure
 from viz.style import theme as theme_for
 from viz.tables import csv_bytes, frame
 
@@ -334,9 +334,9 @@ if not selected:
 follow_variant_changes(surface, conv)
 sx_set, sy_set = start_settings(surface)
 vx, vy = surface.variables
-sx = widgets.number(sx_set, f"start {vx}₁", *surface.bounds[0], 0.05, fmt="%.3f", container=c_x,
+sx = widgets.number(sx_set, f"start {vx}₁", *surface.bounds[0], step=0.05, fmt="%.3f", container=c_x,
                     help="Or click anywhere on the contour.")
-sy = widgets.number(sy_set, f"start {vy}₁", *surface.bounds[1], 0.05, fmt="%.3f", container=c_y,
+sy = widgets.number(sy_set, f"start {vy}₁", *surface.bounds[1], step=0.05, fmt="%.3f", container=c_y,
                     help="Or click anywhere on the contour.")
 steps = widgets.slider(steps_setting(surface), "steps T", 1, MAX_STEPS, 1, fmt="%d", integer=True,
                        container=c_steps, help="Use ← → on the slider for single steps.")
@@ -353,7 +353,8 @@ t = min(int(state.get(ITERATION)), steps)  # the iteration the formulas (and the
 if view == "contour":
     spec = race_spec(surface.name, keys, th.present)
     st.session_state["play:clickable"] = {i for i, tr in enumerate(spec["data"]) if tr.get("xaxis", "x") == "x"}
-    layout.plotly(viz.SpecFigure(spec), key="race", on_select=on_click, selection_mode="points")
+    race = AnimatedFigure({"data": spec["data"], "layout": spec["layout"]}, spec["frames"])
+    layout.plotly(race, key="race", on_select=on_click, selection_mode="points")
     st.caption("Click anywhere on the contour to start there. ▶ Play runs all paths together (▶ slow and ▶▶ fast "
                "at other speeds, ◀◀ Start goes back) and the slider scrubs through the iterations. At iteration t "
                "each optimizer is at its marker w_t; the red arrow points along −g_t (its direction only), the purple "

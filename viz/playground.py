@@ -5,8 +5,8 @@ client-side and follows the house rule for size: the contour, the paths and the 
 each frame carries the coordinates of at most five small traces (the current points, the gradient arrows, the
 step arrows, Nesterov's look-ahead points, and the iteration line on the loss plot), each holding all
 optimizers at once, rounded to 1/4000 of the view. The figure is a plain dict (building hundreds of validated
-``go.Frame`` objects would take most of a second); it is handed to Streamlit as a :class:`SpecFigure`, which
-returns the prepared dict instead of re-validating it. Nine optimizers x 500 steps stay near 400 kB.
+``go.Frame`` objects would take most of a second), cached as such and handed to Streamlit as a
+``viz.style.AnimatedFigure``. Nine optimizers x 500 steps stay near 400 kB.
 
 Iterations are numbered as in the iteration tables (and the course notes): iteration t starts at the point
 :math:`w_t`, takes the gradient :math:`g_t` and moves to :math:`w_{t+1}`; :math:`w_1` is the start, and after
@@ -338,7 +338,7 @@ def race_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: 
         current: the iteration t (1 .. T + 1) the figure opens at; Play starts from the beginning.
 
     Returns:
-        The figure as a dict ready for ``plotly.io.to_json`` (wrap it in :class:`SpecFigure` for Streamlit).
+        The figure as a dict ready for ``plotly.io.to_json`` (``viz.style.AnimatedFigure`` for Streamlit).
         Built without plotly's validation, which would cost a tenth of a second per figure; the tests validate
         it with ``go.Figure(spec)``.
     """
@@ -441,8 +441,7 @@ def race_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: 
     layout["yaxis2"].update(range=list(y_range))
     if ref is not None:
         decades = y_range[1] - y_range[0]
-        layout["yaxis2"].update(type="log", exponentformat="power",
-                                dtick="D2" if decades < 2 else 1 if decades <= 7 else 2 if decades <= 14 else 3,
+        layout["yaxis2"].update(type="log", exponentformat="power", dtick=_log_dtick(decades),
                                 title=dict(text="loss f(w<sub>t</sub>) − f*  (log scale)"))
     else:
         layout["yaxis2"].update(title=dict(text="loss f(w<sub>t</sub>)"))
@@ -490,11 +489,7 @@ def _base_layout(th: Theme) -> dict:
         margin=dict(l=10, r=10, t=PLAYER_TOP[th.present], b=PLAYER_BOTTOM[th.present]),
         hovermode="closest", hoverdistance=40, dragmode="zoom", clickmode="event",
     )
-    layout = fig.to_dict()["layout"]
-    # the template's 2-D part only: the full simple_white template is 9 kB of polar, geo and ternary defaults
-    kept = ("xaxis", "yaxis", "font", "paper_bgcolor", "plot_bgcolor", "hoverlabel", "annotationdefaults")
-    layout["template"] = {"layout": {k: v for k, v in layout["template"]["layout"].items() if k in kept}}
-    return layout
+    return fig.to_dict()["layout"]  # no template: viz.style states the look explicitly
 
 
 @lru_cache(maxsize=32)
@@ -543,6 +538,11 @@ def _loss_range(surface: Surface, runs, drawn, cd: ContourData) -> tuple[float, 
     lo, hi = (float(shown.min()), float(shown.max())) if shown.size else (-1.0, 1.0)
     pad = max(0.05 * (hi - lo), 0.3)
     return lo - pad, hi + pad
+
+
+def _log_dtick(decades: float):
+    """Tick spacing of a log axis: labelled 2 and 5 within a decade or two, then every (second, third) power."""
+    return "D2" if decades < 2 else 1 if decades <= 7 else 2 if decades <= 14 else 3
 
 
 def _toward_center(p: np.ndarray, bounds, stack: int = 0, line: float = 26) -> tuple[float, float]:
@@ -599,24 +599,6 @@ def _add_player(spec: dict, frame_ts: np.ndarray, active: int, th: Theme, T: int
         transition=dict(duration=0),
         steps=[dict(label=lab, method="animate", args=[[str(int(t))], still]) for t, lab in zip(frame_ts, labels)],
     )]
-
-
-class SpecFigure(go.Figure):
-    """A figure that is already a plain dict: Streamlit gets the dict as it is, without re-validating it.
-
-    ``st.plotly_chart`` turns a Figure into a dict with ``to_dict()``; a dict figure it would first rebuild as a
-    validated Figure, which for hundreds of animation frames costs most of a second.
-    """
-
-    def __init__(self, spec: dict):
-        super().__init__()
-        self._spec = spec
-
-    def to_dict(self) -> dict:
-        return self._spec
-
-    def to_plotly_json(self) -> dict:
-        return self._spec
 
 
 # -- the 3-D view ------------------------------------------------------------------------------------------------------
@@ -692,7 +674,11 @@ def loss_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: 
     style(fig, th, height=th.height + (200 if th.present else 140))
     fig.update_xaxes(title_text="iteration t")
     if ref is not None:
-        fig.update_yaxes(title_text="f(w<sub>t</sub>) − f*", type="log", exponentformat="power")
+        shown = np.concatenate([loss_values(surface, r.losses) for r in runs])
+        shown = shown[np.isfinite(shown) & (shown > 0)]
+        decades = float(np.log10(shown.max() / shown.min())) if shown.size else 1.0
+        fig.update_yaxes(title_text="f(w<sub>t</sub>) − f*  (log scale)", type="log", exponentformat="power",
+                         dtick=_log_dtick(decades))
     else:
         fig.update_yaxes(title_text="f(w<sub>t</sub>)")
     fig.update_layout(legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
@@ -897,7 +883,7 @@ def symbolic_rule(r: RunRecord) -> str:
 
 
 __all__ = [
-    "FRAME_CAP", "RunRecord", "SpecFigure", "click_grid", "clip_to_view", "contour_data", "frame_duration",
+    "FRAME_CAP", "RunRecord", "click_grid", "clip_to_view", "contour_data", "frame_duration",
     "long_columns", "long_csv", "long_csv_rows", "long_frame", "loss_figure", "numeric_rule", "race_figure",
     "settings_text", "summary_frame", "surface_figure", "symbolic_rule", "tex_number",
 ]
