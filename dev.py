@@ -3,7 +3,7 @@
 
     python3 dev.py app      # start the Streamlit app (http://localhost:8501)
     python3 dev.py test     # run the whole test suite
-    python3 dev.py bench    # run the benchmarks in bench/
+    python3 dev.py bench    # run every benchmark in bench/ (or one: python3 dev.py bench sweep)
 
 The first call creates `.venv/` next to this file and installs what `pyproject.toml` lists; later calls
 reuse it and only reinstall when `pyproject.toml` changed. Extra arguments go to streamlit or pytest.
@@ -26,7 +26,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 # Which optional-dependency groups of pyproject.toml each command needs.
-EXTRAS = {"app": (), "test": ("test", "torch"), "bench": ("torch",)}
+EXTRAS = {"app": (), "test": ("test", "torch"), "bench": ("test", "torch")}
 
 
 def requirements(extras: tuple[str, ...]) -> list[str]:
@@ -60,12 +60,15 @@ def main(argv: list[str]) -> int:
     ensure_environment(EXTRAS[command])
     os.chdir(ROOT)
     if command == "app":
-        args = ["-m", "streamlit", "run", "app.py", *rest]
-    elif command == "test":
-        args = ["-m", "pytest", *rest]
-    else:
-        args = ["bench/bench_core.py", *rest]
-    return subprocess.call([str(PYTHON), *args])
+        return subprocess.call([str(PYTHON), "-m", "streamlit", "run", "app.py", *rest])
+    if command == "test":
+        return subprocess.call([str(PYTHON), "-m", "pytest", *rest])
+    names = rest or [p.stem.removeprefix("bench_") for p in sorted((ROOT / "bench").glob("bench_*.py"))]
+    status = 0
+    for name in names:
+        print(f"== bench/bench_{name}.py", flush=True)
+        status |= subprocess.call([str(PYTHON), f"bench/bench_{name}.py"])
+    return status
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ SHOTS = {
     "learning_rate": ("?lr=0.45&steps=12", '[data-testid="stPlotlyChart"]', 1),
     "playground": ("", '[data-testid="stPlotlyChart"]', 0),
     "hyperparameter_map": ("", '[data-testid="stPlotlyChart"]', 0),
-    "batch_norm": ("", '[data-testid="stPlotlyChart"]', 0),
+    "batch_norm": ("?view=lr", '[data-testid="stPlotlyChart"]', 0),
     "lstm": ("", '[data-testid="stPlotlyChart"]', 0),
     "spatial_transformer": ("", '[data-testid="stPlotlyChart"]', 0),
 }

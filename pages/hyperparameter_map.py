@@ -288,7 +288,7 @@ b1, b2, b3, b4 = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
 n = widgets.number(RESOLUTION, "cells per axis", 2, MAX_RESOLUTION, step=10, fmt="%d", integer=True, container=b1,
                    help=f"Up to {MAX_RESOLUTION} x {MAX_RESOLUTION} = {MAX_RESOLUTION ** 2:,} runs, all at once.")
 steps = widgets.number(STEPS, "steps of every run", 1, MAX_STEPS, step=50, fmt="%d", integer=True, container=b2)
-start = tuple(widgets.number(s_, f"start {v}₀", *surface.bounds[k], step=0.1, fmt="%.3f", container=c,
+start = tuple(widgets.number(s_, f"start {v}", *surface.bounds[k], step=0.1, fmt="%.3f", container=c,
                              then=reset_cell)
               for k, (s_, v, c) in enumerate(zip(starts, surface.variables, b3.columns(len(starts)))))
 fixed, noise, batch, seed = {}, None, None, 0

@@ -172,7 +172,7 @@ if view == "one":
                 descent.rate_strip(global_curvature(surface), value, lr_max(surface), th), key="rate-strip"))
         c2, c3 = st.columns(2)
         lo, hi = surface.bounds[0]
-        w0 = widgets.slider_entry(w0_setting(surface), "start w₀", lo, hi, 0.01, fmt="%.3f", container=c2)
+        w0 = widgets.slider_entry(w0_setting(surface), "start w", lo, hi, 0.01, fmt="%.3f", container=c2)
         steps = widgets.slider_entry(STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c3)
     df, csv, path, losses, status, event = gd_run(surface.name, lr, w0, steps)
     v, quadratic = verdict_for(surface, lr, float(path[-1]), status)
@@ -200,7 +200,7 @@ elif view == "compare":
     except ValueError as exc:
         st.warning(f"Could not read “{text}”: {exc}. Showing the last valid list.")
         runs = state.get(RUNS)
-    w0 = widgets.slider_entry(w0_setting(surface), "start w₀", *surface.bounds[0], 0.01, fmt="%.3f")
+    w0 = widgets.slider_entry(w0_setting(surface), "start w", *surface.bounds[0], 0.01, fmt="%.3f")
     results = [gd_run(surface.name, lr_c, w0, n) for lr_c, n in runs]
     layout.plotly(descent.compare_paths([(f"η = {lr_c:g}", r[2]) for (lr_c, _), r in zip(runs, results)], surface, th),
                   key="compare-paths")
@@ -217,7 +217,7 @@ else:
     st.caption("Gradient descent only looks downhill from where it stands: which minimum it reaches depends on "
                "the start. The critical points solve f′(w) = 0; the sign of f″ tells their kind.")
     starts = state.get(Q_STARTS)
-    text = st.text_input("start points w₀ (comma-separated)", value=Q_STARTS.show(starts), key="w:qstarts-text")
+    text = st.text_input("start points (comma-separated)", value=Q_STARTS.show(starts), key="w:qstarts-text")
     try:
         starts = Q_STARTS.parse(text)
         state.set_value(Q_STARTS, starts)
@@ -227,7 +227,7 @@ else:
     q_lr = widgets.slider_entry(Q_LR, "learning rate η", 0.001, 0.06, 0.001, fmt="%.3f", container=c1)
     q_steps = widgets.slider_entry(Q_STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c2)
     paths, status, events = quartic_runs(tuple(starts), q_lr, q_steps)
-    layout.plotly(descent.basins_figure(QUARTIC, list(paths), [f"w₀ = {w:g}" for w in starts], th), key="basins")
+    layout.plotly(descent.basins_figure(QUARTIC, list(paths), [f"start {w:g}" for w in starts], th), key="basins")
     left, right = st.columns(2)
     with left:
         st.subheader("Critical points")

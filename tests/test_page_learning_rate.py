@@ -229,7 +229,7 @@ def test_quartic_starts_end_in_the_local_or_the_global_minimum():
     assert list(crit["kind"]) == ["local minimum", "local maximum", "global minimum"]
     np.testing.assert_allclose(crit["w"], [-0.9054, 0.04131, 1.1141], atol=5e-5)  # the notes' values
     starts = [s[0] for s in q.starts]
-    assert list(ends["w0"]) == starts
+    assert list(ends["start w"]) == starts
     assert list(ends["ends at"]) == ["local minimum", "local minimum", "global minimum", "global minimum"]
     core = run(q, gd(lr=0.01), np.array(starts)[:, None], 60)
     np.testing.assert_array_equal(ends["final w"].to_numpy(), core.positions[-1, :, 0])

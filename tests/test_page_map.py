@@ -41,7 +41,7 @@ def shown_table(at) -> pd.DataFrame:
 
 def figure(at, key: str) -> dict:
     """The figure of the plotly chart with ``key`` (by the traces it carries)."""
-    names = {"map": "cells: ", "path": "start w", "rates": "region boundary"}[key]
+    names = {"map": "cells: ", "path": "start", "rates": "region boundary"}[key]
     for spec in plotly_specs(at):
         if any(names in (t.get("name") or "") for t in spec["data"]):
             return spec

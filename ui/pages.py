@@ -15,7 +15,6 @@ class PageInfo:
     icon: str
     section: str  #: navigation group
     summary: str  #: two short lines for the home page
-    thumbnail: str = ""  #: picture for the home page, relative to the repository root
 
     @property
     def url_path(self) -> str:
@@ -25,8 +24,9 @@ class PageInfo:
 
     @property
     def thumbnail_path(self) -> Path | None:
-        p = ROOT / self.thumbnail
-        return p if self.thumbnail and p.exists() else None
+        """The home page's picture of this page, drawn by ``assets/make_thumbnails.py``."""
+        p = ROOT / "assets" / "thumbnails" / f"{self.url_path}.png"
+        return p if p.exists() else None
 
 
 HOME = PageInfo("pages/home.py", "Home", ":material/home:", "", "What each page is for.")
@@ -34,27 +34,21 @@ HOME = PageInfo("pages/home.py", "Home", ":material/home:", "", "What each page 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("pages/playground.py", "Optimizer playground", ":material/sports_score:", "Optimizers",
              "Nine optimizers race across a loss surface, step by step.\n"
-             "Change a learning rate or a start point and watch the paths change.",
-             "assets/thumbnails/playground.png"),
+             "Change a learning rate or a start point and watch the paths change."),
     PageInfo("pages/hyperparameter_map.py", "Hyperparameter map", ":material/grid_on:", "Optimizers",
              "Run a whole grid of (learning rate, β) settings at once.\n"
-             "See where each one converges, crawls or diverges, and why.",
-             "assets/thumbnails/map.png"),
+             "See where each one converges, crawls or diverges, and why."),
     PageInfo("pages/learning_rate.py", "Learning rate", ":material/speed:", "Concepts",
              "The notes' gradient-descent tables for 2w² + w + 4, live.\n"
-             "Why one step size converges, another oscillates and a third diverges.",
-             "assets/thumbnails/learning_rate.png"),
+             "Why one step size converges, another oscillates and a third diverges."),
     PageInfo("pages/batch_norm.py", "Batch Normalization", ":material/equalizer:", "Networks",
              "Follow a batch of activations through mean, spread, normalization and rescaling.\n"
-             "Test the claim that it allows higher learning rates.",
-             "assets/thumbnails/batch_norm.png"),
+             "Test the claim that it allows higher learning rates."),
     PageInfo("pages/lstm.py", "LSTM", ":material/memory:", "Networks",
              "Watch the forget, input and output gates at every time step.\n"
-             "See why gradients vanish in a plain RNN and survive in an LSTM.",
-             "assets/thumbnails/lstm.png"),
+             "See why gradients vanish in a plain RNN and survive in an LSTM."),
     PageInfo("pages/spatial_transformer.py", "Spatial Transformer", ":material/transform:", "Networks",
              "Rotate, scale and shear a digit through a sampling grid.\n"
-             "Recover the transformation by gradient descent through the sampler.",
-             "assets/thumbnails/spatial_transformer.png"),
+             "Recover the transformation by gradient descent through the sampler."),
 )
 SECTIONS = ("Optimizers", "Concepts", "Networks")

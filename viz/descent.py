@@ -57,8 +57,10 @@ def descent_figure(surface: Surface, positions: np.ndarray, losses: np.ndarray, 
     """Animated gradient descent on a 1-D curve, with w_t and f(w_t) against the iteration beside it.
 
     Args:
-        positions: w_0 .. w_T, shape (T + 1,) (after a divergence, the last rows repeat the escape point).
-        losses: f(w_0) .. f(w_T).
+        positions: the start and the point after each of the T steps, shape (T + 1,), numbered as in the notes
+            and the update rules: w_1 is the start and step t goes from w_t to w_{t+1} (after a divergence, the
+            last rows repeat the escape point).
+        losses: f at those points.
     """
     w = np.asarray(positions, dtype=float)
     f = np.asarray(losses, dtype=float)
@@ -67,7 +69,7 @@ def descent_figure(surface: Surface, positions: np.ndarray, losses: np.ndarray, 
     fg = surface.value(grid[:, None])
     y_lo, y_hi = float(fg.min()), float(fg.max())
     pad = 0.08 * (y_hi - y_lo)
-    it = np.arange(T + 1)
+    it = np.arange(1, T + 2)  # w_1 is the start
     lw, ms = th.line, th.marker
     small = {"size": ms * 0.6, "color": color}
 
@@ -95,16 +97,16 @@ def descent_figure(surface: Surface, positions: np.ndarray, losses: np.ndarray, 
                   hoverinfo="skip"),
             {"type": "scatter", "x": [w[k]], "y": [f[k]], "mode": "markers", "name": "current w<sub>t</sub>",
              "marker": {"size": ms * 1.8, "color": color, "line": {"width": 2, "color": "white"}},
-             "hovertemplate": f"t = {k}<br>w = %{{x:.5f}}<br>f = %{{y:.5f}}<extra></extra>"},
-            {"type": "scatter", "x": [k], "y": [w[k]], "mode": "markers", "marker": dot, "showlegend": False,
+             "hovertemplate": f"t = {k + 1}<br>w = %{{x:.5f}}<br>f = %{{y:.5f}}<extra></extra>"},
+            {"type": "scatter", "x": [k + 1], "y": [w[k]], "mode": "markers", "marker": dot, "showlegend": False,
              "hoverinfo": "skip", "xaxis": "x2", "yaxis": "y2"},
-            {"type": "scatter", "x": [k], "y": [f[k]], "mode": "markers", "marker": dot, "showlegend": False,
+            {"type": "scatter", "x": [k + 1], "y": [f[k]], "mode": "markers", "marker": dot, "showlegend": False,
              "hoverinfo": "skip", "xaxis": "x3", "yaxis": "y3"},
         ]
 
     moving_idx = list(range(len(data), len(data) + 4))
     data += moving(0)
-    frames = [{"data": moving(k), "traces": moving_idx, "name": str(k)} for k in range(T + 1)]
+    frames = [{"data": moving(k), "traces": moving_idx, "name": str(k + 1)} for k in range(T + 1)]
 
     f_fin = f[np.isfinite(f)]
     log_f = bool(f_fin.size and f_fin.min() > 0 and f_fin.max() > 50 * f_fin.min())
@@ -143,11 +145,11 @@ def player(T: int, th: Theme) -> dict:
         "sliders": [{
             "active": 0, "x": 0.3 if th.present else 0.22, "y": -0.17, "len": 0.7 if th.present else 0.78,
             "xanchor": "left", "yanchor": "top", "pad": {"t": 0},
-            "currentvalue": {"prefix": "step t = ", "font": {"size": th.font}, "xanchor": "right"},
+            "currentvalue": {"prefix": "iteration t = ", "font": {"size": th.font}, "xanchor": "right"},
             "font": {"size": max(10, th.font - 4)},
             "steps": [{"label": str(k), "method": "animate",
                        "args": [[str(k)], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]}
-                      for k in range(T + 1)],
+                      for k in range(1, T + 2)],
         }],
     }
 
@@ -184,7 +186,7 @@ def rate_strip(curvature: float, lr: float, lr_max: float, th: Theme) -> go.Figu
 
 def compare_paths(series: list[tuple[str, np.ndarray]], surface: Surface, th: Theme) -> go.Figure:
     """w_t against t for several runs (one per learning rate), the minimum dashed."""
-    data = [{"type": "scatter", "x": np.arange(w.size), "y": w, "mode": "lines+markers", "name": label,
+    data = [{"type": "scatter", "x": np.arange(1, w.size + 1), "y": w, "mode": "lines+markers", "name": label,
              "line": {"color": SERIES_COLORS[i % len(SERIES_COLORS)], "width": th.line},
              "marker": {"size": th.marker * 0.7}} for i, (label, w) in enumerate(series)]
     shapes = [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "y0": m.point[0], "y1": m.point[0],

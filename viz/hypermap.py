@@ -208,12 +208,12 @@ def map_figure(result: SweepResult, outcome: str, th: Theme, *, selected: tuple[
             labels = [power_of_ten(k) for k in ticks]
             if ticks[-1] == hi and np.nanmax(z, initial=-np.inf) > hi:
                 labels[-1] = "≥ " + labels[-1]
-            colorbar.update(title_text="f(w<sub>T</sub>) − f*", tickvals=ticks, ticktext=labels)
+            colorbar.update(title_text="final f − f*", tickvals=ticks, ticktext=labels)
             fig.add_trace(_heat(grid, z, colorscale=SEQUENTIAL, zmin=lo, zmax=hi, colorbar=colorbar, hoverinfo="skip",
                                 name="final loss"))
         else:
             z = np.where(diverged, np.nan, result.final_loss)
-            colorbar.update(title_text="f(w<sub>T</sub>)")
+            colorbar.update(title_text="final f")
             fig.add_trace(_heat(grid, z, colorscale=SEQUENTIAL, colorbar=colorbar, hoverinfo="skip", name="final loss"))
     elif outcome == "steps":
         z = np.where(status == Status.CONVERGED, result.event_step, np.nan)
@@ -277,7 +277,7 @@ def _click_targets(fig: go.Figure, grid: MapGrid, result: SweepResult, value: np
     head = f"{xs} = %{{x:.4g}}"
     if grid.yaxis:
         head += f"<br>{SYMBOLS.get(grid.yaxis.param, grid.yaxis.param)} = %{{y:.4g}}"
-    what = {"loss": "f(w<sub>T</sub>) − f* = %{customdata[0]:.3e}", "steps": "final loss %{customdata[0]:.3e}",
+    what = {"loss": "final f − f* = %{customdata[0]:.3e}", "steps": "final loss %{customdata[0]:.3e}",
             "status": "final loss %{customdata[0]:.3e}", "rate": "measured ρ = %{customdata[0]:.4f}"}[outcome]
     text = {Status.CONVERGED: "converged at step %{customdata[1]}",
             Status.RUNNING: f"still running after {result.spec.steps} steps",
@@ -441,14 +441,14 @@ def path_figure(surface: Surface, positions: np.ndarray, th: Theme, *, title: st
     t = np.flatnonzero(drawn)
     fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="w<sub>t</sub>",
                              line=dict(color=color, width=th.line), marker=dict(size=th.marker * 0.55, color=color),
-                             customdata=t, hovertemplate="t = %{customdata}<br>x = %{x:.5f}<br>y = %{y:.5f}"
+                             customdata=t + 1, hovertemplate="t = %{customdata}<br>x = %{x:.5f}<br>y = %{y:.5f}"
                              "<extra></extra>"))
-    fig.add_trace(go.Scatter(x=[P[0, 0]], y=[P[0, 1]], mode="markers", name="start w<sub>0</sub>",
+    fig.add_trace(go.Scatter(x=[P[0, 0]], y=[P[0, 1]], mode="markers", name="start",
                              marker=dict(symbol="circle-open", size=th.marker + 8, color=color, line=dict(width=3))))
     in_view = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
     end = path[np.flatnonzero(in_view)[-1]] if diverged and in_view.any() else path[-1]
     fig.add_trace(go.Scatter(x=[end[0]], y=[end[1]], mode="markers",
-                             name="last point in view (diverged)" if diverged else "end w<sub>T</sub>",
+                             name="last point in view (diverged)" if diverged else "end",
                              marker=dict(symbol="x" if diverged else "circle", size=th.marker + 6,
                                          color=STATUS_COLORS["diverged"] if diverged else color,
                                          line=dict(width=2, color="white"))))
@@ -506,7 +506,7 @@ def _path_1d(surface: Surface, w: np.ndarray, th: Theme, *, title: str, color: s
                              marker=dict(size=th.marker * 0.8, color=color),
                              customdata=np.arange(shown.size),
                              hovertemplate="t = %{customdata}<br>w = %{x:.5f}<br>f = %{y:.5f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=[w[0]], y=surface.value(w[:1, None]), mode="markers", name="start w<sub>0</sub>",
+    fig.add_trace(go.Scatter(x=[w[0]], y=surface.value(w[:1, None]), mode="markers", name="start",
                              marker=dict(symbol="circle-open", size=th.marker + 8, color=color, line=dict(width=3))))
     for m in surface.minima:
         fig.add_trace(go.Scatter(x=[m.point[0]], y=[m.value], mode="markers", name=m.label,

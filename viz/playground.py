@@ -50,7 +50,7 @@ CONTOUR_POINTS = 101  #: per axis
 MARKED_STEPS = 150
 RACE_HEIGHT = {False: 860, True: 1000}  #: pixels, legend and player included
 PLAYER_TOP = {False: 90, True: 120}  #: room above the plots for the legend
-PLAYER_BOTTOM = {False: 215, True: 265}  #: room below the plots for the axis title, buttons and slider
+PLAYER_BOTTOM = {False: 215, True: 295}  #: room below the plots for the axis title, buttons and slider
 STEP_ARROW = ("momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "newton")
 
 
@@ -572,7 +572,7 @@ def _add_player(spec: dict, frame_ts: np.ndarray, active: int, th: Theme, T: int
     plot_h = height - PLAYER_TOP[th.present] - PLAYER_BOTTOM[th.present]
     below = lambda px: -px / plot_h  # noqa: E731  (paper coordinates of a point px pixels under the plots)
     font = dict(size=th.font)
-    buttons_y = below(62 if th.present else 52)
+    buttons_y = below(88 if th.present else 52)
     spec["layout"]["updatemenus"] = [dict(
         type="buttons", direction="left", x=0.0, y=buttons_y, xanchor="left", yanchor="top", showactive=False,
         pad=dict(t=0, r=8), font=font, bgcolor="#F2F2F2", bordercolor="#888",
@@ -591,7 +591,7 @@ def _add_player(spec: dict, frame_ts: np.ndarray, active: int, th: Theme, T: int
     active = int(np.argmin(np.abs(np.asarray(stops) - active)))
     labels = [str(int(t)) if t <= T else f"{T + 1} (after the last step)" for t in frame_ts]
     spec["layout"]["sliders"] = [dict(
-        active=active, x=0.0, len=1.0, y=below(112 if th.present else 96), xanchor="left", yanchor="top",
+        active=active, x=0.0, len=1.0, y=below(140 if th.present else 96), xanchor="left", yanchor="top",
         pad=dict(t=0, b=0), ticklen=0, minorticklen=0, font=dict(color="rgba(0,0,0,0)", size=4),
         currentvalue=dict(prefix="iteration t = ", font=dict(size=th.font, color=th.ink), xanchor="left",
                           offset=8),

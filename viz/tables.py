@@ -45,7 +45,7 @@ def endpoints_frame(surface, starts, finals, statuses, events, *, atol: float = 
     for w0, end, status, event in zip(starts, finals, statuses, events):
         near = min(surface.stationary, key=lambda p: abs(p.point[0] - end))
         rows.append({
-            "w0": float(w0),
+            "start w": float(w0),
             "final w": float(end),
             "f(final w)": float(surface.value([end])),
             "ends at": near.label if abs(near.point[0] - end) < atol else "still moving",

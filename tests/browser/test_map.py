@@ -23,7 +23,7 @@ SPEC = SweepSpec("elongated-bowl", "momentum", (-1.6, 1.9), 120,
                  (Axis("lr", 7e-4, 7.0, 24, log=True), Axis("beta", 0.0, 0.99, 24)))
 MAP = ("[...document.querySelectorAll('.js-plotly-plot')]"
        ".find(p => p.data.some(t => (t.name || '').startsWith('cells:')))")
-PATH = "[...document.querySelectorAll('.js-plotly-plot')].find(p => p.data.some(t => t.name === 'start w<sub>0</sub>'))"
+PATH = "[...document.querySelectorAll('.js-plotly-plot')].find(p => p.data.some(t => t.name === 'start'))"
 
 
 def open_map(page, server, query: str = QUERY) -> None:
