@@ -2,8 +2,7 @@
 
     .venv/bin/python bench/bench_playground.py [--repeat 10] [--no-browser]
 
-(It needs Playwright, which ``python3 dev.py test`` installs, and Debian's Chromium; ``dev.py bench`` runs only
-``bench_core.py``.)
+(It needs Playwright and Debian's Chromium; ``python3 dev.py bench playground`` installs the former.)
 
 1. Figure size: the JSON of the animated race (what Streamlit sends) for all nine optimizers x 500 steps on
    every 2-D surface, normal and presentation mode. The budget is 500 kB.
