@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from optim import make, run  # noqa: E402
 from optim.registry import NAMES  # noqa: E402
 from surfaces import get  # noqa: E402
+from torch_reference import rosenbrock  # noqa: E402  (bench/ is on the path of a script run from it)
 
 ROSENBROCK = get("rosenbrock")
 START = (-1.5, 2.0)
@@ -76,19 +77,7 @@ def ours_c():
 # -- torch.optim ------------------------------------------------------------------------------------------------
 
 def torch_workloads(torch):
-    torch.set_default_dtype(torch.float64)
-
-    def rosen_grad(p):
-        x, y = p[:, 0], p[:, 1]
-        r = y - x * x
-        g = torch.empty_like(p)
-        g[:, 1] = 200.0 * r
-        g[:, 0] = 2.0 * (x - 1.0 - 200.0 * x * r)
-        return g
-
-    def rosen(p):
-        x, y = p[:, 0], p[:, 1]
-        return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
+    rosen, rosen_grad = rosenbrock(torch)
 
     def make_opt(name, p, lr, beta):
         cls = getattr(torch.optim, TORCH_CLASSES[name])

@@ -27,6 +27,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from optim.sweep import Axis, SweepSpec, row_blocks, sweep  # noqa: E402
+from torch_reference import rosenbrock  # noqa: E402  (bench/ is on the path of a script run from it)
 
 BUDGET_SECONDS = 0.5
 BUDGET_RATIO = 1.5
@@ -51,19 +52,7 @@ def grid_spec(size: int, steps: int) -> SweepSpec:
 
 
 def torch_runs(torch, k: int, steps: int):
-    torch.set_default_dtype(torch.float64)
-
-    def rosen(p):
-        x, y = p[:, 0], p[:, 1]
-        return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
-
-    def rosen_grad(p):
-        x, y = p[:, 0], p[:, 1]
-        r = y - x * x
-        g = torch.empty_like(p)
-        g[:, 1] = 200.0 * r
-        g[:, 0] = 2.0 * (x - 1.0 - 200.0 * x * r)
-        return g
+    rosen, rosen_grad = rosenbrock(torch)
 
     starts = np.repeat([[-1.5, 2.0]], k, axis=0)
 

@@ -55,15 +55,6 @@ def experiment(lrs: tuple[float, ...], dataset: str, steps: int, seed: int) -> n
     return nets.bn_learning_rate_experiment(lrs, dataset=dataset, steps=steps, seed=seed)
 
 
-def slots(n: int, per_row: int) -> list:
-    """n places for widgets: stacked (per_row = 1) or in rows of per_row columns."""
-    if per_row == 1:
-        return [st.container() for _ in range(n)]
-    out = []
-    while len(out) < n:
-        out += st.columns(per_row)
-    return out[:n]
-
 
 def panels():
     """Controls beside the picture; in presentation mode (large type) above it."""
@@ -76,7 +67,7 @@ def batch_controls() -> tuple[int, float, float, float, int]:
     """The batch that arrives from the previous layer: size, shift, scale, skew, seed."""
     with st.container(border=True):
         st.markdown("**The batch** (one neuron's activations)")
-        c = slots(5, 3 if th.present else 1)
+        c = layout.slots(5, 3 if th.present else 1)
         m = widgets.slider_entry(M, "batch size m", 2, 512, 1, fmt="%d", integer=True, container=c[0],
                                  help="m is the number of examples in the mini-batch. Each neuron is normalized "
                                       "over these m examples, separately from the other neurons.")
@@ -103,7 +94,7 @@ if view == "steps":
         m, shift, scale, skew, seed = batch_controls()
         with st.container(border=True):
             st.markdown("**The BN layer**")
-            c = slots(4, 2 if th.present else 1)
+            c = layout.slots(4, 2 if th.present else 1)
             gamma = widgets.slider_entry(GAMMA, "scale γ", -3.0, 3.0, 0.05, fmt="%.2f", container=c[0],
                                          help="Learnable. Sets the output's spread.")
             beta = widgets.slider_entry(BETA, "shift β", -5.0, 5.0, 0.05, fmt="%.2f", container=c[1],
@@ -152,7 +143,7 @@ elif view == "inference":
         m, shift, scale, skew, seed = batch_controls()
         with st.container(border=True):
             st.markdown("**The running averages**")
-            c = slots(3, 2 if th.present else 1)
+            c = layout.slots(3, 2 if th.present else 1)
             momentum = widgets.slider_entry(MOMENTUM, "momentum α", 0.01, 1.0, 0.01, fmt="%.2f", container=c[0],
                                             help="The weight of the new batch. PyTorch's momentum = 0.1 is this "
                                                  "α; Keras's momentum = 0.99 is 1 − α, the weight of the old "
@@ -191,7 +182,7 @@ else:
     st.markdown("The notes claim that batch normalization *allows higher learning rates*. Here is a fair test: "
                 "the same network, from the same initial weights, on the same sequence of mini-batches, trained "
                 "by plain SGD with and without a BN layer before every hidden ReLU. Only η differs.")
-    c1, c2, c3, c4 = slots(4, 2) if th.present else st.columns([3, 2, 3, 2])
+    c1, c2, c3, c4 = layout.slots(4, 2) if th.present else st.columns([3, 2, 3, 2])
     lrs = widgets.text_entry(LRS, "learning rates η (comma-separated, up to 6)", container=c1)
     dataset = widgets.selectbox(DATASET, "dataset", tuple(DATASETS), format_func=DATASETS.get, container=c2)
     steps = widgets.slider_entry(STEPS, "SGD steps", 50, 2000, 50, fmt="%d", integer=True, container=c3)

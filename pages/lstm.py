@@ -84,15 +84,6 @@ def example_sequence(T: int, seed: int):
     return task.xs[:, 0, :], float(task.y[0])
 
 
-def slots(n: int, per_row: int) -> list:
-    """n places for widgets: stacked (per_row = 1) or in rows of per_row columns."""
-    if per_row == 1:
-        return [st.container() for _ in range(n)]
-    out = []
-    while len(out) < n:
-        out += st.columns(per_row)
-    return out[:n]
-
 
 def panels(ratio: float = 2.6):
     """Controls beside the picture; in presentation mode (large type) above it."""
@@ -131,7 +122,7 @@ if view == "cell":
                                      help="Each number is fed to the cell at one time step, left to right.")
         with st.container(border=True):
             st.markdown("**The cell** (seeded random weights)")
-            c = slots(4, 2 if th.present else 1)
+            c = layout.slots(4, 2 if th.present else 1)
             hidden = widgets.slider_entry(HIDDEN, "hidden units H", 1, 4, 1, fmt="%d", integer=True, container=c[0])
             forget_bias = widgets.slider_entry(FORGET_BIAS, "forget-gate bias b_f", -4.0, 6.0, 0.1, fmt="%.1f",
                                                container=c[1], help="Large b_f keeps f_t near 1: the cell keeps "
@@ -189,7 +180,7 @@ elif view == "gradient":
     with controls:
         with st.container(border=True):
             st.markdown("**Both networks** (initial weights, random input)")
-            c = slots(4, 2 if th.present else 1)
+            c = layout.slots(4, 2 if th.present else 1)
             T = widgets.slider_entry(GRAD_T, "sequence length T", 10, 200, 1, fmt="%d", integer=True, container=c[0])
             width = widgets.slider_entry(GRAD_WIDTH, "hidden units H", 2, 64, 1, fmt="%d", integer=True,
                                          container=c[1])
@@ -247,7 +238,7 @@ else:
     st.markdown("**The task:** a sequence starts with a sign, +1 or −1 (flagged by a second input channel), followed "
                 "by T − 1 steps of random noise in the same channel. After the last step the network must say "
                 "which sign it saw at the start. It has to store one bit and keep it through all the noise.")
-    c = slots(6, 3)
+    c = layout.slots(6, 3)
     gap = widgets.slider_entry(GAP, "sequence length T", 5, 100, 1, fmt="%d", integer=True, container=c[0])
     steps = widgets.slider_entry(TRAIN_STEPS, "Adam steps", 50, 600, 10, fmt="%d", integer=True, container=c[1])
     lr = widgets.slider_entry(LR, "learning rate η", 0.001, 0.1, 0.001, fmt="%.3f", container=c[2])

@@ -46,6 +46,16 @@ def theme() -> style.Theme:
     return style.theme(bool(state.get(PRESENT)))
 
 
+def slots(n: int, per_row: int) -> list:
+    """n places for widgets: stacked (``per_row = 1``) or in rows of ``per_row`` columns (on a projector)."""
+    if per_row == 1:
+        return [st.container() for _ in range(n)]
+    out = []
+    while len(out) < n:
+        out += st.columns(per_row)
+    return out[:n]
+
+
 def header(title: str, purpose: str) -> None:
     """The page title and its one-line purpose. Every page starts with it."""
     router.ensure_routed()

@@ -25,6 +25,15 @@ def _copy(s: Setting, widget_key: str, convert=lambda v: v, then: Callable[[], N
     return callback
 
 
+def _within(s: Setting, low, high, cast=float):
+    """The setting's value, clamped to ``[low, high]`` (e.g. left over from a surface with a wider range)."""
+    value = state.get(s)
+    if not low <= value <= high:
+        value = cast(min(max(value, low), high))
+        state.set_value(s, value)
+    return value
+
+
 def _key(s: Setting, part: str = "") -> str:
     return f"w:{s.state_key}{':' + part if part else ''}"
 
@@ -40,10 +49,7 @@ def slider_entry(s: Setting, label: str, low: float, high: float, step: float, *
     """
     container = container or st
     cast = int if integer else float
-    value = state.get(s)
-    if not low <= value <= high:  # e.g. left over from another surface with a wider range
-        value = cast(min(max(value, low), high))
-        state.set_value(s, value)
+    value = _within(s, low, high, cast)
     k_slider, k_entry = _key(s, "slider"), _key(s, "entry")
     _bind(s, k_slider, cast(value))
     _bind(s, k_entry, cast(value))
@@ -144,10 +150,7 @@ def number(s: Setting, label: str, low: float, high: float, *, step: float | Non
     """A number entry alone (no slider), showing and setting the canonical value, clamped to ``[low, high]``."""
     container = container or st
     cast = int if integer else float
-    value = state.get(s)
-    if not low <= value <= high:
-        value = cast(min(max(value, low), high))
-        state.set_value(s, value)
+    value = _within(s, low, high, cast)
     key = _key(s, "number")
     _bind(s, key, cast(value))
     container.number_input(label, cast(low), cast(high), step=None if step is None else cast(step), format=fmt,
@@ -183,10 +186,7 @@ def log_slider_entry(s: Setting, label: str, low: float, high: float, *, help: s
     import math
 
     container = container or st
-    value = state.get(s)
-    if not low <= value <= high:
-        value = float(min(max(value, low), high))
-        state.set_value(s, value)
+    value = _within(s, low, high)
     grid = log_grid(low, high)
     nearest = min(grid, key=lambda g: abs(math.log(g) - math.log(value)))
     k_slider, k_entry = _key(s, "slider"), _key(s, "entry")
@@ -222,10 +222,7 @@ def slider(s: Setting, label: str, low: float, high: float, step: float, *, fmt:
     """A slider alone (no entry): one element where :func:`slider_entry` needs five (columns and an entry)."""
     container = container or st
     cast = int if integer else float
-    value = state.get(s)
-    if not low <= value <= high:
-        value = cast(min(max(value, low), high))
-        state.set_value(s, value)
+    value = _within(s, low, high, cast)
     key = _key(s, "slider")
     _bind(s, key, cast(value))
     container.slider(label, cast(low), cast(high), step=cast(step), format=fmt, key=key, help=help,
