@@ -263,7 +263,7 @@ def run(
         noise=noise,
         batch_size=batch_size,
         seed=seed,
-        **buffers.finish(diverged_at, batch),
+        **buffers.finish(diverged_at, final_loss, batch),
     )
 
 
@@ -314,18 +314,27 @@ class _Buffers:
         return _Buffers(pick(self.positions, vec), pick(self.losses, sca), pick(self.gradients, vec),
                         {k: v[vec] for k, v in self.state.items()})
 
-    def finish(self, diverged_at: np.ndarray, batch: tuple[int, ...]) -> dict:
-        """Freeze diverged trajectories, restore the batch shape and move to the public ``(..., d)`` layout."""
+    def finish(self, diverged_at: np.ndarray, escape_loss: np.ndarray, batch: tuple[int, ...]) -> dict:
+        """Freeze diverged trajectories, restore the batch shape and move to the public ``(..., d)`` layout.
+
+        Every row of a trajectory that diverged at step k repeats row k from k on (the point that left, its loss
+        ``escape_loss`` rather than the loss where the run was parked, the state that took it there), and its
+        gradients repeat row k - 1 (the gradient at the last point inside the bound).
+        """
         out = {}
+        cf = lambda a: np.moveaxis(a.reshape(a.shape[:2] + batch), 1, -1)  # noqa: E731
         if self.positions is not None:
-            T = self.positions.shape[0]
-            out["positions"] = _freeze(self.positions.reshape((T, -1) + batch), diverged_at, 0, layout_d=True)
-            out["losses"] = _freeze(self.losses.reshape((T,) + batch), diverged_at, 0)
+            _freeze(self.positions, diverged_at, 0)
+            _freeze(self.losses, diverged_at, 0, escape_loss, lead=1)
+            out["positions"] = cf(self.positions)
+            out["losses"] = self.losses.reshape(self.losses.shape[:1] + batch)
         if self.gradients is not None:
-            T, d = self.gradients.shape[:2]
-            out["gradients"] = _freeze(self.gradients.reshape((T, d) + batch), diverged_at, -1, layout_d=True)
-            out["state"] = {k: _freeze(v.reshape(v.shape[:2] + batch), diverged_at, 0, layout_d=True)
-                            for k, v in self.state.items()}
+            _freeze(self.gradients, diverged_at, -1)
+            out["gradients"] = cf(self.gradients)
+            out["state"] = {}
+            for k, v in self.state.items():
+                _freeze(v, diverged_at, 0)
+                out["state"][k] = cf(v)
         return out
 
 
@@ -412,22 +421,24 @@ def _sanitize(a: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(a), np.inf, a) if np.isnan(a).any() else a
 
 
-def _freeze(h: np.ndarray, diverged_at: np.ndarray, time_axis_offset: int, layout_d: bool = False) -> np.ndarray:
-    """Repeat each diverged trajectory's last meaningful row over the rest of its history.
+def _freeze(h: np.ndarray, diverged_at: np.ndarray, time_axis_offset: int, values: np.ndarray | None = None, *,
+            lead: int = 2):
+    """In place: from row k + ``time_axis_offset`` on, repeat that row (or ``values``) for each diverged trajectory.
 
-    ``h`` is indexed ``[t, (d,) *batch]``; for arrays indexed by step (positions, losses, state) the last
-    meaningful row is the diverging step k, for gradients (``time_axis_offset=-1``) it is row k - 1, the
-    gradient at the last point inside the bound. Only the diverged trajectories' columns are touched (NaN and
-    inf can only arise in those). Returns the public layout ``[t, *batch, (d)]``.
+    ``h`` is a record indexed ``[t, (d,) *batch]`` (``lead`` axes before the batch); ``diverged_at`` holds each trajectory's step k (-1: did not
+    diverge). Trajectories are grouped by k, so the work is one slice assignment per distinct step, touching
+    only the diverged trajectories' later rows; NaN (from an overflow) is stored as +inf.
     """
-    div = np.flatnonzero(diverged_at >= 0)
-    if div.size:
-        lead = h.shape[: 2 if layout_d else 1]
-        flat = h.reshape(lead + (-1,))  # a view: h is freshly allocated and contiguous
-        sub = flat[..., div]  # (T, (d,) n_diverged)
-        last = diverged_at.ravel()[div] + time_axis_offset
-        rows = np.minimum(np.arange(h.shape[0])[:, None], last)  # (T, n_diverged)
-        if layout_d:
-            rows = rows[:, None, :]
-        flat[..., div] = _sanitize(np.take_along_axis(sub, np.broadcast_to(rows, sub.shape), axis=0))
-    return np.moveaxis(h, 1, -1) if layout_d else h
+    k_all = diverged_at.ravel()
+    div = np.flatnonzero(k_all >= 0)
+    if not div.size:
+        return
+    flat = h.reshape(h.shape[:lead] + (-1,))  # a view: the records are contiguous
+    start = k_all[div] + time_axis_offset
+    order = np.argsort(start, kind="stable")
+    start, div = start[order], div[order]
+    cuts = np.flatnonzero(np.diff(start)) + 1
+    for rows, cols in zip(np.split(start, cuts), np.split(div, cuts)):
+        k = int(rows[0])
+        row = flat[k][..., cols] if values is None else np.asarray(values).ravel()[cols]
+        flat[k:, ..., cols] = _sanitize(row)

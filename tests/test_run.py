@@ -212,6 +212,9 @@ def test_gd_eta_06_diverges_at_the_step_the_closed_form_says(bound):
         assert not np.isnan(a).any()
     np.testing.assert_array_equal(traj.positions[k:], np.broadcast_to(traj.positions[k], traj.positions[k:].shape))
     np.testing.assert_array_equal(traj.losses[k:], traj.losses[k])
+    # Row k's loss is the loss at the point that left (f(w_k), not the loss where the run was parked).
+    np.testing.assert_allclose(traj.losses, QUADRATIC.value(traj.positions), rtol=1e-12)
+    np.testing.assert_allclose(traj.losses[k], 2 * w[k] ** 2 + w[k] + 4, rtol=1e-12)
     assert np.all(traj.gradients[k - 1:] == traj.gradients[k - 1])
     np.testing.assert_allclose(traj.gradients[k - 1, 0], 4 * w[k - 1] + 1, rtol=1e-12)
     # The table ends with the step that left the bound, and holds no NaN.
@@ -348,6 +351,7 @@ def test_record_path_and_final_keep_the_same_numbers():
     np.testing.assert_array_equal(div_path.positions, div_all.positions)
     np.testing.assert_array_equal(div_path.losses, div_all.losses)
     np.testing.assert_array_equal(div_path.event_step, div_all.event_step)
+    np.testing.assert_allclose(div_all.losses, QUADRATIC.value(div_all.positions), rtol=1e-12)
     assert list(div_all.status) == [Status.CONVERGED, Status.RUNNING, Status.DIVERGED, Status.DIVERGED]
     # Diverged trajectories report the point that left, whatever is recorded.
     div = run(QUADRATIC, optim.gd(lr=0.6), [[2.0], [1.0]], 60, record="final")
