@@ -12,8 +12,8 @@ torch.optim runs the same work on one (K, 2) float64 tensor: the same number of 
 same history kept, gradients written into ``p.grad``. Two torch variants: "analytic" (the Rosenbrock gradient
 in torch ops, the strongest reference) and "autograd" (``loss.backward()``, how torch is normally used). In B
 torch.optim gets one (lr, beta) for the whole grid, as it has no per-element hyperparameters; ours still runs
-the real 200 x 200 grid. Ratios above 1 mean ours is faster. Absolute times depend on the machine; the ratios
-are what to compare.
+the real 200 x 200 grid. Ratios above 1 mean ours is faster. Ours and torch run round-robin, so a change
+of load hits both alike; absolute times depend on the machine, the ratios are what to compare.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import argparse
 import os
 import statistics
 import sys
-import time
 
 import numpy as np
 
@@ -31,22 +30,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from optim import make, run  # noqa: E402
 from optim.registry import NAMES  # noqa: E402
 from surfaces import get  # noqa: E402
-from torch_reference import rosenbrock  # noqa: E402  (bench/ is on the path of a script run from it)
+from timing import interleaved  # noqa: E402  (bench/ is on the path of a script run from it)
+from torch_reference import rosenbrock  # noqa: E402
 
 ROSENBROCK = get("rosenbrock")
 START = (-1.5, 2.0)
 TORCH_CLASSES = {"gd": "SGD", "sgd": "SGD", "momentum": "SGD", "nesterov": "SGD", "adagrad": "Adagrad",
                  "rmsprop": "RMSprop", "adadelta": "Adadelta", "adam": "Adam"}
-
-
-def median_time(fn, repeat: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def grid_starts(k: int) -> np.ndarray:
@@ -131,38 +121,45 @@ def torch_workloads(torch):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions per workload (median reported)")
+    parser.add_argument("--repeat", type=int, default=7, help="timed repetitions per workload (median reported)")
     args = parser.parse_args()
-    r = args.repeat
-
     try:
         import torch
     except ImportError:
         torch = None
 
-    rows = [
-        ("A  9 optimizers x 1 x 500 (torch: its 8)", median_time(ours_a, r), "a", None),
-        ("B  momentum 200x200 grid x 500, path", median_time(ours_b("momentum"), r), "b", "momentum"),
-        ("B  Adam 200x200 grid x 500, path", median_time(ours_b("adam"), r), "b", "adam"),
-        ("C  Adam 10,000 starts x 1,000", median_time(ours_c, r), "c", None),
+    workloads = [
+        ("A  9 optimizers x 1 x 500 (torch: its 8)", ours_a, "a", None),
+        ("B  momentum 200x200 grid x 500, path", ours_b("momentum"), "b", "momentum"),
+        ("B  Adam 200x200 grid x 500, path", ours_b("adam"), "b", "adam"),
+        ("C  Adam 10,000 starts x 1,000", ours_c, "c", None),
     ]
-    print(f"numpy {np.__version__}; {os.cpu_count()} CPUs; median of {r} runs")
+    print(f"numpy {np.__version__}; {os.cpu_count()} CPUs; {args.repeat} runs of each, ours and torch interleaved; "
+          f"load average {os.getloadavg()[0]:.1f}")
     if torch is None:
         print("torch is not installed: our times only (pip install torch==2.13.0 for the comparison)")
-        for label, ours, *_ in rows:
-            print(f"{label:44s} ours {ours * 1e3:8.1f} ms")
-        return 0
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    a, b, c = torch_workloads(torch)
-    header = f"{'workload':44s} {'ours':>9s} {'torch analytic':>15s} {'ratio':>6s} {'torch autograd':>15s} {'ratio':>6s}"
-    print(header)
-    for label, ours, kind, name in rows:
-        ref = {}
-        for autograd in (False, True):
-            fn = a(autograd) if kind == "a" else b(name, autograd) if kind == "b" else c(autograd)
-            ref[autograd] = median_time(fn, r)
-        print(f"{label:44s} {ours * 1e3:7.1f}ms {ref[False] * 1e3:13.1f}ms {ref[False] / ours:6.2f} "
-              f"{ref[True] * 1e3:13.1f}ms {ref[True] / ours:6.2f}")
+    else:
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
+              "ratio = torch time / our time (median of the runs, and of the best runs)")
+        a, b, c = torch_workloads(torch)
+    print(f"{'workload':42s} {'ours':>16s} {'torch analytic':>16s} {'ratio':>10s} {'torch autograd':>16s} "
+          f"{'ratio':>10s}")
+    print(f"{'':42s} {'median   best':>16s} {'median   best':>16s} {'med  best':>10s} {'median   best':>16s} "
+          f"{'med  best':>10s}")
+    for label, ours, kind, name in workloads:
+        fns = {"ours": ours}
+        if torch is not None:
+            for autograd in (False, True):
+                fns[autograd] = a(autograd) if kind == "a" else b(name, autograd) if kind == "b" else c(autograd)
+        times = interleaved(fns, args.repeat)
+        med = {k: statistics.median(t) for k, t in times.items()}
+        best = {k: min(t) for k, t in times.items()}
+        line = f"{label:42s} {med['ours'] * 1e3:7.1f} {best['ours'] * 1e3:7.1f}ms"
+        for k in fns:
+            if k != "ours":
+                line += (f" {med[k] * 1e3:7.1f} {best[k] * 1e3:7.1f}ms {med[k] / med['ours']:4.2f} "
+                         f"{best[k] / best['ours']:5.2f}")
+        print(line, flush=True)
     return 0
 
 

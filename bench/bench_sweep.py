@@ -20,30 +20,17 @@ import argparse
 import os
 import statistics
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from optim.sweep import Axis, SweepSpec, row_blocks, sweep  # noqa: E402
-from torch_reference import rosenbrock  # noqa: E402  (bench/ is on the path of a script run from it)
+from timing import interleaved  # noqa: E402  (bench/ is on the path of a script run from it)
+from torch_reference import rosenbrock  # noqa: E402
 
 BUDGET_SECONDS = 0.5
 BUDGET_RATIO = 1.5
-
-
-def interleaved(fns: dict, repeat: int) -> dict[str, list[float]]:
-    """Time every function ``repeat`` times, round-robin, so that a change of load hits all of them alike."""
-    for fn in fns.values():
-        fn()  # warm-up
-    times = {name: [] for name in fns}
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
-    return times
 
 
 def grid_spec(size: int, steps: int) -> SweepSpec:

@@ -14,17 +14,17 @@ ROSENBROCK = get("rosenbrock")
 
 def test_chunked_run_equals_single_runs_and_an_unsplit_run(monkeypatch):
     rng = np.random.default_rng(1)
-    starts = np.column_stack([rng.uniform(-2, 2, 20_000), rng.uniform(-1, 3, 20_000)])
-    lr = np.geomspace(1e-5, 1e-2, 20_000)  # the large rates diverge, so parking and freezing are exercised
-    assert len(_chunks(20_000)) == 2
+    starts = np.column_stack([rng.uniform(-2, 2, 30_000), rng.uniform(-1, 3, 30_000)])
+    lr = np.geomspace(1e-5, 1e-2, 30_000)  # the large rates diverge, so parking and freezing are exercised
+    assert len(_chunks(30_000)) == 2
     batched = run(ROSENBROCK, gd(lr=lr), starts, 60, record="path")
     assert (batched.status == 2).any() and (batched.status != 2).any()
     monkeypatch.setenv("OPTIM_THREADS", "1")
-    assert len(_chunks(20_000)) == 1
+    assert len(_chunks(30_000)) == 1
     whole = run(ROSENBROCK, gd(lr=lr), starts, 60, record="path")
     np.testing.assert_array_equal(batched.positions, whole.positions)
     np.testing.assert_array_equal(batched.status, whole.status)
-    cells = [0, 9_999, 10_000, 19_999, int(np.argmax(batched.status == 2))]  # both sides of the split
+    cells = [0, 14_999, 15_000, 29_999, int(np.argmax(batched.status == 2))]  # both sides of the split
     for i in cells:
         one = run(ROSENBROCK, gd(lr=lr[i]), starts[i], 60, record="path")
         np.testing.assert_array_equal(one.positions, batched.positions[:, i])
@@ -32,8 +32,9 @@ def test_chunked_run_equals_single_runs_and_an_unsplit_run(monkeypatch):
 
 
 def test_chunked_grid_with_divergence_keeps_each_cell_its_own():
-    lr = np.geomspace(1e-4, 2e-2, 128)[:, None]
-    beta = np.linspace(0.0, 0.99, 128)[None, :]
+    lr = np.geomspace(1e-4, 2e-2, 160)[:, None]
+    beta = np.linspace(0.0, 0.99, 160)[None, :]
+    assert len(_chunks(160 * 160)) == 2
     grid = run(ROSENBROCK, make("momentum", lr=lr, beta=beta), [-1.5, 2.0], 120, record="all")
     diverged = np.argwhere(grid.status == 2)
     assert len(diverged) > 0 and (grid.status != 2).any()
