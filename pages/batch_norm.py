@@ -124,7 +124,7 @@ if view == "steps":
         st.subheader("The numbers")
         df = vbn.steps_frame(cache)
         layout.dataframe(df, key="steps-table", height=min(420, 38 + 35 * len(df)))
-        layout.csv_download(df.to_csv(index=False).encode(), f"batchnorm_m{m}_seed{seed}.csv", key="steps-csv")
+        layout.csv_download(df, f"batchnorm_m{m}_seed{seed}.csv", key="steps-csv")
     with summary_col:
         st.subheader("Check: statistics of each column")
         layout.dataframe(vbn.summary_frame(cache), key="summary-table")
@@ -175,7 +175,7 @@ elif view == "inference":
     df = vbn.running_frame(trace)
     st.subheader("Batch by batch")
     layout.dataframe(df, key="running-table", height=320)
-    layout.csv_download(df.to_csv(index=False).encode(), f"batchnorm_running_m{m}_alpha{momentum:g}.csv",
+    layout.csv_download(df, f"batchnorm_running_m{m}_alpha{momentum:g}.csv",
                         key="running-csv")
 
 else:
@@ -203,7 +203,7 @@ else:
         st.markdown("\n".join(f"- {line}" for line in vbn.experiment_findings(exp)))
         df = vbn.experiment_frame(exp)
         layout.dataframe(df, key="lr-table")
-        layout.csv_download(df.to_csv(index=False).encode(), f"bn_learning_rates_{dataset}_seed{seed}.csv",
+        layout.csv_download(df, f"bn_learning_rates_{dataset}_seed{seed}.csv",
                             key="lr-csv")
         st.caption(f"Outcome: trained = final accuracy ≥ 90%, slow = 60–90%, stuck = below 60% (chance is 50%), "
                    f"overflowed = the loss or a weight became infinite. Final loss: mean mini-batch loss over the "

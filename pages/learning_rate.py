@@ -236,4 +236,4 @@ else:
         st.subheader("Where each start ends")
         ends = endpoints_frame(QUARTIC, starts, paths[:, -1], status, events)
         layout.dataframe(ends, key="ends")
-        layout.csv_download(ends.to_csv(index=False).encode(), "quartic_ends.csv", key="ends-csv")
+        layout.csv_download(ends, "quartic_ends.csv", key="ends-csv")

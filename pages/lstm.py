@@ -167,13 +167,13 @@ if view == "cell":
     with st.expander("The cell's weights (they act on [h_{t−1}, x_t]: the previous hidden state, then the input)"):
         weights = vl.weights_frame(params)
         layout.dataframe(weights, key="weights-table")
-        layout.csv_download(weights.to_csv(index=False).encode(), f"lstm_weights_H{hidden}_seed{seed}.csv",
+        layout.csv_download(weights, f"lstm_weights_H{hidden}_seed{seed}.csv",
                             key="weights-csv", label="Download the weights as CSV")
 
     st.subheader("All the numbers")
     df = vl.cell_frame(cache)
     layout.dataframe(df, key="cell-table", height=min(420, 38 + 35 * len(df)))
-    layout.csv_download(df.to_csv(index=False).encode(), f"lstm_cell_H{hidden}_seed{seed}.csv", key="cell-csv")
+    layout.csv_download(df, f"lstm_cell_H{hidden}_seed{seed}.csv", key="cell-csv")
 
 elif view == "gradient":
     controls, picture = panels()
@@ -231,7 +231,7 @@ elif view == "gradient":
     df = vl.gradient_frame(result)
     with st.expander("The numbers"):
         layout.dataframe(df, key="gradient-table", height=320)
-        layout.csv_download(df.to_csv(index=False).encode(), f"gradient_flow_T{T}_rho{radius:g}_bf{forget_bias:g}.csv",
+        layout.csv_download(df, f"gradient_flow_T{T}_rho{radius:g}_bf{forget_bias:g}.csv",
                             key="gradient-csv")
 
 else:
@@ -263,4 +263,4 @@ else:
     with right:
         df = vl.memory_frame(comp)
         layout.dataframe(df, key="memory-table", height=300)
-        layout.csv_download(df.to_csv(index=False).encode(), f"memory_task_T{gap}_seed{seed}.csv", key="memory-csv")
+        layout.csv_download(df, f"memory_task_T{gap}_seed{seed}.csv", key="memory-csv")

@@ -241,7 +241,7 @@ if view == "grid":
     st.latex(vs.taps_latex(tp, x, y, i, j))
     df = vs.taps_frame(tp)
     layout.dataframe(df, key="taps-table")
-    layout.csv_download(df.to_csv(index=False).encode(), f"bilinear_pixel_{i}_{j}.csv", key="taps-csv")
+    layout.csv_download(df, f"bilinear_pixel_{i}_{j}.csv", key="taps-csv")
     st.caption("Neither the grid generator nor the sampler has weights of its own. Both are differentiable "
                "(almost everywhere), so a loss can send gradients back to θ, and to whatever network produced it.")
 
@@ -284,11 +284,11 @@ else:
         st.subheader("θ found vs the exact θ*")
         found = vs.theta_table(final, rec.target_theta)
         layout.dataframe(found, key="theta-table")
-        layout.csv_download(found.to_csv(index=False).encode(), f"theta_found_{mode}.csv", key="theta-csv")
+        layout.csv_download(found, f"theta_found_{mode}.csv", key="theta-csv")
         st.markdown(f"After {len(rec.losses) - 1} iterations: loss {rec.losses[-1]:.2e} (from "
                     f"{rec.losses[0]:.2e}), largest entry error {rec.errors[-1]:.2e}.")
     with right:
         st.subheader("Iteration by iteration")
         df = vs.recovery_frame(rec)
         layout.dataframe(df, key="recovery-table", height=300)
-        layout.csv_download(df.to_csv(index=False).encode(), f"theta_recovery_{mode}.csv", key="recovery-csv")
+        layout.csv_download(df, f"theta_recovery_{mode}.csv", key="recovery-csv")
