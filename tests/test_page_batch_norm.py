@@ -3,7 +3,6 @@ and validates every setting, the learning-rate experiment is reported honestly, 
 
 from __future__ import annotations
 
-import base64
 import io
 
 import numpy as np
@@ -12,22 +11,16 @@ import pytest
 import streamlit as st
 
 import nets
-from apptest import download_bytes, open_page, plotly_specs, texts
 from viz.style import PRESENT
 
 PAGE = "pages/batch_norm.py"
+SCOPE = "bn"
 
 
-def key(name: str, part: str = "slider") -> str:
-    return f"w:v:bn:{name}:{part}" if part else f"w:v:bn:{name}"
-
-
-def array(value) -> np.ndarray:
-    """A plotly JSON array: a plain list or numpy's base64 form."""
-    if isinstance(value, dict) and "bdata" in value:
-        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return a.reshape([int(s) for s in value["shape"].split(",")]) if "shape" in value else a
-    return np.asarray(value, dtype=float)
+@pytest.fixture
+def key(widget_key):
+    """The key of the widget of a setting of this page (its slider unless ``part`` says otherwise)."""
+    return lambda name, part="slider": widget_key(SCOPE, name, part)
 
 
 def core_cache(m=32, shift=3.0, scale=2.0, skew=4.0, seed=0, gamma=1.0, beta=0.0, eps=1e-5, eps_in_sqrt=True):
@@ -38,7 +31,7 @@ def core_cache(m=32, shift=3.0, scale=2.0, skew=4.0, seed=0, gamma=1.0, beta=0.0
 QUERY = {"m": "16", "shift": "-1.5", "scale": "0.5", "skew": "-2", "seed": "7", "gamma": "2", "beta": "-1"}
 
 
-def test_the_table_is_the_core_forward_pass_column_by_column():
+def test_the_table_is_the_core_forward_pass_column_by_column(open_page):
     at = open_page(PAGE, QUERY)
     assert not at.exception
     df = at.dataframe[0].value
@@ -54,7 +47,7 @@ def test_the_table_is_the_core_forward_pass_column_by_column():
     np.testing.assert_allclose(df["y_i"], 2.0 * (h - mu) / np.sqrt(sigma2 + 1e-5) - 1.0, rtol=1e-12)
 
 
-def test_the_check_table_shows_mean_0_and_variance_1_after_normalizing():
+def test_the_check_table_shows_mean_0_and_variance_1_after_normalizing(open_page):
     at = open_page(PAGE, QUERY)
     summary = at.dataframe[1].value.set_index("over the batch")
     c = core_cache(16, -1.5, 0.5, -2.0, 7, 2.0, -1.0)
@@ -66,7 +59,7 @@ def test_the_check_table_shows_mean_0_and_variance_1_after_normalizing():
     assert summary.loc["standard deviation", "y_i"] == pytest.approx(2.0 * np.sqrt(c.var[0] / (c.var[0] + 1e-5)))
 
 
-def test_the_notes_form_divides_by_sigma_plus_eps():
+def test_the_notes_form_divides_by_sigma_plus_eps(open_page):
     at = open_page(PAGE, {"form": "notes", "eps": "0.1", "m": "8"})
     df = at.dataframe[0].value
     h = nets.make_activations(8, 1, shift=3.0, scale=2.0, skew=4.0, seed=0)[:, 0]
@@ -78,7 +71,7 @@ def test_the_notes_form_divides_by_sigma_plus_eps():
     assert not np.allclose(std["ĥ_i"], df["ĥ_i"])  # the two forms differ visibly with a large eps
 
 
-def test_csv_parses_back_to_the_table_bit_for_bit():
+def test_csv_parses_back_to_the_table_bit_for_bit(open_page, download_bytes):
     at = open_page(PAGE, QUERY)
     back = pd.read_csv(io.BytesIO(download_bytes(at, 0)))
     shown = at.dataframe[0].value
@@ -86,22 +79,22 @@ def test_csv_parses_back_to_the_table_bit_for_bit():
     np.testing.assert_array_equal(back.to_numpy(), shown.to_numpy())
 
 
-def test_histograms_count_every_example_and_follow_example_1():
+def test_histograms_count_every_example_and_follow_example_1(open_page, plotly_specs, plotly_array):
     at = open_page(PAGE, QUERY)
     figs = plotly_specs(at)
     assert len(figs) == 4
     df = at.dataframe[0].value
     for fig, col in zip(figs, ["h_i", "h_i − μ", "ĥ_i", "y_i"]):
         bars = next(t for t in fig["data"] if t["type"] == "bar")
-        assert array(bars["y"]).sum() == 16
+        assert plotly_array(bars["y"]).sum() == 16
         one = next(t for t in fig["data"] if t.get("name") == "example 1")
-        assert array(one["x"])[0] == df[col].iloc[0]
+        assert plotly_array(one["x"])[0] == df[col].iloc[0]
     # one shared axis: the four panels show the same x range
     ranges = {tuple(f["layout"]["xaxis"]["range"]) for f in figs}
     assert len(ranges) == 1
 
 
-def test_formulas_carry_this_batch_numbers():
+def test_formulas_carry_this_batch_numbers(open_page):
     at = open_page(PAGE, QUERY)
     c = core_cache(16, -1.5, 0.5, -2.0, 7, 2.0, -1.0)
     latex = "".join(el.proto.body for el in at.get("latex"))
@@ -110,7 +103,7 @@ def test_formulas_carry_this_batch_numbers():
     assert r"2\,\hat h_i - 1" in latex
 
 
-def test_moving_gamma_changes_the_output_and_the_url():
+def test_moving_gamma_changes_the_output_and_the_url(open_page, key):
     at = open_page(PAGE)
     before = at.dataframe[0].value["y_i"].to_numpy()
     at.slider(key=key("gamma")).set_value(0.5).run()
@@ -132,7 +125,7 @@ def test_moving_gamma_changes_the_output_and_the_url():
      ({"view": "everything"}, "`view=everything` in the link is not one of"),
      ({"form": "mine"}, "`form=mine` in the link is not one of")],
 )
-def test_invalid_url_values_give_a_notice_and_the_default(query, phrase):
+def test_invalid_url_values_give_a_notice_and_the_default(query, phrase, open_page):
     at = open_page(PAGE, query)
     assert not at.exception
     notices = [w.value for w in at.warning]
@@ -141,7 +134,7 @@ def test_invalid_url_values_give_a_notice_and_the_default(query, phrase):
     assert not set(query) & set(at.query_params)
 
 
-def test_inference_view_shows_the_running_averages_of_the_core():
+def test_inference_view_shows_the_running_averages_of_the_core(open_page, download_bytes, texts):
     at = open_page(PAGE, {"view": "inference", "m": "8", "momentum": "0.3", "batches": "40", "unbiased": "0"})
     assert not at.exception
     df = at.dataframe[0].value
@@ -158,7 +151,8 @@ def test_inference_view_shows_the_running_averages_of_the_core():
     assert "inference" in texts(at).lower()
 
 
-def test_the_learning_rate_experiment_is_the_core_and_is_reported_honestly():
+def test_the_learning_rate_experiment_is_the_core_and_is_reported_honestly(open_page, download_bytes, plotly_specs,
+                                                                         plotly_array, texts):
     at = open_page(PAGE, {"view": "lr"})
     assert not at.exception
     exp = nets.bn_learning_rate_experiment()
@@ -178,13 +172,13 @@ def test_the_learning_rate_experiment_is_the_core_and_is_reported_honestly():
     fig = next(f for f in plotly_specs(at) if len(f["data"]) > 10)
     curves = [t for t in fig["data"] if t.get("name") == "with BN: whole dataset"]
     assert len(curves) == 5
-    np.testing.assert_array_equal(array(curves[3]["y"]), exp.bn.eval_loss[3])
+    np.testing.assert_array_equal(plotly_array(curves[3]["y"]), exp.bn.eval_loss[3])
     back = pd.read_csv(io.BytesIO(download_bytes(at, 0)))
     assert list(back["η"]) == [0.01, 0.1, 1.0, 3.0, 10.0]
     assert list(back["plain: overflowed"]) == ["no", "no", "no", "no", f"at step {exp.plain.diverged_at[4]}"]
 
 
-def test_learning_rates_are_typed_and_a_bad_list_keeps_the_last_valid_one():
+def test_learning_rates_are_typed_and_a_bad_list_keeps_the_last_valid_one(open_page, key):
     at = open_page(PAGE, {"view": "lr", "lrs": "0.1,5", "steps": "100", "data": "spirals", "lrseed": "2"})
     exp = nets.bn_learning_rate_experiment((0.1, 5.0), dataset="spirals", steps=100, seed=2)
     df = at.dataframe[0].value
@@ -201,7 +195,7 @@ def test_learning_rates_are_typed_and_a_bad_list_keeps_the_last_valid_one():
     assert at.query_params["lrs"] == "0.5"
 
 
-def test_the_experiment_is_cached(monkeypatch):
+def test_the_experiment_is_cached(monkeypatch, open_page, key):
     calls = []
     real = nets.bn_learning_rate_experiment
     monkeypatch.setattr(nets, "bn_learning_rate_experiment", lambda *a, **k: calls.append(a) or real(*a, **k))
@@ -215,35 +209,8 @@ def test_the_experiment_is_cached(monkeypatch):
     assert len(calls) == 2
 
 
-def test_presentation_mode_enlarges_every_figure():
+def test_presentation_mode_enlarges_every_figure(open_page, plotly_specs):
     for view in ("steps", "inference", "lr"):
         at = open_page(PAGE, {"present": "1", "view": view, "steps": "60"})
         assert not at.exception
         assert all(f["layout"]["font"]["size"] == PRESENT.font for f in plotly_specs(at))
-
-
-def _fake_experiment(plain: list[str], bn: list[str], lrs=(0.1, 1.0, 10.0)) -> nets.LRExperiment:
-    """Just enough of an experiment for the sentences: outcomes and accuracies."""
-    def curves(outcomes):
-        acc = np.array([{"trained": 0.99, "slow": 0.8, "stuck": 0.5, "diverged": np.nan}[o] for o in outcomes])
-        return nets.TrainingCurves(None, None, None, acc, None, None, tuple(outcomes))
-    return nets.LRExperiment(np.array(lrs), curves(plain), curves(bn), None, (2, 1), 32, 10)
-
-
-@pytest.mark.parametrize("plain, bn, expected", [
-    (["trained", "trained", "trained"], ["trained", "trained", "trained"],
-     ["Both networks trained at η = 0.1, 1 and 10.", "Here BN did not raise the largest learning rate that trains "
-      "(η = 10 for both)."]),
-    (["trained", "trained", "stuck"], ["trained", "slow", "diverged"],
-     ["Both networks trained at η = 0.1.", "**Only the plain network trained** at η = 1 (the one with BN slow, 80% "
-      "accuracy).", "**Neither trained** at η = 10 (plain stuck at 50% accuracy, BN overflowed).",
-      "Here the plain network tolerated a larger learning rate than the one with BN."]),
-    (["stuck", "diverged", "diverged"], ["trained", "trained", "trained"],
-     ["**Only the network with BN trained** at η = 0.1 (the plain one stuck at 50% accuracy), η = 1 (the plain one "
-      "overflowed) and η = 10 (the plain one overflowed).", "So here BN raised the largest learning rate that trains "
-      "from none of these to 10: higher (no larger η was tried)."]),
-])
-def test_the_findings_are_written_from_the_outcomes(plain, bn, expected):
-    from viz.batchnorm import experiment_findings
-
-    assert experiment_findings(_fake_experiment(plain, bn)) == expected

@@ -1,5 +1,5 @@
-"""AppTest tests of the app shell and the learning-rate page: tables against the notes and the core, CSV
-downloads, URL state and its notices, caching, presentation mode, verdicts."""
+"""AppTest tests of the learning-rate page: tables against the notes and the core, CSV downloads, URL state
+and its notices, caching, verdicts."""
 
 from __future__ import annotations
 
@@ -11,16 +11,12 @@ import pytest
 import streamlit as st
 
 import optim
-from apptest import download_bytes, open_page, plotly_specs, texts
 from optim import gd, iteration_table, run
 from surfaces import get
-from ui.pages import HOME, PAGES
-from viz.style import PRESENT
 from viz.tables import frame
 
 LR_PAGE = "pages/learning_rate.py"
-LR_SLIDER = "w:v:lr:lr:slider"
-STEPS_SLIDER = "w:v:lr:steps:slider"
+SCOPE = "lr"
 
 # The notes' table for f(w) = 2w^2 + w + 4, eta = 0.2, w0 = 2 (lecture 003), as printed to 5 decimals.
 # One cell is a typo in the notes: iteration 4 prints W = 0.23200, but w_3 = 2 - 0.2 * 9 ... = -0.232
@@ -44,21 +40,17 @@ def core_table(lr: float, steps: int, w0: float = 2.0) -> pd.DataFrame:
     return frame(iteration_table(run(get("notes-quadratic"), gd(lr=lr), [w0], steps)))
 
 
-@pytest.mark.parametrize("page", [HOME, *PAGES], ids=lambda p: p.url_path)
-def test_every_page_runs_without_exception(page):
-    at = open_page(page.path)
-    assert not at.exception, [e.value for e in at.exception]
-    assert at.title and at.title[0].value == ("Optimizer lab" if page is HOME else page.title)
-    assert [t.label for t in at.sidebar.toggle] == ["Presentation mode"]
+@pytest.fixture
+def lr_slider(widget_key):
+    return widget_key(SCOPE, "lr", "slider")
 
 
-def test_home_links_every_page():
-    at = open_page()
-    links = [el.proto.page for el in at.get("page_link")]
-    assert sorted(links) == sorted(p.url_path for p in PAGES)
+@pytest.fixture
+def steps_slider(widget_key):
+    return widget_key(SCOPE, "steps", "slider")
 
 
-def test_eta_02_table_equals_the_notes_cell_by_cell():
+def test_eta_02_table_equals_the_notes_cell_by_cell(open_page):
     at = open_page(LR_PAGE, {"lr": "0.2", "steps": "10"})
     df = at.dataframe[0].value
     assert list(df.columns) == COLUMNS
@@ -70,15 +62,15 @@ def test_eta_02_table_equals_the_notes_cell_by_cell():
     pd.testing.assert_frame_equal(df, core_table(0.2, 10))
 
 
-def test_preset_button_reproduces_the_notes_case():
+def test_preset_button_reproduces_the_notes_case(open_page, lr_slider, steps_slider):
     at = open_page(LR_PAGE, {"lr": "0.37", "w0": "-1", "steps": "3"})
     at.button(key="preset-0.2").click().run()
-    assert at.slider(key=LR_SLIDER).value == 0.2 and at.slider(key=STEPS_SLIDER).value == 10
+    assert at.slider(key=lr_slider).value == 0.2 and at.slider(key=steps_slider).value == 10
     pd.testing.assert_frame_equal(at.dataframe[0].value, core_table(0.2, 10))
     assert dict(at.query_params) == {"lr": "0.2", "steps": "10"}
 
 
-def test_csv_download_parses_back_to_the_same_table():
+def test_csv_download_parses_back_to_the_same_table(open_page, download_bytes):
     at = open_page(LR_PAGE, {"lr": "0.1"})
     data = download_bytes(at)
     back = pd.read_csv(io.BytesIO(data))
@@ -100,40 +92,25 @@ def test_csv_download_parses_back_to_the_same_table():
      ({"view": "nonsense"}, "`view=nonsense` in the link is not one of"),
      ({"w0": "inf"}, "`w0=inf` in the link is outside")],
 )
-def test_invalid_url_value_gives_a_notice_and_the_default(query, phrase):
+def test_invalid_url_value_gives_a_notice_and_the_default(query, phrase, open_page, lr_slider, steps_slider):
     at = open_page(LR_PAGE, query)
     assert not at.exception
     notices = [w.value for w in at.warning]
     assert len(notices) == 1 and notices[0].startswith(phrase), notices
-    assert at.slider(key=LR_SLIDER).value == 0.1
-    assert at.slider(key=STEPS_SLIDER).value == 21
+    assert at.slider(key=lr_slider).value == 0.1
+    assert at.slider(key=steps_slider).value == 21
     pd.testing.assert_frame_equal(at.dataframe[0].value, core_table(0.1, 21))
     assert list(query) not in [list(at.query_params)]  # the bad value is gone from the URL
 
 
-def test_settings_live_in_the_url_and_a_shared_link_restores_them():
+def test_number_entry_and_slider_show_one_value(open_page, widget_key, lr_slider):
     at = open_page(LR_PAGE)
-    at.slider(key=LR_SLIDER).set_value(0.3).run()
-    at.slider(key=STEPS_SLIDER).set_value(12).run()
-    link = dict(at.query_params)
-    assert link == {"lr": "0.3", "steps": "12"}
-    shared = open_page(LR_PAGE, link)
-    assert shared.slider(key=LR_SLIDER).value == 0.3 and shared.slider(key=STEPS_SLIDER).value == 12
-    pd.testing.assert_frame_equal(shared.dataframe[0].value, at.dataframe[0].value)
-    # settings survive a visit to another page
-    at.switch_page("pages/home.py").run()
-    at.switch_page(LR_PAGE).run()
-    assert at.slider(key=LR_SLIDER).value == 0.3 and dict(at.query_params) == link
-
-
-def test_number_entry_and_slider_show_one_value():
-    at = open_page(LR_PAGE)
-    at.number_input(key="w:v:lr:lr:entry").set_value(0.2501).run()
-    assert at.slider(key=LR_SLIDER).value == pytest.approx(0.2501)
+    at.number_input(key=widget_key(SCOPE, "lr", "entry")).set_value(0.2501).run()
+    assert at.slider(key=lr_slider).value == pytest.approx(0.2501)
     assert at.dataframe[0].value["w_next"].iloc[0] == pytest.approx(2 - 0.2501 * 9, abs=1e-15)
 
 
-def test_unchanged_settings_do_not_recompute(monkeypatch):
+def test_unchanged_settings_do_not_recompute(monkeypatch, open_page, lr_slider):
     calls = []
     real_run = optim.run
     monkeypatch.setattr(optim, "run", lambda *a, **k: calls.append(a[2]) or real_run(*a, **k))
@@ -144,7 +121,7 @@ def test_unchanged_settings_do_not_recompute(monkeypatch):
     at.run()
     at.run()
     assert len(calls) == first  # reruns with the same settings are served from the cache
-    at.slider(key=LR_SLIDER).set_value(0.16).run()
+    at.slider(key=lr_slider).set_value(0.16).run()
     assert len(calls) == first + 1
 
 
@@ -157,7 +134,7 @@ def test_unchanged_settings_do_not_recompute(monkeypatch):
      (0.5, 10, "Oscillates for ever", "After 10 steps"),
      (0.6, 60, "Diverges", "Diverged at step 39")],
 )
-def test_verdict_follows_the_contraction_factor(lr, steps, verdict, outcome):
+def test_verdict_follows_the_contraction_factor(lr, steps, verdict, outcome, open_page, texts):
     at = open_page(LR_PAGE, {"lr": str(lr), "steps": str(steps)})
     text = texts(at)
     assert verdict in text and outcome in text
@@ -170,7 +147,7 @@ def test_verdict_follows_the_contraction_factor(lr, steps, verdict, outcome):
         assert len(table) == 39 and abs(table["w_next"].iloc[-1]) > 1e6 >= abs(table["w"].iloc[-1])
 
 
-def test_animation_moves_only_the_markers():
+def test_animation_moves_only_the_markers(open_page, plotly_specs):
     at = open_page(LR_PAGE, {"lr": "0.3", "steps": "8"})
     fig = next(f for f in plotly_specs(at) if f.get("frames"))
     frames = fig["frames"]
@@ -185,19 +162,7 @@ def test_animation_moves_only_the_markers():
     assert len(fig["layout"]["sliders"][0]["steps"]) == 9
 
 
-def test_presentation_mode_enlarges_figures_and_stays_in_the_url():
-    at = open_page(LR_PAGE, {"present": "1"})
-    assert at.sidebar.toggle[0].value is True
-    assert all(f["layout"]["font"]["size"] == PRESENT.font for f in plotly_specs(at))
-    assert any("<style>" in m.value for m in at.markdown)
-    assert dict(at.query_params) == {"present": "1"}
-    at.switch_page("pages/home.py").run()
-    assert dict(at.query_params) == {"present": "1"}  # one switch for every page
-    at.sidebar.toggle[0].set_value(False).run()
-    assert dict(at.query_params) == {}
-
-
-def test_side_by_side_shows_the_notes_three_tables():
+def test_side_by_side_shows_the_notes_three_tables(open_page, download_bytes):
     at = open_page(LR_PAGE, {"view": "compare"})
     tables = [d.value for d in at.dataframe]
     assert [len(t) for t in tables] == [21, 10, 10]
@@ -210,7 +175,7 @@ def test_side_by_side_shows_the_notes_three_tables():
         np.testing.assert_array_equal(back.to_numpy(), t.to_numpy())
 
 
-def test_side_by_side_list_is_in_the_url_and_validated():
+def test_side_by_side_list_is_in_the_url_and_validated(open_page):
     at = open_page(LR_PAGE, {"view": "compare", "runs": "0.05:5,0.45:7"})
     assert [len(d.value) for d in at.dataframe] == [5, 7]
     bad = open_page(LR_PAGE, {"view": "compare", "runs": "0.1:21,zero"})
@@ -218,7 +183,7 @@ def test_side_by_side_list_is_in_the_url_and_validated():
     assert [len(d.value) for d in bad.dataframe] == [21, 10, 10]
 
 
-def test_quartic_starts_end_in_the_local_or_the_global_minimum():
+def test_quartic_starts_end_in_the_local_or_the_global_minimum(open_page):
     at = open_page(LR_PAGE, {"view": "minima"})
     crit, ends = at.dataframe[0].value, at.dataframe[1].value
     q = get("quartic")

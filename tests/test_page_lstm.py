@@ -4,7 +4,6 @@ core, and every setting lives in the URL."""
 
 from __future__ import annotations
 
-import base64
 import io
 
 import numpy as np
@@ -13,19 +12,11 @@ import pytest
 import streamlit as st
 
 import nets
-from apptest import download_bytes, open_page, plotly_specs, texts
 from viz.style import PRESENT
 
 PAGE = "pages/lstm.py"
-SEQ_BOX = "w:v:lstm:x:text"
+SCOPE = "lstm"
 DEFAULT_SEQ = (1.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0)
-
-
-def array(value) -> np.ndarray:
-    if isinstance(value, dict) and "bdata" in value:
-        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return a.reshape([int(s) for s in value["shape"].split(",")]) if "shape" in value else a
-    return np.asarray(value, dtype=float)
 
 
 def core(seq=DEFAULT_SEQ, hidden=2, forget_bias=2.0, scale=3.0, seed=3):
@@ -34,18 +25,28 @@ def core(seq=DEFAULT_SEQ, hidden=2, forget_bias=2.0, scale=3.0, seed=3):
     return params, cache
 
 
-def heatmaps(at) -> dict[str, np.ndarray]:
-    """The cell figure's rows: quantity symbol -> (units, T) values."""
-    fig = next(f for f in plotly_specs(at) if f["data"] and f["data"][0]["type"] == "heatmap")
-    out = {}
-    for tr in fig["data"]:
-        label = tr["y"][0]
-        symbol = label.split("<b>")[1].split("</b>")[0]
-        out[symbol] = array(tr["z"])
-    return out
+@pytest.fixture
+def seq_box(widget_key):
+    """The key of the text box of the input sequence."""
+    return widget_key(SCOPE, "x", "text")
 
 
-def test_every_gate_at_every_step_is_the_core_forward_pass():
+@pytest.fixture
+def heatmaps(plotly_specs, plotly_array):
+    def rows(at) -> dict[str, np.ndarray]:
+        """The cell figure's rows: quantity symbol -> (units, T) values."""
+        fig = next(f for f in plotly_specs(at) if f["data"] and f["data"][0]["type"] == "heatmap")
+        out = {}
+        for tr in fig["data"]:
+            label = tr["y"][0]
+            symbol = label.split("<b>")[1].split("</b>")[0]
+            out[symbol] = plotly_array(tr["z"])
+        return out
+
+    return rows
+
+
+def test_every_gate_at_every_step_is_the_core_forward_pass(open_page, heatmaps):
     at = open_page(PAGE)
     assert not at.exception
     params, cache = core()
@@ -68,10 +69,10 @@ def test_every_gate_at_every_step_is_the_core_forward_pass():
     assert table["h_t"].iloc[0] == pytest.approx(sig[3] * np.tanh(c1), rel=1e-12)
 
 
-def test_editing_the_sequence_changes_the_gates():
+def test_editing_the_sequence_changes_the_gates(open_page, seq_box, heatmaps):
     at = open_page(PAGE)
     before = at.dataframe[-1].value
-    at.text_input(key=SEQ_BOX).input("0.5 -2 3").run()
+    at.text_input(key=seq_box).input("0.5 -2 3").run()
     assert not at.exception and not at.warning
     after = at.dataframe[-1].value
     assert len(after) == 3 * 2
@@ -86,20 +87,20 @@ def test_editing_the_sequence_changes_the_gates():
                                           ("", "not 1 to 16 numbers"),
                                           ("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", "not 1 to 16 numbers"),
                                           ("1, 9", "outside −5 to 5 (9)"), ("nan", "outside −5 to 5 (nan)")])
-def test_a_malformed_sequence_keeps_the_last_valid_one_with_a_message(text, reason):
+def test_a_malformed_sequence_keeps_the_last_valid_one_with_a_message(text, reason, open_page, seq_box):
     at = open_page(PAGE)
     before = at.dataframe[-1].value
-    at.text_input(key=SEQ_BOX).input(text).run()
+    at.text_input(key=seq_box).input(text).run()
     assert not at.exception
     warnings = [w.value for w in at.warning]
     assert len(warnings) == 1 and reason in warnings[0] and "last valid value" in warnings[0], warnings
     pd.testing.assert_frame_equal(at.dataframe[-1].value, before)
     assert "x" not in at.query_params  # still the default sequence
-    at.text_input(key=SEQ_BOX).input("1, 2").run()  # fixing the text clears the message
+    at.text_input(key=seq_box).input("1, 2").run()  # fixing the text clears the message
     assert not at.warning and len(at.dataframe[-1].value) == 4
 
 
-def test_stepping_through_time_shows_each_step_arithmetic():
+def test_stepping_through_time_shows_each_step_arithmetic(open_page, plotly_specs, widget_key):
     at = open_page(PAGE, {"H": "1"})
     params, cache = core(hidden=1)
     z = nets.lstm_preactivations(params, cache)
@@ -117,19 +118,19 @@ def test_stepping_through_time_shows_each_step_arithmetic():
     assert at.query_params["t"] == "4"
     at.button(key="step-prev").click().run()
     assert at.query_params["t"] == "3"
-    at.slider(key="w:v:lstm:t:slider").set_value(8).run()
+    at.slider(key=widget_key(SCOPE, "t", "slider")).set_value(8).run()
     assert at.button(key="step-next").disabled and at.dataframe[0].value["h_t"].iloc[0] == cache.h[8, 0, 0]
 
 
-def test_a_shorter_sequence_pulls_the_step_back_inside():
+def test_a_shorter_sequence_pulls_the_step_back_inside(open_page, widget_key, seq_box):
     at = open_page(PAGE, {"t": "8"})
-    at.text_input(key=SEQ_BOX).input("1, -1, 0.5").run()
+    at.text_input(key=seq_box).input("1, -1, 0.5").run()
     assert not at.exception
-    assert at.slider(key="w:v:lstm:t:slider").value == 3
+    assert at.slider(key=widget_key(SCOPE, "t", "slider")).value == 3
     assert at.query_params["t"] == "3"
 
 
-def test_more_units_show_one_row_per_unit_and_a_unit_switch():
+def test_more_units_show_one_row_per_unit_and_a_unit_switch(open_page):
     at = open_page(PAGE, {"H": "3", "unit": "3", "t": "2"})
     params, cache = core(hidden=3)
     assert len(at.dataframe[0].value) == 3
@@ -140,7 +141,7 @@ def test_more_units_show_one_row_per_unit_and_a_unit_switch():
     np.testing.assert_array_equal(weights["bias b"], params.b.ravel())
 
 
-def test_csv_parses_back_to_the_tables():
+def test_csv_parses_back_to_the_tables(open_page, download_bytes):
     at = open_page(PAGE)
     back = pd.read_csv(io.BytesIO(download_bytes(at, -1)))
     np.testing.assert_array_equal(back.to_numpy(), at.dataframe[-1].value.to_numpy())
@@ -148,7 +149,7 @@ def test_csv_parses_back_to_the_tables():
     pd.testing.assert_frame_equal(weights, at.dataframe[1].value)
 
 
-def test_gradient_flow_is_the_core_and_presets_change_it():
+def test_gradient_flow_is_the_core_and_presets_change_it(open_page, texts):
     at = open_page(PAGE, {"view": "gradient"})
     assert not at.exception
     flow = nets.gradient_flow(60, 16, rnn_radius=1.0, forget_bias=2.0, input_scale=1.0, seed=0)
@@ -169,7 +170,7 @@ def test_gradient_flow_is_the_core_and_presets_change_it():
     assert "the LSTM's vanished" in texts(at)
 
 
-def test_the_memory_task_is_the_core_training():
+def test_the_memory_task_is_the_core_training(open_page, download_bytes, plotly_specs, texts, plotly_array):
     query = {"view": "memory", "gap": "12", "steps": "60", "units": "4", "mseed": "1"}
     at = open_page(PAGE, query)
     assert not at.exception
@@ -183,10 +184,10 @@ def test_the_memory_task_is_the_core_training():
     np.testing.assert_array_equal(back.to_numpy(), df.to_numpy())
     example = plotly_specs(at)[0]
     task = nets.memory_task(1, 12, seed=1)
-    np.testing.assert_array_equal(array(example["data"][0]["y"]), task.xs[:, 0, 0])
+    np.testing.assert_array_equal(plotly_array(example["data"][0]["y"]), task.xs[:, 0, 0])
 
 
-def test_the_memory_task_is_cached(monkeypatch):
+def test_the_memory_task_is_cached(monkeypatch, open_page, widget_key):
     calls = []
     real = nets.lstm_vs_rnn
     monkeypatch.setattr(nets, "lstm_vs_rnn", lambda *a, **k: calls.append(k) or real(*a, **k))
@@ -194,7 +195,7 @@ def test_the_memory_task_is_cached(monkeypatch):
     at = open_page(PAGE, {"view": "memory", "gap": "6", "steps": "50", "units": "2"})
     at.run()
     assert len(calls) == 1
-    at.slider(key="w:v:lstm:mseed:slider").set_value(2).run()
+    at.slider(key=widget_key(SCOPE, "mseed", "slider")).set_value(2).run()
     assert len(calls) == 2
 
 
@@ -205,7 +206,7 @@ def test_the_memory_task_is_cached(monkeypatch):
      ({"bf": "big"}, "`bf=big` in the link is not a number"),
      ({"t": "0"}, "`t=0` in the link is outside 1 to 16")],
 )
-def test_invalid_url_values_give_a_notice_and_the_default(query, phrase):
+def test_invalid_url_values_give_a_notice_and_the_default(query, phrase, open_page):
     at = open_page(PAGE, query)
     assert not at.exception
     notices = [w.value for w in at.warning]
@@ -214,10 +215,10 @@ def test_invalid_url_values_give_a_notice_and_the_default(query, phrase):
     np.testing.assert_array_equal(at.dataframe[-1].value["h_t"], cache.h[1:, 0, :].ravel())
 
 
-def test_a_shared_link_restores_the_cell_and_the_step():
+def test_a_shared_link_restores_the_cell_and_the_step(open_page, widget_key, seq_box):
     at = open_page(PAGE)
-    at.text_input(key=SEQ_BOX).input("2, -1, 0, 0").run()
-    at.slider(key="w:v:lstm:bf:slider").set_value(-1.0).run()
+    at.text_input(key=seq_box).input("2, -1, 0, 0").run()
+    at.slider(key=widget_key(SCOPE, "bf", "slider")).set_value(-1.0).run()
     at.button(key="step-next").click().run()
     link = dict(at.query_params)
     assert link == {"x": "2, -1, 0, 0", "bf": "-1", "t": "2"}
@@ -226,14 +227,14 @@ def test_a_shared_link_restores_the_cell_and_the_step():
     pd.testing.assert_frame_equal(shared.dataframe[0].value, at.dataframe[0].value)
 
 
-def test_presentation_mode_enlarges_every_figure():
+def test_presentation_mode_enlarges_every_figure(open_page, plotly_specs):
     for view in ("cell", "gradient"):
         at = open_page(PAGE, {"present": "1", "view": view})
         assert not at.exception
         assert all(f["layout"]["font"]["size"] == PRESENT.font for f in plotly_specs(at))
 
 
-def test_the_pages_caveats_are_true():
+def test_the_pages_caveats_are_true(open_page, texts):
     """The memory view says: with the defaults the LSTM fails for seed 6, and the RNN learns when T = 5."""
     text = texts(open_page(PAGE, {"view": "memory", "gap": "5", "steps": "50"}))
     assert "seed 6" in text and "T = 5" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -12,13 +13,14 @@ import pytest
 import streamlit as st
 
 import optim.sweep as sweep_module
-from apptest import download_bytes, download_names, open_page, plotly_specs, texts
+import surfaces
 from optim import iteration_table, registry
 from optim.analysis import REGIONS
 from optim.sweep import Axis, SweepSpec, run_cell, sweep, theory_map, to_csv
 from viz.tables import frame
 
 PAGE = "pages/hyperparameter_map.py"
+SCOPE = "map"
 DEFAULT = SweepSpec("elongated-bowl", "momentum", (-1.6, 1.9), 300,
                     (Axis("lr", 7e-4, 7.0, 100, log=True), Axis("beta", 0.0, 0.99, 100)))
 
@@ -39,26 +41,20 @@ def shown_table(at) -> pd.DataFrame:
     return at.dataframe[0].value
 
 
-def figure(at, key: str) -> dict:
-    """The figure of the plotly chart with ``key`` (by the traces it carries)."""
-    names = {"map": "cells: ", "path": "start", "rates": "region boundary"}[key]
-    for spec in plotly_specs(at):
-        if any(names in (t.get("name") or "") for t in spec["data"]):
-            return spec
-    raise AssertionError(f"no {key} figure")
+@pytest.fixture
+def figure(plotly_specs):
+    def figure_of(at, key: str) -> dict:
+        """The figure of the plotly chart with ``key`` (by the traces it carries)."""
+        names = {"map": "cells: ", "path": "start", "rates": "region boundary"}[key]
+        for spec in plotly_specs(at):
+            if any(names in (t.get("name") or "") for t in spec["data"]):
+                return spec
+        raise AssertionError(f"no {key} figure")
+
+    return figure_of
 
 
-def decode(array) -> np.ndarray:
-    """A numpy array that plotly sent as typed-array JSON (or a plain list)."""
-    import base64
-
-    if isinstance(array, dict):
-        data = np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
-        return data.reshape([int(k) for k in array["shape"].split(",")]) if "shape" in array else data
-    return np.asarray(array, dtype=float)
-
-
-def test_default_view_runs_the_grid_and_shows_the_default_cell():
+def test_default_view_runs_the_grid_and_shows_the_default_cell(open_page, texts, plotly_array, figure):
     at = open_page(PAGE)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Hyperparameter map"
@@ -67,20 +63,20 @@ def test_default_view_runs_the_grid_and_shows_the_default_cell():
     counts = result.counts()
     assert f"{counts['converged']:,} converged" in texts(at) and "10,000 runs of 300 steps" in texts(at)
     # the default cell is the surface's default (lr 0.07, beta 0.8), snapped to the grid
-    d = registry.defaults_for(__import__("surfaces").get("elongated-bowl"), "momentum")
+    d = registry.defaults_for(surfaces.get("elongated-bowl"), "momentum")
     index = DEFAULT.nearest_cell((d["lr"], d["beta"]))
     pd.testing.assert_frame_equal(shown_table(at), frame(iteration_table(run_cell(DEFAULT, index))))
     assert dict(at.query_params) == {}  # the defaults keep the link short
     fig = figure(at, "map")
     heat = fig["data"][0]
-    assert heat["type"] == "heatmap" and decode(heat["z"]).shape == (100, 100)
+    assert heat["type"] == "heatmap" and plotly_array(heat["z"]).shape == (100, 100)
     assert fig["layout"]["xaxis"]["type"] == "log" and "learning rate η" in fig["layout"]["xaxis"]["title"]["text"]
     assert "momentum β" in fig["layout"]["yaxis"]["title"]["text"]
     names = [t.get("name") for t in fig["data"]]
     assert {"diverged", "default setting", "the run shown"} <= set(names)
 
 
-def test_the_map_is_one_vectorized_call_and_is_cached(monkeypatch):
+def test_the_map_is_one_vectorized_call_and_is_cached(monkeypatch, open_page, widget_key):
     calls = []
     real = sweep_module.run
 
@@ -95,11 +91,11 @@ def test_the_map_is_one_vectorized_call_and_is_cached(monkeypatch):
     calls.clear()
     at.run()  # nothing changed: everything comes from the cache
     assert calls == []
-    at.segmented_control(key="w:v:map:show").set_value("loss").run()
+    at.segmented_control(key=widget_key(SCOPE, "show")).set_value("loss").run()
     assert calls == []  # another colouring of the same grid
 
 
-def test_a_shared_link_opens_the_same_view():
+def test_a_shared_link_opens_the_same_view(open_page, texts):
     query = {"surface": "rosenbrock", "opt": "adam", "xlo": "0.001", "xhi": "1", "n": "30",
              "steps": "200", "cell": "0.01,0.5", "show": "steps"}
     at = open_page(PAGE, query)
@@ -129,7 +125,7 @@ def test_a_shared_link_opens_the_same_view():
     ({"show": "nonsense"}, "`show=nonsense` in the link is not one of"),
     ({"x0": "nan"}, "`x0=nan` in the link is outside"),
 ])
-def test_invalid_url_value_gives_a_notice_and_the_default(query, phrase):
+def test_invalid_url_value_gives_a_notice_and_the_default(query, phrase, open_page, texts):
     at = open_page(PAGE, query)
     assert not at.exception
     notices = [w.value for w in at.warning]
@@ -138,14 +134,14 @@ def test_invalid_url_value_gives_a_notice_and_the_default(query, phrase):
     assert "10,000 runs of 300 steps" in texts(at)  # and the default map is shown
 
 
-def test_a_range_that_runs_backwards_falls_back_with_a_notice():
+def test_a_range_that_runs_backwards_falls_back_with_a_notice(open_page, texts):
     at = open_page(PAGE, {"xlo": "1", "xhi": "0.01"})
     assert not at.exception
     assert any("must go from low to high" in w.value for w in at.warning)
     assert "10,000 runs" in texts(at)
 
 
-def test_grid_csv_is_the_core_sweep():
+def test_grid_csv_is_the_core_sweep(open_page, download_bytes, download_names):
     query = {"n": "12", "steps": "80"}
     at = open_page(PAGE, query)
     assert download_names(at) == ["Download the grid (CSV)", "Download this run's table (CSV)"]
@@ -156,7 +152,7 @@ def test_grid_csv_is_the_core_sweep():
     assert len(rows) == 144 and set(rows[0]) == {"lr", "beta", "final_loss", "status", "step"}
 
 
-def test_run_csv_parses_back_to_the_shown_table():
+def test_run_csv_parses_back_to_the_shown_table(open_page, download_bytes):
     at = open_page(PAGE, {"n": "20", "steps": "60"})
     back = pd.read_csv(io.BytesIO(download_bytes(at, 1)))
     shown = shown_table(at)
@@ -164,14 +160,14 @@ def test_run_csv_parses_back_to_the_shown_table():
     np.testing.assert_array_equal(back.to_numpy(), shown.to_numpy())  # every digit
 
 
-def test_theory_beside_the_measurement_agrees():
+def test_theory_beside_the_measurement_agrees(open_page, plotly_array, figure):
     at = open_page(PAGE, {"n": "40"})
     spec = spec_of(axes=(Axis("lr", 7e-4, 7.0, 40, log=True), Axis("beta", 0.0, 0.99, 40)))
     fig = figure(at, "rates")
     measured, theory = [t for t in fig["data"] if t["type"] == "heatmap" and t.get("customdata") is not None]
     _, _, th = theory_map(spec)
-    np.testing.assert_allclose(decode(theory["customdata"]).T, th.rate, rtol=1e-6)  # float32 on the wire
-    rho_m = decode(measured["customdata"]).T
+    np.testing.assert_allclose(plotly_array(theory["customdata"]).T, th.rate, rtol=1e-6)  # float32 on the wire
+    rho_m = plotly_array(measured["customdata"]).T
     converging = th.rate < 0.98
     assert np.median(np.abs(rho_m - th.rate)[converging]) < 1e-3
     labels = {a["text"] for a in fig["layout"]["annotations"]}
@@ -181,17 +177,17 @@ def test_theory_beside_the_measurement_agrees():
     assert at.latex and any("pmatrix" in x.value for x in at.latex)  # the iteration matrix beside the maps
 
 
-def test_gd_sweeps_one_axis_and_compares_rate_curves():
+def test_gd_sweeps_one_axis_and_compares_rate_curves(open_page, plotly_specs, plotly_array, figure):
     at = open_page(PAGE, {"surface": "notes-quadratic", "opt": "gd", "n": "60", "steps": "100"})
     assert not at.exception and not at.warning
     fig = figure(at, "map")
-    assert decode(fig["data"][0]["z"]).shape == (1, 60)  # one row
+    assert plotly_array(fig["data"][0]["z"]).shape == (1, 60)  # one row
     curves = [s for s in plotly_specs(at) if any((t.get("name") or "").startswith("theory") for t in s["data"])]
     assert curves and any(t.get("name") == "theory: max |1 − ηλ|" for t in curves[0]["data"])
     assert r"|1 - \eta\lambda|" in at.latex[-1].value
 
 
-def test_momentum_along_beta_alone_compares_rate_curves():
+def test_momentum_along_beta_alone_compares_rate_curves(open_page, plotly_specs):
     at = open_page(PAGE, {"x": "beta", "y": "none", "n": "40", "steps": "100"})
     assert not at.exception and not at.warning
     curves = [s for s in plotly_specs(at) if any((t.get("name") or "").startswith("theory") for t in s["data"])]
@@ -199,7 +195,7 @@ def test_momentum_along_beta_alone_compares_rate_curves():
     assert curves[0]["layout"]["xaxis"]["title"]["text"].startswith("momentum β")
 
 
-def test_non_quadratic_or_adaptive_optimizer_explains_why_no_theory():
+def test_non_quadratic_or_adaptive_optimizer_explains_why_no_theory(open_page, texts):
     at = open_page(PAGE, {"opt": "adam", "n": "10", "steps": "20"})
     assert "No theory map here" in texts(at) and "Adam's step is not a fixed linear map" in texts(at)
     at = open_page(PAGE, {"surface": "rosenbrock", "n": "10", "steps": "20"})
@@ -207,7 +203,7 @@ def test_non_quadratic_or_adaptive_optimizer_explains_why_no_theory():
 
 
 @pytest.mark.parametrize("show", ["loss", "steps", "status", "rate"])
-def test_every_colouring_labels_diverged_cells_and_never_sends_nan(show):
+def test_every_colouring_labels_diverged_cells_and_never_sends_nan(show, open_page, plotly_array, figure):
     at = open_page(PAGE, {"show": show, "n": "30", "steps": "100"})
     assert not at.exception
     fig = figure(at, "map")
@@ -217,21 +213,21 @@ def test_every_colouring_labels_diverged_cells_and_never_sends_nan(show):
         assert any("still running after 100 steps" == n for n in names)
     for t in fig["data"]:
         if t.get("customdata") is not None and t["type"] == "scatter":
-            assert np.all(np.isfinite(decode(t["customdata"])))
+            assert np.all(np.isfinite(plotly_array(t["customdata"])))
     assert "NaN" not in at.get("plotly_chart")[0].proto.spec
 
 
-def test_changing_the_optimizer_resets_its_axes_and_ranges():
+def test_changing_the_optimizer_resets_its_axes_and_ranges(open_page, widget_key):
     at = open_page(PAGE, {"n": "10", "steps": "20", "xlo": "0.01"})
-    at.selectbox(key="w:v:map:opt").set_value("adam").run()
+    at.selectbox(key=widget_key(SCOPE, "opt")).set_value("adam").run()
     assert not at.exception and not at.warning
-    assert at.selectbox(key="w:v:map:y").value == "beta1"
+    assert at.selectbox(key=widget_key(SCOPE, "y")).value == "beta1"
     assert dict(at.query_params) == {"opt": "adam", "n": "10", "steps": "20"}
-    at.selectbox(key="w:v:map:y").set_value("lr").run()  # the same as x: x takes another parameter
-    assert at.selectbox(key="w:v:map:x").value != "lr" and not at.exception
+    at.selectbox(key=widget_key(SCOPE, "y")).set_value("lr").run()  # the same as x: x takes another parameter
+    assert at.selectbox(key=widget_key(SCOPE, "x")).value != "lr" and not at.exception
 
 
-def test_large_grids_run_in_blocks_with_the_same_result(monkeypatch):
+def test_large_grids_run_in_blocks_with_the_same_result(monkeypatch, open_page, download_bytes):
     monkeypatch.setattr(sweep_module, "SINGLE_CALL_CELL_STEPS", 1000)
     monkeypatch.setattr(sweep_module, "BLOCK_CELL_STEPS", 1000)
     at = open_page(PAGE, {"n": "16", "steps": "40"})
@@ -241,23 +237,23 @@ def test_large_grids_run_in_blocks_with_the_same_result(monkeypatch):
     assert download_bytes(at, 0).decode() == to_csv(sweep(spec))
 
 
-def test_presentation_mode_is_larger():
+def test_presentation_mode_is_larger(open_page, figure):
     normal = figure(open_page(PAGE, {"n": "10", "steps": "20"}), "map")
     big = figure(open_page(PAGE, {"n": "10", "steps": "20", "present": "1"}), "map")
     assert big["layout"]["font"]["size"] > normal["layout"]["font"]["size"]
     assert big["layout"]["height"] > normal["layout"]["height"]
 
 
-def test_the_map_stays_small_on_the_wire():
+def test_the_map_stays_small_on_the_wire(open_page, figure):
     at = open_page(PAGE, {"n": "200", "steps": "50"})
-    sizes = {k: len(__import__("json").dumps(figure(at, k))) for k in ("map", "rates")}
+    sizes = {k: len(json.dumps(figure(at, k))) for k in ("map", "rates")}
     assert sizes["map"] < 1_300_000 and sizes["rates"] < 900_000, sizes
 
 
 @pytest.mark.parametrize("surface, opt", [("bowl", name) for name in registry.NAMES]
-                         + [(name, "momentum") for name in __import__("surfaces").names()]
+                         + [(name, "momentum") for name in surfaces.names()]
                          + [("linear-regression", "sgd"), ("quartic", "newton"), ("saddle", "adagrad")])
-def test_every_optimizer_and_surface_draws_a_map(surface, opt):
+def test_every_optimizer_and_surface_draws_a_map(surface, opt, open_page, download_names, figure):
     at = open_page(PAGE, {"surface": surface, "opt": opt, "n": "8", "steps": "15"})
     assert not at.exception, [e.value for e in at.exception]
     assert not at.warning, [w.value for w in at.warning]

@@ -4,7 +4,6 @@ the sampler's arithmetic for one pixel, the recovery animation's frames, and the
 
 from __future__ import annotations
 
-import base64
 import io
 
 import numpy as np
@@ -12,52 +11,48 @@ import pandas as pd
 import pytest
 
 import nets
-from apptest import download_bytes, open_page, plotly_specs, texts
 from viz.style import PRESENT
 
 PAGE = "pages/spatial_transformer.py"
+SCOPE = "stn"
 DEFAULT = nets.theta_from_params(30.0, 1.25, 1.25, 0.0, 0.0, 0.0)
 
 
-def array(value) -> np.ndarray:
-    if isinstance(value, dict) and "bdata" in value:
-        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return a.reshape([int(s) for s in value["shape"].split(",")]) if "shape" in value else a
-    return np.asarray(value, dtype=float)
+@pytest.fixture
+def trace(plotly_specs):
+    def named(at, name: str) -> dict:
+        """The trace called ``name`` in any figure of the page."""
+        for fig in plotly_specs(at):
+            for tr in fig["data"]:
+                if tr.get("name") == name:
+                    return tr
+        raise KeyError(name)
+
+    return named
 
 
-def trace(at, name: str) -> dict:
-    for fig in plotly_specs(at):
-        for tr in fig["data"]:
-            if tr.get("name") == name:
-                return tr
-    raise KeyError(name)
-
-
-def output(at) -> np.ndarray:
-    return array(trace(at, "output V")["z"])
+@pytest.fixture
+def output(trace, plotly_array):
+    """The transformed image the page shows."""
+    return lambda at: plotly_array(trace(at, "output V")["z"])
 
 
 def theta_of(at) -> np.ndarray:
     return np.array([[at.number_input(key=f"stn-theta-{r}{c}").value for c in range(3)] for r in range(2)])
 
 
-def link(theta) -> str:
-    return ",".join(f"{x:.17g}" for x in np.ravel(theta))
-
-
-def test_the_output_is_the_core_transform_of_the_digit():
+def test_the_output_is_the_core_transform_of_the_digit(open_page, plotly_array, trace, output):
     at = open_page(PAGE)
     assert not at.exception
     digit = nets.load_digit()
-    np.testing.assert_array_equal(array(trace(at, "input U")["z"]), digit)
+    np.testing.assert_array_equal(plotly_array(trace(at, "input U")["z"]), digit)
     np.testing.assert_array_equal(output(at), nets.transform(digit, DEFAULT)[0])
     np.testing.assert_allclose(theta_of(at), DEFAULT, rtol=0, atol=0)
     latex = "".join(el.proto.body for el in at.get("latex"))
     assert "1.083 & -0.625 & 0.000" in latex  # theta with its numbers, next to the picture
 
 
-def test_the_identity_returns_the_image():
+def test_the_identity_returns_the_image(open_page, output):
     at = open_page(PAGE)
     at.button(key="preset-identity").click().run()
     np.testing.assert_allclose(output(at), nets.load_digit(), rtol=0, atol=1e-15)  # pixel centres, to rounding
@@ -65,7 +60,7 @@ def test_the_identity_returns_the_image():
     assert [at.slider(key=f"stn-param-{n}").value for n in ("angle_deg", "scale_x", "shear", "tx")] == [0, 1, 0, 0]
 
 
-def test_theta_typed_in_directly_and_theta_from_the_sliders_agree():
+def test_theta_typed_in_directly_and_theta_from_the_sliders_agree(open_page, output):
     by_sliders = open_page(PAGE)
     by_sliders.button(key="preset-identity").click().run()
     for name, value in (("angle_deg", -40.0), ("scale_x", 0.8), ("scale_y", 1.5), ("shear", 0.3), ("tx", 0.2),
@@ -84,7 +79,7 @@ def test_theta_typed_in_directly_and_theta_from_the_sliders_agree():
     assert by_entries.slider(key="stn-param-shear").value == pytest.approx(0.3)
 
 
-def test_one_slider_changes_only_its_own_parameter():
+def test_one_slider_changes_only_its_own_parameter(open_page, output):
     at = open_page(PAGE)
     at.slider(key="stn-param-tx").set_value(0.5).run()
     p = nets.params_from_theta(theta_of(at))
@@ -92,7 +87,7 @@ def test_one_slider_changes_only_its_own_parameter():
     np.testing.assert_allclose(output(at), nets.transform(nets.load_digit(), theta_of(at))[0], atol=1e-15)
 
 
-def test_a_mirroring_theta_turns_the_sliders_off_but_still_samples():
+def test_a_mirroring_theta_turns_the_sliders_off_but_still_samples(open_page, output):
     at = open_page(PAGE)
     at.button(key="preset-mirror").click().run()
     assert not at.exception
@@ -101,7 +96,7 @@ def test_a_mirroring_theta_turns_the_sliders_off_but_still_samples():
     np.testing.assert_allclose(output(at), nets.load_digit()[:, ::-1], rtol=0, atol=1e-14)  # x -> -x: a mirror
 
 
-def test_translation_mode_has_two_parameters():
+def test_translation_mode_has_two_parameters(open_page, output):
     at = open_page(PAGE, {"mode": "translation", "theta": "1.2,0.3,0.4,0,1,-0.3"})
     assert not at.exception
     np.testing.assert_array_equal(theta_of(at), nets.theta_translation(0.4, -0.3))  # the 2 x 2 part is dropped
@@ -117,7 +112,7 @@ def test_translation_mode_has_two_parameters():
     assert r"\theta_1 \\ \theta_2" in latex
 
 
-def test_one_pixel_through_the_sampler():
+def test_one_pixel_through_the_sampler(open_page, download_bytes, plotly_array, widget_key, trace, output):
     at = open_page(PAGE, {"i": "13", "j": "23"})
     taps = at.dataframe[0].value
     grid = nets.affine_grid(DEFAULT, (40, 40))
@@ -128,10 +123,10 @@ def test_one_pixel_through_the_sampler():
     assert 0.3 < output(at)[13, 23] < 0.7  # the default pixel sits on a stroke's edge: a real weighted average
     back = pd.read_csv(io.BytesIO(download_bytes(at, 0)))
     np.testing.assert_array_equal(back["weight"], taps["weight"])
-    at.slider(key="w:v:stn:j:slider").set_value(5).run()
+    at.slider(key=widget_key(SCOPE, "j", "slider")).set_value(5).run()
     assert at.query_params["j"] == "5"
     star = trace(at, "pixel (13, 5)")
-    np.testing.assert_allclose(array(star["x"]), [grid[13, 5, 0]])  # the star sits on the sampling grid
+    np.testing.assert_allclose(plotly_array(star["x"]), [grid[13, 5, 0]])  # the star sits on the sampling grid
 
 
 @pytest.mark.parametrize(
@@ -142,7 +137,7 @@ def test_one_pixel_through_the_sampler():
      ({"mode": "projective"}, "`mode=projective` in the link is not one of"),
      ({"i": "40"}, "`i=40` in the link is outside 0 to 39")],
 )
-def test_invalid_url_values_give_a_notice_and_the_default(query, phrase):
+def test_invalid_url_values_give_a_notice_and_the_default(query, phrase, open_page, output):
     at = open_page(PAGE, query)
     assert not at.exception
     notices = [w.value for w in at.warning]
@@ -150,7 +145,7 @@ def test_invalid_url_values_give_a_notice_and_the_default(query, phrase):
     np.testing.assert_array_equal(output(at), nets.transform(nets.load_digit(), DEFAULT)[0])
 
 
-def test_a_shared_link_restores_theta_exactly():
+def test_a_shared_link_restores_theta_exactly(open_page, output):
     at = open_page(PAGE)
     at.slider(key="stn-param-angle_deg").set_value(-75.0).run()
     at.number_input(key="stn-theta-12").set_value(0.125).run()
@@ -159,7 +154,8 @@ def test_a_shared_link_restores_theta_exactly():
     np.testing.assert_array_equal(output(shared), output(at))
 
 
-def test_the_recovery_animation_has_frames_that_follow_gradient_descent():
+def test_the_recovery_animation_has_frames_that_follow_gradient_descent(open_page, download_bytes, plotly_specs,
+                                                                         plotly_array):
     at = open_page(PAGE, {"view": "recover"})
     assert not at.exception
     rec = nets.recovery_demo()
@@ -170,13 +166,13 @@ def test_the_recovery_animation_has_frames_that_follow_gradient_descent():
     assert len(fig["layout"]["sliders"][0]["steps"]) == 61
     for fr in (frames[0], frames[30], frames[-1]):
         k = int(fr["name"])
-        image = array(next(d for d in fr["data"] if d["type"] == "heatmap")["z"])
+        image = plotly_array(next(d for d in fr["data"] if d["type"] == "heatmap")["z"])
         np.testing.assert_array_equal(image, np.round(np.clip(rec.image_at(k), 0, 1) * 255).astype(np.uint8))
         marker = next(d for d in fr["data"] if d.get("name") == "current")
-        assert array(marker["y"])[0] == rec.losses[k]
+        assert plotly_array(marker["y"])[0] == rec.losses[k]
     # the last frame is close to the original digit, the first is the distorted one
-    last = array(next(d for d in frames[-1]["data"] if d["type"] == "heatmap")["z"]) / 255
-    first = array(next(d for d in frames[0]["data"] if d["type"] == "heatmap")["z"]) / 255
+    last = plotly_array(next(d for d in frames[-1]["data"] if d["type"] == "heatmap")["z"]) / 255
+    first = plotly_array(next(d for d in frames[0]["data"] if d["type"] == "heatmap")["z"]) / 255
     digit = nets.load_digit()
     assert np.abs(last - digit).mean() < 0.3 * np.abs(first - digit).mean()
     table = at.dataframe[0].value
@@ -190,7 +186,7 @@ def test_the_recovery_animation_has_frames_that_follow_gradient_descent():
     assert sum(len(c.proto.spec) for c in at.get("plotly_chart")) < 800_000  # images are sent as bytes
 
 
-def test_recovery_in_translation_mode_moves_only_the_shift():
+def test_recovery_in_translation_mode_moves_only_the_shift(open_page):
     at = open_page(PAGE, {"view": "recover", "mode": "translation", "tx": "0.3", "ty": "0.2", "steps": "80"})
     rec = nets.recovery_demo(tx=0.3, ty=0.2, mode="translation", steps=80)
     steps = at.dataframe[1].value
@@ -200,7 +196,7 @@ def test_recovery_in_translation_mode_moves_only_the_shift():
     assert "rotation" not in " ".join(s.label for s in at.slider)
 
 
-def test_presentation_mode_enlarges_every_figure():
+def test_presentation_mode_enlarges_every_figure(open_page, plotly_specs, texts):
     for view in ("grid", "recover"):
         at = open_page(PAGE, {"present": "1", "view": view})
         assert not at.exception
