@@ -14,7 +14,7 @@ CORE_PACKAGES = ("optim", "surfaces")
 FORBIDDEN = {"streamlit", "plotly", "pandas"}
 
 # The core modules whose docstrings carry examples.
-DOCTEST_MODULES = ["surfaces", "optim", "optim.optimizers", "optim.registry"]
+DOCTEST_MODULES = ["surfaces", "optim", "optim.methods.gd", "optim.registry"]
 
 
 @pytest.mark.parametrize("module", DOCTEST_MODULES)
@@ -45,7 +45,7 @@ def _imported_top_level_names(path: Path) -> set[str]:
 
 def test_the_core_has_modules_to_check():
     files = {p.relative_to(ROOT).as_posix() for p in _core_files()}
-    assert {"optim/run.py", "optim/optimizers.py", "optim/cli.py", "surfaces/catalog.py"} <= files
+    assert {"optim/run.py", "optim/methods/adam.py", "optim/cli.py", "surfaces/catalog.py"} <= files
 
 
 @pytest.mark.parametrize("path", _core_files(), ids=lambda p: p.relative_to(ROOT).as_posix())

@@ -15,7 +15,8 @@ import optim.sweep as sweep_module
 from apptest import download_bytes, download_names, open_page, plotly_specs, texts
 from optim import iteration_table, registry
 from optim.analysis import REGIONS
-from optim.sweep import Axis, SweepSpec, run_cell, sweep, theory_map, to_csv
+from optim.analysis import theory_map
+from optim.sweep import Axis, SweepSpec, run_cell, sweep, to_csv
 from viz.tables import frame
 
 PAGE = "pages/hyperparameter_map.py"
