@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..base import Optimizer, boolean, positive, unit_interval
-from ..blocks import moving_average, outputs, scaled, squared, zeros_like
+from ..blocks import moving_average, outputs, rms, scaled, squared, zeros_like
 from ..spec import EPS, LR, Hyperparameter, OptimizerSpec, StateField, Variant
 from ..tex import Step, tex_number, tex_vector as V
 
@@ -34,9 +34,6 @@ def adam(lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float
     002); with :math:`\beta_1 = 0` it is then exactly :func:`rmsprop` with :math:`\rho = \beta_2`.
     The recorded ``lr_eff`` is :math:`\eta / (\sqrt{\hat v_t} + \epsilon)`.
 
-    The step is computed as :math:`\frac{\eta\, c_2}{1 - \beta_1^t} \cdot \frac{m_t}{\sqrt{v_t} + \epsilon c_2}` with
-    :math:`c_2 = \sqrt{1 - \beta_2^t}`, the same number with two passes over the arrays fewer.
-
     Args:
         lr: :math:`\eta` (PyTorch ``lr``, Keras ``learning_rate``), > 0.
         beta1: :math:`\beta_1`, decay of the first moment (PyTorch ``betas[0]``, Keras ``beta_1``), in [0, 1).
@@ -58,12 +55,10 @@ def adam(lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float
         b1p, b2p = state.beta1_power * beta1, state.beta2_power * beta2
         m = moving_average(state.m, grads, beta1, out=new.m, tmp=u)  # m = β₁ m + (1 - β₁) g
         v = moving_average(state.v, squared(grads, out=u), beta2, out=new.v, tmp=u)  # v = β₂ v + (1 - β₂) g²
-        c1, c2 = (1.0 - b1p, np.sqrt(1.0 - b2p)) if bias_correction else (1.0, 1.0)
-        denom = np.sqrt(v, out=new.lr_eff)
-        denom += eps * c2  # √v + ε c₂ = c₂ (√v̂ + ε)
-        step = scaled(np.divide(m, denom, out=u), -lr * c2 / c1, out=u)  # -η m̂ / (√v̂ + ε)
-        if diagnostics:  # the step size η / (√v̂ + ε), recorded; the step does not depend on it
-            np.divide(lr * c2, denom, out=denom)
+        v_hat = np.divide(v, 1.0 - b2p, out=new.lr_eff) if bias_correction else v  # v / (1 - β₂ᵗ)
+        lr_eff = np.divide(lr, rms(v_hat, eps, False, out=new.lr_eff), out=new.lr_eff)  # η / (√v̂ + ε)
+        step = scaled(m, -1.0 / (1.0 - b1p) if bias_correction else -1.0, out=u)  # -m̂
+        step *= lr_eff  # -η m̂ / (√v̂ + ε)
         return step, new._replace(beta1_power=b1p, beta2_power=b2p)
 
     return Optimizer("adam", {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps},
