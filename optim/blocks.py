@@ -18,21 +18,13 @@ import numpy as np
 
 
 def accumulate(acc, x, decay, coeff=1.0, *, out=None, tmp=None):
-    """``decay * acc + coeff * x`` (``coeff = 1``: a plain sum of the decayed past and the new value).
+    """``decay * acc + coeff * x`` (``decay = 1``: a running sum; ``coeff = 1``: the new value as it is).
 
     ``tmp`` is a scratch buffer for ``coeff * x``; it is not needed when ``coeff`` is 1.
     """
-    shape = np.broadcast_shapes(np.shape(acc), np.shape(x), np.shape(decay), np.shape(coeff))
-    if out is None:
-        out = np.empty(shape)
-    if isinstance(decay, float) and decay == 1.0:  # a plain running sum
-        np.copyto(out, acc) if out is not acc else None
-    else:
-        np.multiply(acc, decay, out=out)
-    if isinstance(coeff, float) and coeff == 1.0:
-        return np.add(out, x, out=out)
-    term = np.multiply(x, coeff, out=tmp if tmp is not None else np.empty(shape))
-    return np.add(out, term, out=out)
+    base = acc if type(decay) is float and decay == 1.0 else np.multiply(acc, decay, out=out)
+    term = x if type(coeff) is float and coeff == 1.0 else np.multiply(x, coeff, out=tmp)
+    return np.add(base, term, out=out)
 
 
 def moving_average(avg, x, decay, *, out=None, tmp=None):

@@ -29,11 +29,12 @@ class Hyperparameter:
     flag: str | None = None  #: the command-line flag (without ``--``); the name when None
     sweepable: bool = True  #: whether a hyperparameter map may put it on an axis
     shown_if: str | None = None  #: an option that must be true for it to act (Newton's floor needs the safeguard)
+    short: str | None = None  #: a widget's label where "meaning symbol" is too long
 
     @property
     def label(self) -> str:
-        """``learning rate η``: the meaning and the symbol, for a widget."""
-        return f"{self.meaning} {self.text}"
+        """``learning rate η``: what a widget shows (the meaning and the symbol unless ``short`` is given)."""
+        return self.short or f"{self.meaning} {self.text}"
 
     @property
     def cli_flag(self) -> str:
@@ -79,7 +80,7 @@ class StateField:
 
 LR = Hyperparameter("lr", r"\eta", "η", "learning rate", 1e-4, 10.0, log=True, torch="lr", keras="learning_rate")
 EPS = Hyperparameter("eps", r"\epsilon", "ε", "small constant in the denominator", 1e-10, 1.0, log=True,
-                     torch="eps", keras="epsilon")
+                     torch="eps", keras="epsilon", short="ε")
 
 
 @dataclass(frozen=True)

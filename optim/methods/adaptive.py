@@ -150,7 +150,7 @@ def _rmsprop_numeric(surface, traj, k: int, t: int) -> list[str]:
 
 
 RHO_RMSPROP = Hyperparameter("rho", r"\rho", "ρ", "decay of the squared-gradient average", 0.0, 0.999,
-                             torch="alpha", keras="rho")
+                             torch="alpha", keras="rho", short="decay ρ")
 
 RMSPROP = OptimizerSpec(
     name="rmsprop", title="RMSProp", summary="Like Adagrad, with a moving average that forgets old gradients.",
@@ -237,7 +237,7 @@ ADADELTA = OptimizerSpec(
     summary="Scale each step by the RMS of recent steps over the RMS of recent gradients.",
     factory=adadelta,
     hyperparameters=(LR, Hyperparameter("rho", r"\rho", "ρ", "decay of the averages", 0.0, 0.999, torch="rho",
-                                        keras="rho"), EPS),
+                                        keras="rho", short="decay ρ"), EPS),
     variants=(eps_variant(True, True),),
     recorded=(StateField("s", "s"), StateField("delta", "u"), LR_EFF),
     render_latex=_adadelta_latex, render_numeric=_adadelta_numeric,

@@ -83,9 +83,10 @@ NEWTON = OptimizerSpec(
     name="newton", title="Newton's method",
     summary="Divide the gradient by the curvature: jump to the bottom of the local quadratic.",
     factory=newton,
-    hyperparameters=(Hyperparameter("lr", r"\eta", "η", "damping", 0.05, 2.0, log=True),
-                     Hyperparameter("min_curvature", r"\lambda_{\min}", "λmin", "smallest curvature", 1e-3, 10.0,
-                                    log=True, sweepable=False, shown_if="safeguard")),
+    hyperparameters=(Hyperparameter("lr", r"\eta", "η", "damping factor", 0.05, 2.0, log=True, short="damping η"),
+                     Hyperparameter("min_curvature", r"\lambda_{\min}", "λmin", "smallest curvature the safeguard allows",
+                                    1e-3, 10.0, log=True, sweepable=False, shown_if="safeguard",
+                                    short="smallest curvature λmin")),
     variants=(Variant("safeguard", "safe", "Curvature safeguard",
                       {False: "off: plain Newton", True: "on: |λ| floored at λmin"},
                       notes=False, pytorch=False),),  # torch.optim has no Newton method: the plain one is kept
