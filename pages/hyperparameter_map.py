@@ -19,8 +19,10 @@ from optim.analysis import REGION_LABELS, curvatures, matrix_latex
 from optim.run import Status
 from optim.sweep import Axis, SweepSpec
 from ui import layout, state, widgets
-from viz import hypermap
-from viz.style import OPTIMIZER_COLORS
+from viz import hypermap, map_grid
+from viz.cell_path import path_figure
+from viz.rates import rate_figure
+from viz.style import LOOKS
 from viz.tables import csv_bytes, frame
 
 SCOPE = "map"
@@ -259,14 +261,14 @@ else:
 st.latex(surface.latex + r"\qquad\qquad " + registry.latex(opt, registry.variant_options(opt, convention)))
 
 params = axis_params(opt)
-symbol = lambda p: hypermap.SYMBOLS.get(p, p)  # noqa: E731
+symbol = lambda p: map_grid.SYMBOLS.get(p, p)  # noqa: E731
 xs, ys = x_setting(opt), y_setting(opt)
 axes = []
 for which, setting, col in zip(("x", "y"), (xs, ys), st.columns(2)):
     p1, p2, p3 = col.columns([2, 1, 1], vertical_alignment="bottom")
     options = params if which == "x" else params + ("none",)
     param = widgets.selectbox(setting, f"{'Horizontal' if which == 'x' else 'Vertical'} axis", options,
-                              format_func=lambda p: "none (one row)" if p == "none" else hypermap.param_label(opt, p),
+                              format_func=lambda p: "none (one row)" if p == "none" else map_grid.param_label(opt, p),
                               container=p1, then=lambda w=which: swap_if_same(w))
     if param == "none" or (which == "y" and param == axes[0][0]):
         continue
@@ -298,7 +300,7 @@ if fixed_names or stochastic:
         for p in fixed_names:
             h = opt_spec.hyperparameter(p)
             setting = fixed_setting(surface, opt, p)
-            fixed[p] = widgets.number(setting, hypermap.param_label(opt, p), min(h.low, setting.default),
+            fixed[p] = widgets.number(setting, map_grid.param_label(opt, p), min(h.low, setting.default),
                                       max(h.high, setting.default), fmt="%.2e" if h.log else "%.4f")
         if stochastic:
             if isinstance(surface, surfaces.RegressionSurface):
@@ -324,7 +326,7 @@ index = spec.nearest_cell(state.get(cell))
 exact = tuple(float(a.values[k]) for a, k in zip(spec.axes, index))
 if state.get(cell) not in (cell.default, exact):  # a click: snap the link to the cell's exact values
     state.set_value(cell, exact)
-grid = hypermap.MapGrid(result)
+grid = map_grid.MapGrid(result)
 theory_reason = sweep.theory_unavailable(spec)
 can_measure = bool(surface.minima)
 
@@ -365,8 +367,8 @@ label = grid.label(index)
 what = {Status.CONVERGED: f"converged at step {event}", Status.RUNNING: f"still running after {spec.steps} steps",
         Status.DIVERGED: f"diverged at step {event}"}[Status(status)]
 with right:
-    layout.plotly(hypermap.path_figure(surface, positions, th, title=f"The run at {label}<br><b>{what}</b>",
-                                       color=OPTIMIZER_COLORS[opt], diverged=status == Status.DIVERGED),
+    layout.plotly(path_figure(surface, positions, th, title=f"The run at {label}<br><b>{what}</b>",
+                              color=LOOKS[opt].color, diverged=status == Status.DIVERGED),
                   key="cell-path")
 
 st.subheader(f"Iteration table of the run at {label}")
@@ -400,7 +402,7 @@ else:
                     "The dominant z decides how: " + "; ".join(REGION_LABELS[r] + f" ({c})" for r, c in (
                         ("monotone", "z real and positive"), ("oscillating", "z negative or complex, |z| < 1"),
                         ("divergent", "|z| ≥ 1"))) + ".")
-    fig = hypermap.rate_figure(result, rates, thy.rate, thy.region, (fx, fy, fine.region, fine.rate), th)
+    fig = rate_figure(result, rates, thy.rate, thy.region, (fx, fy, fine.region, fine.rate), th)
     layout.plotly(fig, key="rate-maps")
     agree = sweep.agreement(rates, thy)
     st.caption(f"Measured: ρ = (s_b / s_a)^(1/(b − a)) with s_t = √(‖e_t‖² + ‖e_(t−1)‖²) over the second "

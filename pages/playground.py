@@ -9,9 +9,11 @@ import surfaces
 from optim import CONVENTIONS, NAMES, SPECS, defaults_for, make, run
 from surfaces import RegressionSurface
 from ui import layout, state, widgets
-from viz import playground as viz
-from viz.style import OPTIMIZER_COLORS, AnimatedFigure
-from viz.style import theme as theme_for
+from viz import _legacy_rules as rules
+from viz.race import race_figure
+from viz.run_tables import long_columns, long_csv, long_csv_rows, summary_frame
+from viz.style import LOOKS, AnimatedFigure, Theme
+from viz.surface3d import loss_figure, surface_figure
 from viz.tables import csv_bytes, frame
 
 SCOPE = "play"
@@ -198,7 +200,7 @@ def new_noise() -> None:
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def run_one(surface_name: str, name: str, hyper: tuple, options: tuple, start: tuple, steps: int, noise: float,
-            batch: int | None, seed: int) -> viz.RunRecord:
+            batch: int | None, seed: int) -> rules.RunRecord:
     """One optimizer from one start: a single vectorized core call, recorded in full (plain arrays)."""
     surface = surfaces.get(surface_name)
     kwargs = {}
@@ -207,31 +209,31 @@ def run_one(surface_name: str, name: str, hyper: tuple, options: tuple, start: t
     else:
         kwargs["noise"] = noise
     traj = run(surface, make(name, **dict(hyper), **dict(options)), list(start), steps, seed=seed, **kwargs)
-    return viz.RunRecord.from_trajectory(traj)
+    return rules.RunRecord.from_trajectory(traj)
 
 
-def runs_for(surface_name: str, keys: tuple) -> list[viz.RunRecord]:
+def runs_for(surface_name: str, keys: tuple) -> list[rules.RunRecord]:
     return [run_one(surface_name, *key) for key in keys]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def race_spec(surface_name: str, keys: tuple, present: bool) -> dict:
+def race_spec(surface_name: str, keys: tuple, th: Theme) -> dict:
     """The animated race opens at iteration 1 whatever the formulas inspect: a figure that does not depend on
     that slider is not sent and drawn again when it moves."""
-    return viz.race_figure(surfaces.get(surface_name), runs_for(surface_name, keys), theme_for(present))
+    return race_figure(surfaces.get(surface_name), runs_for(surface_name, keys), th)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def surface_figures(surface_name: str, keys: tuple, t: int, present: bool):
-    surface, th = surfaces.get(surface_name), theme_for(present)
+def surface_figures(surface_name: str, keys: tuple, t: int, th: Theme):
+    surface = surfaces.get(surface_name)
     runs = runs_for(surface_name, keys)
-    return viz.surface_figure(surface, runs, th, current=t), viz.loss_figure(surface, runs, th, current=t)
+    return surface_figure(surface, runs, th, current=t), loss_figure(surface, runs, th, current=t)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def csv_rows(surface_name: str, key: tuple, columns: tuple) -> str:
     """One run's rows of the long CSV: a change of one optimizer formats only its own rows again."""
-    return viz.long_csv_rows(run_one(surface_name, *key), columns)
+    return long_csv_rows(run_one(surface_name, *key), columns)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -242,9 +244,9 @@ def table_csv(surface_name: str, key: tuple) -> bytes:
 @st.cache_data(max_entries=32, show_spinner=False)
 def tables(surface_name: str, keys: tuple):
     runs = runs_for(surface_name, keys)
-    columns = viz.long_columns(runs)
+    columns = long_columns(runs)
     rows = [csv_rows(surface_name, key, columns) for key in keys]
-    return viz.summary_frame(surfaces.get(surface_name), runs), viz.long_csv(runs, rows)
+    return summary_frame(surfaces.get(surface_name), runs), long_csv(runs, rows)
 
 
 # -- each optimizer's settings, in the sidebar (beside the figure, whatever the scroll) --------------------------------
@@ -294,7 +296,7 @@ def settings_panel() -> None:
             st.session_state[key] = selected[0]
         name = st.selectbox("Optimizer", selected, format_func=lambda n: SPECS[n].title, key=key,
                             label_visibility="collapsed")
-        st.markdown(f"<span style='color:{OPTIMIZER_COLORS[name]};font-weight:700'>{SPECS[name].title}</span>",
+        st.markdown(f"<span style='color:{LOOKS[name].color};font-weight:700'>{SPECS[name].title}</span>",
                     unsafe_allow_html=True)
         optimizer_controls(name, st)
         if stochastic:
@@ -351,7 +353,7 @@ t = min(int(state.get(ITERATION)), steps)  # the iteration the formulas (and the
 
 # -- the race ---------------------------------------------------------------------------------------------------------
 if view == "contour":
-    spec = race_spec(surface.name, keys, th.present)
+    spec = race_spec(surface.name, keys, th)
     st.session_state["play:clickable"] = {i for i, tr in enumerate(spec["data"]) if tr.get("xaxis", "x") == "x"}
     race = AnimatedFigure({"data": spec["data"], "layout": spec["layout"]}, spec["frames"])
     layout.plotly(race, key="race", on_select=on_click, selection_mode="points")
@@ -361,7 +363,7 @@ if view == "contour":
                "one is the step actually taken to w_t+1: momentum's velocity, an adaptive method's rescaled step. "
                "Darker contours are higher" + (", levels log-spaced." if surface.log_levels else "."))
 else:
-    fig3d, fig_loss = surface_figures(surface.name, keys, int(t), th.present)
+    fig3d, fig_loss = surface_figures(surface.name, keys, int(t), th)
     left, right = st.columns([3, 2])
     with left:
         layout.plotly(fig3d, key="surface3d")
@@ -387,10 +389,10 @@ for r in runs:
     with st.container(border=True):
         note = "" if t <= r.rows else (f" &nbsp; <span style='color:#D55E00'>diverged at step {r.event_step}: it "
                                        f"left the plane (beyond ±10⁶) before iteration {t}</span>")
-        st.markdown(f"<span style='color:{OPTIMIZER_COLORS[r.name]};font-weight:700;font-size:1.2em'>"
-                    f"{r.title}</span> &nbsp; {viz.settings_text(r)}{note}", unsafe_allow_html=True)
-        rule = viz.symbolic_rule(r)
-        numbers = viz.numeric_rule(surface, r, t) if t <= r.rows else None
+        st.markdown(f"<span style='color:{LOOKS[r.name].color};font-weight:700;font-size:1.2em'>"
+                    f"{r.title}</span> &nbsp; {rules.settings_text(r)}{note}", unsafe_allow_html=True)
+        rule = rules.symbolic_rule(r)
+        numbers = rules.numeric_rule(surface, r, t) if t <= r.rows else None
         if th.present:  # large type: the numbers below the rule
             st.latex(rule)
             if numbers:

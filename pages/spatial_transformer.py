@@ -12,7 +12,7 @@ import streamlit as st
 import nets
 from ui import layout, state, widgets
 from viz import spatial as vs
-from viz.style import theme as make_theme
+from viz.style import Theme
 
 SCOPE = "stn"
 VIEWS = {"grid": "Grid generator and sampler", "recover": "Recover θ by gradient descent"}
@@ -89,10 +89,10 @@ def recovery(mode: str, angle: float, zoom: float, shear: float, tx: float, ty: 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def recovery_chart(mode: str, angle: float, zoom: float, shear: float, tx: float, ty: float, steps: int, lr: float,
-                   blur: float, present: bool):
+                   blur: float, th: Theme):
     """The animation's figure (60 frames of images): built once per setting and theme."""
     rec = recovery(mode, angle, zoom, shear, tx, ty, steps, lr, blur)
-    return vs.recovery_figure(rec, make_theme(present))
+    return vs.recovery_figure(rec, th)
 
 
 def current_theta() -> np.ndarray:
@@ -274,7 +274,7 @@ else:
              r"\frac{\partial V_{ij}}{\partial (x^s_{ij}, y^s_{ij})}\,\frac{\partial (x^s_{ij}, y^s_{ij})}"
              r"{\partial \theta},\qquad \theta \leftarrow \theta - \eta\,\text{Adam}"
              r"\Big(\frac{\partial L}{\partial \theta}\Big) \end{gathered}")
-    layout.plotly(recovery_chart(mode, angle, zoom, shear, tx, ty, steps, lr, blur, th.present), key="recovery")
+    layout.plotly(recovery_chart(mode, angle, zoom, shear, tx, ty, steps, lr, blur, th), key="recovery")
     st.caption("Press ▶ Play, or drag the slider. The distorted input D is the digit sampled with a known θ_d; the "
                "θ that undoes it exactly is θ* = θ_d⁻¹. The loss only sees misalignment where ink overlaps ink, so "
                "a distortion much larger than a stroke's width can stall: try a big shift, then some blur.")

@@ -124,7 +124,7 @@ def step_histograms(cache: BatchNormCache, th: Theme, feature: int = 0) -> list[
                              hovertemplate=f"{symbol} ≈ %{{x:.3f}}<br>%{{y}} examples<extra></extra>"))
         fig.add_trace(go.Scatter(x=v, y=np.full(v.size, rug_y), mode="markers", name="examples",
                                  marker=dict(symbol="line-ns-open", size=th.marker + 2, color="#333",
-                                             line=dict(width=1.5 if th.present else 1)),
+                                             line=dict(width=th.batchnorm.rug_line)),
                                  customdata=np.arange(1, v.size + 1),
                                  hovertemplate="example %{customdata}: %{x:.5f}<extra></extra>"))
         fig.add_trace(go.Scatter(x=[v[0]], y=[rug_y], mode="markers", name="example 1",
@@ -135,11 +135,11 @@ def step_histograms(cache: BatchNormCache, th: Theme, feature: int = 0) -> list[
         fig.add_vline(x=mean, line=dict(color="#000", width=th.line), layer="above")
         fig.add_annotation(x=mean, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
                            text=f"mean {_num(mean, 3)} · sd {_num(sd, 3)}", font=dict(size=th.font - 1))
-        style(fig, th, height=320 if th.present else 250, legend=False)
+        style(fig, th, height=th.batchnorm.hist_height, legend=False)
         fig.update_xaxes(title_text=symbol, range=list(xrange))
         fig.update_yaxes(title_text="count", range=[rug_y * 1.9, top * 1.12], zeroline=True,
                          zerolinecolor="#999")
-        fig.update_layout(margin=dict(l=10, r=10, t=34 if th.present else 28, b=10), bargap=0)
+        fig.update_layout(margin=dict(l=10, r=10, t=th.batchnorm.hist_margin_top, b=10), bargap=0)
         figs.append(fig)
     return figs
 
@@ -197,7 +197,7 @@ def running_figure(trace: RunningTrace, th: Theme, feature: int = 0) -> go.Figur
     fig.update_yaxes(title_text="σ²", row=2, col=1)
     fig.update_yaxes(title_text="y", row=3, col=1)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0, xanchor="left"),
-                      margin=dict(t=110 if th.present else 90))
+                      margin=dict(t=th.batchnorm.running_margin_top))
     return fig
 
 
@@ -282,7 +282,7 @@ def experiment_figure(exp: LRExperiment, th: Theme) -> go.Figure:
     dataset every few steps (BN in inference mode). A run that overflowed is marked where it did.
     """
     R = len(exp.learning_rates)
-    cols = min(R, 3 if th.present else 5)
+    cols = min(R, th.batchnorm.columns)
     rows = math.ceil(R / cols)
     titles = []
     for k, lr in enumerate(exp.learning_rates):
@@ -290,7 +290,7 @@ def experiment_figure(exp: LRExperiment, th: Theme) -> go.Figure:
         titles.append(f"<b>η = {_lr(lr)}</b><br><span style='color:{OUTCOME_COLORS[po]}'>plain: {po}</span> · "
                       f"<span style='color:{OUTCOME_COLORS[bo]}'>BN: {bo}</span>")
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, subplot_titles=titles,
-                        horizontal_spacing=0.025 if not th.present else 0.05,
+                        horizontal_spacing=th.batchnorm.spacing,
                         vertical_spacing=0.2 if rows > 1 else 0.1)
     steps = np.arange(exp.steps)  # loss[t]: after t SGD updates
     lo, hi = LOSS_RANGE
@@ -333,15 +333,15 @@ def experiment_figure(exp: LRExperiment, th: Theme) -> go.Figure:
                                    text=f"{label} peaked at 10<sup>{exp10}</sup>",
                                    font=dict(color=color, size=th.font - 3), row=r, col=c)
         fig.add_hline(y=math.log(2), line=dict(color="#888", width=1, dash="dot"), row=r, col=c)
-    style(fig, th, height=(th.height if th.present else 420) * rows * (0.8 if rows > 1 else 1) + 60)
+    style(fig, th, height=th.batchnorm.panel_height * rows * (0.8 if rows > 1 else 1) + 60)
     fig.update_yaxes(type="log", range=[math.log10(lo), math.log10(hi)], exponentformat="power", dtick=1)
     for r in range(1, rows + 1):
         fig.update_yaxes(title_text="loss L", row=r, col=1)
-    fig.update_xaxes(title_text="SGD step t", range=[0, exp.steps], nticks=4 if th.present else 5)
+    fig.update_xaxes(title_text="SGD step t", range=[0, exp.steps], nticks=th.batchnorm.nticks)
     fig.update_annotations(selector=dict(xref="paper"), font_size=th.font - 1)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.12 if rows == 1 else 1.06, x=0,
                                   xanchor="left"),
-                      margin=dict(t=150 if th.present else 120))
+                      margin=dict(t=th.batchnorm.experiment_margin_top))
     return fig
 
 
@@ -354,7 +354,7 @@ def dataset_figure(exp: LRExperiment, th: Theme) -> go.Figure:
         fig.add_trace(go.Scatter(x=X[m, 0], y=X[m, 1], mode="markers", name=f"class {label}",
                                  marker=dict(color=color, size=th.marker * 0.6, symbol=symbol,
                                              line=dict(width=0.5, color="white"))))
-    style(fig, th, height=320 if th.present else 260)
+    style(fig, th, height=th.batchnorm.dataset_height)
     fig.update_xaxes(title_text="x₁", scaleanchor="y", scaleratio=1)
     fig.update_yaxes(title_text="x₂")
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), margin=dict(t=30))

@@ -126,7 +126,7 @@ def descent_figure(surface: Surface, positions: np.ndarray, losses: np.ndarray, 
         "annotations": [title("f(w) and the iterates", 0.275, 1.0), title("w<sub>t</sub>", 0.82, 1.0),
                         title("f(w<sub>t</sub>)", 0.82, 0.4)],
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0, "xanchor": "left"},
-        "margin": {"t": 90 if th.present else 70, "b": 130 if th.present else 110},
+        "margin": {"t": th.descent.margin_top, "b": th.descent.margin_bottom},
     } | player(T, th)
     return figure(data, layout, th, frames=frames, height=th.height + 80)
 
@@ -143,7 +143,7 @@ def player(T: int, th: Theme) -> dict:
                          "xanchor": "left", "yanchor": "top", "pad": {"t": 0, "r": 10}, "showactive": False,
                          "font": {"size": th.font}}],
         "sliders": [{
-            "active": 0, "x": 0.3 if th.present else 0.22, "y": -0.17, "len": 0.7 if th.present else 0.78,
+            "active": 0, "x": th.player.slider_x, "y": -0.17, "len": th.player.slider_len,
             "xanchor": "left", "yanchor": "top", "pad": {"t": 0},
             "currentvalue": {"prefix": "iteration t = ", "font": {"size": th.font}, "xanchor": "right"},
             "font": {"size": max(10, th.font - 4)},
@@ -181,7 +181,7 @@ def rate_strip(curvature: float, lr: float, lr_max: float, th: Theme) -> go.Figu
     layout = {"xaxis": {"range": [0, hi], "showgrid": False, "automargin": False},
               "yaxis": {"visible": False, "range": [0, 1.35], "showgrid": False},
               "shapes": shapes, "annotations": notes, "margin": {"t": 28, "b": 30, "l": 8, "r": 8}}
-    return figure(data, layout, th, height=150 if th.present else 110, legend=False)
+    return figure(data, layout, th, height=th.descent.strip_height, legend=False)
 
 
 def compare_paths(series: list[tuple[str, np.ndarray]], surface: Surface, th: Theme) -> go.Figure:
@@ -195,7 +195,7 @@ def compare_paths(series: list[tuple[str, np.ndarray]], surface: Surface, th: Th
               "text": f"w* = {format_number(m.point[0])}"} for m in surface.minima]
     layout = {"xaxis": {"title": {"text": "iteration t"}}, "yaxis": {"title": {"text": "w<sub>t</sub>"}},
               "shapes": shapes, "annotations": notes}
-    return figure(data, layout, th, height=460 if th.present else 360)
+    return figure(data, layout, th, height=th.descent.compare_height)
 
 
 def basins_figure(surface: Surface, paths: list[np.ndarray], labels: list[str], th: Theme) -> go.Figure:

@@ -75,11 +75,11 @@ def cell_heatmap(cache: LSTMCache, th: Theme, *, current: int | None = None, b: 
     D = xs.shape[1]
     heights = [D] + [H] * len(QUANTITIES)
     fig = make_subplots(rows=len(heights), cols=1, shared_xaxes=True, row_heights=heights,
-                        vertical_spacing=0.012 if not th.present else 0.016)
+                        vertical_spacing=th.lstm.row_spacing)
     t = np.arange(1, T + 1)
     signed_max = max(1.0, float(np.max(np.abs(cache.c[1:, b]))))
     x_max = max(1e-9, float(np.max(np.abs(xs))))
-    size = th.font - (1 if th.present else 2)
+    size = th.lstm.heat_font
 
     def unit_labels(name: str, symbol: str, n: int) -> list[str]:
         if n == 1:
@@ -96,7 +96,7 @@ def cell_heatmap(cache: LSTMCache, th: Theme, *, current: int | None = None, b: 
                                  texttemplate="%{z:.2f}", textfont=dict(size=size), xgap=2, ygap=2,
                                  hovertemplate=f"t = %{{x}}<br>{symbol}<sub>t</sub> = %{{z:.5f}}<extra></extra>"),
                       r, 1)
-    row_px = 46 if th.present else 34
+    row_px = th.lstm.row_px
     style(fig, th, height=int(row_px * sum(heights) + 70 + 6 * len(heights)), legend=False)
     fig.update_layout(
         coloraxis=dict(colorscale=GATE_SCALE, cmin=0.0, cmax=1.0, showscale=False),
@@ -109,7 +109,7 @@ def cell_heatmap(cache: LSTMCache, th: Theme, *, current: int | None = None, b: 
     fig.update_yaxes(showgrid=False, autorange="reversed", ticks="")
     if current is not None and 1 <= current <= T:
         fig.add_shape(type="rect", x0=current - 0.5, x1=current + 0.5, y0=0, y1=1, xref="x", yref="paper",
-                      line=dict(color=CURRENT, width=5 if th.present else 4), fillcolor="rgba(0,0,0,0)",
+                      line=dict(color=CURRENT, width=th.lstm.current_width), fillcolor="rgba(0,0,0,0)",
                       layer="above")
     return fig
 
@@ -213,7 +213,7 @@ def gradient_figure(flow: GradientFlow, th: Theme) -> go.Figure:
     fig.update_yaxes(range=[0, 1.05], title_text="f<sub>t</sub>", row=2, col=1)
     fig.update_xaxes(title_text="time step t", range=[-0.5, T + 0.5], row=2, col=1)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0, xanchor="left"),
-                      margin=dict(t=90 if th.present else 70))
+                      margin=dict(t=th.lstm.gradient_margin_top))
     return fig
 
 
@@ -287,7 +287,7 @@ def memory_example_figure(xs: np.ndarray, label: float, th: Theme) -> go.Figure:
     fig.add_annotation(x=T, y=1.0, xref="x", yref="paper", xanchor="right", yanchor="bottom", showarrow=False,
                        text=f"label: {'+1' if label > 0.5 else '−1'} (read out from h<sub>T</sub> after step {T})",
                        font=dict(size=th.font - 1))
-    style(fig, th, height=260 if th.present else 210, legend=False)
+    style(fig, th, height=th.lstm.example_height, legend=False)
     fig.update_xaxes(title_text="time step t")
     fig.update_yaxes(title_text="x<sub>t</sub>")
     fig.update_layout(margin=dict(t=34, b=10))
@@ -296,7 +296,7 @@ def memory_example_figure(xs: np.ndarray, label: float, th: Theme) -> go.Figure:
 
 def memory_figure(comp: MemoryComparison, th: Theme) -> go.Figure:
     """Held-out accuracy and training loss of both models against the Adam step."""
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16 if th.present else 0.1,
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=th.lstm.memory_spacing,
                         subplot_titles=("accuracy on 500 held-out sequences", "training loss (each mini-batch)"))
     for curves, name, color in ((comp.lstm, "LSTM", LSTM), (comp.rnn, "vanilla RNN", RNN)):
         fig.add_trace(go.Scatter(x=curves.eval_steps, y=curves.eval_accuracy * 100, mode="lines+markers",
@@ -317,7 +317,7 @@ def memory_figure(comp: MemoryComparison, th: Theme) -> go.Figure:
     fig.update_yaxes(title_text="cross-entropy", rangemode="tozero", row=1, col=2)
     fig.update_xaxes(title_text="Adam step")
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.1, x=0, xanchor="left"),
-                      margin=dict(t=100 if th.present else 80))
+                      margin=dict(t=th.lstm.memory_margin_top))
     return fig
 
 

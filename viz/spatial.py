@@ -125,7 +125,7 @@ def grid_figure(image: np.ndarray, theta: np.ndarray, output: np.ndarray, th: Th
                                      hovertemplate=f"output pixel ({i}, {j})<br>x = %{{x:.4f}}, y = %{{y:.4f}}"
                                                    "<extra></extra>"), 1, col)
     x0, x1, y0, y1 = source_range(theta)
-    style(fig, th, height=th.height + (80 if th.present else 60))
+    style(fig, th, height=th.spatial.grid_height)
     fig.update_xaxes(title_text="x", showgrid=False, zeroline=False)
     fig.update_yaxes(showgrid=False, zeroline=False)
     fig.update_yaxes(title_text="y (pointing down)", row=1, col=1)
@@ -134,7 +134,7 @@ def grid_figure(image: np.ndarray, theta: np.ndarray, output: np.ndarray, th: Th
     fig.update_xaxes(range=[-1.08, 1.08], scaleanchor="y2", scaleratio=1, row=1, col=2)
     fig.update_yaxes(range=[1.08, -1.08], row=1, col=2)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, x=0, xanchor="left"),
-                      margin=dict(b=90 if th.present else 70))
+                      margin=dict(b=th.spatial.grid_margin_bottom))
     return fig
 
 
@@ -222,7 +222,7 @@ def recovery_figure(rec: Recovery, th: Theme, *, most: int = 60) -> go.Figure:
     idx = list(range(first, first + len(places)))
     fig.frames = [go.Frame(data=moving(n), traces=idx, name=str(int(k))) for n, k in enumerate(frames)]
     _player(fig, [str(int(k)) for k in frames], th)
-    style(fig, th, height=th.height + (180 if th.present else 220))
+    style(fig, th, height=th.spatial.recovery_height)
     for c in (1, 2, 3):
         fig.update_xaxes(range=[-1.05, 1.05], showgrid=False, scaleanchor=f"y{'' if c == 1 else c}", scaleratio=1,
                          showticklabels=False, ticks="", showline=False, row=1, col=c)
@@ -231,7 +231,7 @@ def recovery_figure(rec: Recovery, th: Theme, *, most: int = 60) -> go.Figure:
     fig.update_yaxes(type="log", exponentformat="power", dtick=1, title_text="log scale", row=2, col=1)
     fig.update_xaxes(title_text="gradient-descent iteration k", row=2, col=1)
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=0.33, x=0.99, xanchor="right"),
-                      margin=dict(b=150 if th.present else 120))
+                      margin=dict(b=th.spatial.recovery_margin_bottom))
     return fig
 
 
@@ -245,7 +245,7 @@ def _player(fig: go.Figure, names: list[str], th: Theme) -> None:
     fig.update_layout(
         updatemenus=[dict(type="buttons", direction="left", buttons=[play, pause], x=0, y=-0.1, xanchor="left",
                           yanchor="top", pad=dict(t=0, r=10), showactive=False, font=dict(size=th.font))],
-        sliders=[dict(active=0, x=0.3 if th.present else 0.22, y=-0.1, len=0.7 if th.present else 0.78,
+        sliders=[dict(active=0, x=th.player.slider_x, y=-0.1, len=th.player.slider_len,
                       xanchor="left", yanchor="top", pad=dict(t=0),
                       currentvalue=dict(prefix="iteration k = ", font=dict(size=th.font), xanchor="right"),
                       font=dict(size=max(10, th.font - 4)),

@@ -1,8 +1,11 @@
-"""One look for every page: a colour per optimizer, one number format, and a projector theme.
+"""One look for every page: one table of optimizer looks, one number format, and the theme.
 
-Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies), its yellow swapped for
-grey and olive to reach nine and to stay visible on white. Each optimizer also has its own marker symbol
-and dash, so paths remain distinguishable in grey-scale and for every reader.
+``LOOKS`` gives each optimizer its colour, marker symbol and dash (paths remain distinguishable in grey-scale
+and for every reader). Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies), its
+yellow swapped for grey and olive to reach nine and to stay visible on white.
+
+``Theme`` holds every size that presentation mode changes, grouped by figure; ``NORMAL`` and ``PRESENT`` are
+the two themes. Figure builders read its fields and never ask whether the theme is the presentation one.
 """
 
 from __future__ import annotations
@@ -17,24 +20,27 @@ import plotly.io as pio
 # which costs ~20 ms per figure to apply and ~10 kB per figure on the wire.
 pio.templates.default = "none"
 
-OPTIMIZER_COLORS = {
-    "gd": "#000000",
-    "sgd": "#7F7F7F",
-    "momentum": "#E69F00",
-    "nesterov": "#D55E00",
-    "adagrad": "#56B4E9",
-    "rmsprop": "#0072B2",
-    "adadelta": "#009E73",
-    "adam": "#CC79A7",
-    "newton": "#999933",
-}
-OPTIMIZER_SYMBOLS = {
-    "gd": "circle", "sgd": "circle-open", "momentum": "square", "nesterov": "diamond", "adagrad": "triangle-up",
-    "rmsprop": "triangle-down", "adadelta": "pentagon", "adam": "star", "newton": "x",
-}
-OPTIMIZER_DASHES = {
-    "gd": "solid", "sgd": "dot", "momentum": "dash", "nesterov": "dashdot", "adagrad": "longdash",
-    "rmsprop": "longdashdot", "adadelta": "solid", "adam": "solid", "newton": "dash",
+
+@dataclass(frozen=True)
+class Look:
+    """How one optimizer is drawn everywhere: its colour, its marker symbol and its line dash."""
+
+    color: str
+    symbol: str
+    dash: str
+
+
+#: one entry per optimizer: adding an optimizer adds one line here
+LOOKS = {
+    "gd": Look(color="#000000", symbol="circle", dash="solid"),
+    "sgd": Look(color="#7F7F7F", symbol="circle-open", dash="dot"),
+    "momentum": Look(color="#E69F00", symbol="square", dash="dash"),
+    "nesterov": Look(color="#D55E00", symbol="diamond", dash="dashdot"),
+    "adagrad": Look(color="#56B4E9", symbol="triangle-up", dash="longdash"),
+    "rmsprop": Look(color="#0072B2", symbol="triangle-down", dash="longdashdot"),
+    "adadelta": Look(color="#009E73", symbol="pentagon", dash="solid"),
+    "adam": Look(color="#CC79A7", symbol="star", dash="solid"),
+    "newton": Look(color="#999933", symbol="x", dash="dash"),
 }
 #: for several runs of one optimizer (learning rates side by side): Paul Tol's colour-blind-safe "bright"
 SERIES_COLORS = ("#4477AA", "#EE6677", "#228833", "#AA3377", "#66CCEE", "#CCBB44", "#BBBBBB")
@@ -66,8 +72,98 @@ def format_number(x: float) -> str:
 
 
 @dataclass(frozen=True)
+class PlayerSizes:
+    """The Play / Pause row and step slider under the animated 1-D descent and the θ recovery."""
+
+    slider_x: float  #: where the slider starts (paper), right of the buttons
+    slider_len: float  #: its length (paper)
+
+
+@dataclass(frozen=True)
+class RaceSizes:
+    """The playground's race figure (contour and loss side by side, a player below) and its 3-D view."""
+
+    height: int  #: pixels, legend and player included
+    top: int  #: room above the plots for the legend
+    bottom: int  #: room below the plots for the axis title, buttons and slider
+    column_widths: tuple[float, float]  #: contour, loss plot
+    spacing: float  #: between the two plots (paper)
+    legend_font: int
+    contour_line: float  #: width of the contour lines
+    buttons_below: int  #: pixels from the bottom of the plots to the top of the buttons
+    slider_below: int  #: pixels from the bottom of the plots to the top of the slider
+    view3d_height: int  #: the 3-D view and the loss figure beside it
+
+
+@dataclass(frozen=True)
+class MapSizes:
+    """The hyperparameter map, its rate figures and the view of one cell's run."""
+
+    row_height: int  #: a map with one row (one hyperparameter)
+    height: int  #: a map with two hyperparameters
+    margin_top: int
+    titled_margin_top: int  #: a map with a title
+    rate_margin_top: int  #: the two rate maps side by side (room for the panel titles)
+    curve_height: int  #: the rate against one hyperparameter
+    path_margin_top: int  #: a run's path, below its two-line title
+    path_legend_y: float  #: the legend under the 1-D path (paper)
+
+
+@dataclass(frozen=True)
+class DescentSizes:
+    """Gradient descent on a curve: the animated descent, the learning-rate strip, comparisons."""
+
+    margin_top: int
+    margin_bottom: int  #: room for the player
+    strip_height: int  #: the learning-rate strip
+    compare_height: int  #: w_t of several learning rates
+
+
+@dataclass(frozen=True)
+class LSTMSizes:
+    """The LSTM page's figures."""
+
+    row_spacing: float  #: between the rows of the cell heatmap (paper)
+    heat_font: int  #: the numbers in the heatmap's cells
+    row_px: int  #: pixels per heatmap row
+    current_width: float  #: the outline of the current time step
+    gradient_margin_top: int
+    example_height: int  #: one example sequence of the memory task
+    memory_spacing: float  #: between the two memory-task plots (paper)
+    memory_margin_top: int
+
+
+@dataclass(frozen=True)
+class BatchNormSizes:
+    """The batch-norm page's figures."""
+
+    rug_line: float  #: the tick of each example under a histogram
+    hist_height: int
+    hist_margin_top: int
+    running_margin_top: int
+    columns: int  #: panels per row of the learning-rate experiment
+    spacing: float  #: between those panels (paper)
+    panel_height: int  #: one row of those panels
+    nticks: int  #: ticks on each panel's step axis
+    experiment_margin_top: int
+    dataset_height: int
+
+
+@dataclass(frozen=True)
+class SpatialSizes:
+    """The spatial-transformer page's figures."""
+
+    grid_height: int
+    grid_margin_bottom: int
+    recovery_height: int
+    recovery_margin_bottom: int
+
+
+@dataclass(frozen=True)
 class Theme:
-    """Sizes for figures; presentation mode is larger, thicker and higher in contrast."""
+    """Everything about a figure's look that presentation mode changes: larger type, thicker lines, higher
+    contrast, and each figure's sizes (grouped by figure). Frozen and hashable: cached builders take it as an
+    argument. Figures read these fields; only this module decides what presentation mode means."""
 
     present: bool
     font: int
@@ -76,11 +172,51 @@ class Theme:
     marker: int
     height: int
     grid: str
+    margin_top: int  #: every figure's default top margin
+    axis_line: float
+    colorbar_thickness: int
+    player: PlayerSizes
+    race: RaceSizes
+    map: MapSizes
+    descent: DescentSizes
+    lstm: LSTMSizes
+    batchnorm: BatchNormSizes
+    spatial: SpatialSizes
     ink: str = "#111111"
 
 
-NORMAL = Theme(present=False, font=14, title=17, line=2.0, marker=9, height=460, grid="#E5E5E5")
-PRESENT = Theme(present=True, font=22, title=26, line=4.5, marker=16, height=620, grid="#B0B0B0", ink="#000000")
+NORMAL = Theme(
+    present=False, font=14, title=17, line=2.0, marker=9, height=460, grid="#E5E5E5", margin_top=40, axis_line=1,
+    colorbar_thickness=16,
+    player=PlayerSizes(slider_x=0.22, slider_len=0.78),
+    race=RaceSizes(height=860, top=90, bottom=215, column_widths=(0.63, 0.37), spacing=0.08, legend_font=13,
+                   contour_line=0.8, buttons_below=52, slider_below=96, view3d_height=600),
+    map=MapSizes(row_height=290, height=530, margin_top=14, titled_margin_top=50, rate_margin_top=45,
+                 curve_height=320, path_margin_top=70, path_legend_y=-0.17),
+    descent=DescentSizes(margin_top=70, margin_bottom=110, strip_height=110, compare_height=360),
+    lstm=LSTMSizes(row_spacing=0.012, heat_font=12, row_px=34, current_width=4, gradient_margin_top=70,
+                   example_height=210, memory_spacing=0.1, memory_margin_top=80),
+    batchnorm=BatchNormSizes(rug_line=1, hist_height=250, hist_margin_top=28, running_margin_top=90, columns=5,
+                             spacing=0.025, panel_height=420, nticks=5, experiment_margin_top=120,
+                             dataset_height=260),
+    spatial=SpatialSizes(grid_height=520, grid_margin_bottom=70, recovery_height=680, recovery_margin_bottom=120),
+)
+PRESENT = Theme(
+    present=True, font=22, title=26, line=4.5, marker=16, height=620, grid="#B0B0B0", margin_top=50, axis_line=2,
+    colorbar_thickness=24, ink="#000000",
+    player=PlayerSizes(slider_x=0.3, slider_len=0.7),
+    race=RaceSizes(height=1000, top=120, bottom=295, column_widths=(0.7, 0.3), spacing=0.06, legend_font=19,
+                   contour_line=1.2, buttons_below=88, slider_below=140, view3d_height=820),
+    map=MapSizes(row_height=360, height=720, margin_top=20, titled_margin_top=70, rate_margin_top=60,
+                 curve_height=380, path_margin_top=90, path_legend_y=-0.2),
+    descent=DescentSizes(margin_top=90, margin_bottom=130, strip_height=150, compare_height=460),
+    lstm=LSTMSizes(row_spacing=0.016, heat_font=21, row_px=46, current_width=5, gradient_margin_top=90,
+                   example_height=260, memory_spacing=0.16, memory_margin_top=100),
+    batchnorm=BatchNormSizes(rug_line=1.5, hist_height=320, hist_margin_top=34, running_margin_top=110, columns=3,
+                             spacing=0.05, panel_height=620, nticks=4, experiment_margin_top=150,
+                             dataset_height=320),
+    spatial=SpatialSizes(grid_height=700, grid_margin_bottom=90, recovery_height=800, recovery_margin_bottom=150),
+)
 
 
 def theme(present: bool) -> Theme:
@@ -95,7 +231,7 @@ def base_layout(th: Theme, *, height: int | None = None, legend: bool = True) ->
         "plot_bgcolor": "white",
         "font": {"size": th.font, "color": th.ink, "family": "Source Sans Pro, Arial, sans-serif"},
         "title": {"font": {"size": th.title}},
-        "margin": {"l": 10, "r": 10, "t": 50 if th.present else 40, "b": 10},
+        "margin": {"l": 10, "r": 10, "t": th.margin_top, "b": 10},
         "showlegend": legend,
         "legend": {"font": {"size": th.font}, "bgcolor": "rgba(255,255,255,0.85)"},
         "hoverlabel": {"font": {"size": th.font}},
@@ -107,7 +243,7 @@ def axis_style(th: Theme) -> dict:
     """Axis lines, ticks and a light (or, on a projector, stronger) grid."""
     return {
         "showgrid": True, "gridcolor": th.grid, "showline": True, "linecolor": th.ink,
-        "linewidth": 2 if th.present else 1, "ticks": "outside", "tickcolor": th.ink, "zeroline": False,
+        "linewidth": th.axis_line, "ticks": "outside", "tickcolor": th.ink, "zeroline": False,
         "title": {"font": {"size": th.font + 2}}, "tickfont": {"size": th.font}, "automargin": True,
     }
 

@@ -1,0 +1,67 @@
+"""The playground's race figure built directly (without the page): its size on the wire, its validity as a
+plotly figure, its frames and the iteration it opens at."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+import surfaces
+from optim import NAMES, defaults_for, make, run
+from viz._legacy_rules import RunRecord
+from viz.race import race_figure
+from viz.race_player import FRAME_CAP, frames_of
+from viz.style import theme
+
+TWO_D = surfaces.names(dim=2)
+BUDGET = 500_000  # bytes of figure JSON for nine optimizers x 500 steps
+
+
+def records(s, names, steps: int) -> list[RunRecord]:
+    return [RunRecord.from_trajectory(run(s, make(n, **defaults_for(s, n)), list(s.starts[0]), steps)) for n in names]
+
+
+def _plain(o):
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(type(o))
+
+
+@pytest.mark.parametrize("surface_name", TWO_D)
+def test_figure_budget_for_every_surface(surface_name):
+    s = surfaces.get(surface_name)
+    runs = records(s, NAMES, 500)
+    for present in (False, True):
+        text = pio.to_json(race_figure(s, runs, theme(present)), validate=False)
+        assert len(text) <= BUDGET, f"{surface_name}: {len(text):,} bytes"
+
+
+def test_the_race_figure_is_valid_plotly():
+    s = surfaces.get("rosenbrock")
+    runs = records(s, NAMES, 40)
+    spec = race_figure(s, runs, theme(False), current=7)
+    fig = go.Figure(json.loads(json.dumps(spec, default=_plain)))  # raises on any invalid attribute
+    assert len(fig.frames) == 41
+    pickle.loads(pickle.dumps(runs))  # records are cacheable
+
+
+def test_frames_move_evenly_and_reach_the_end():
+    assert list(frames_of(10)) == list(range(1, 12))
+    ts = frames_of(500)
+    assert ts[0] == 1 and ts[-1] == 501 and len(ts) <= FRAME_CAP + 1
+    assert set(np.diff(ts)[:-1]) == {2}
+
+
+def test_a_figure_opens_at_the_inspected_iteration():
+    s = surfaces.get("bowl")
+    runs = records(s, ("gd", "adam"), 30)
+    spec = race_figure(s, runs, theme(True), current=9)
+    current = next(tr for tr in spec["data"] if str(tr.get("name", "")).startswith("at iteration"))
+    np.testing.assert_allclose(current["x"], [r.positions[8, 0] for r in runs], atol=1e-3)
+    assert spec["layout"]["sliders"][0]["active"] == 8
+    assert spec["frames"][8]["name"] == "9"

@@ -1,0 +1,56 @@
+"""The look of every figure: one look per optimizer, and the theme as the only thing presentation mode
+changes."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from pathlib import Path
+
+from optim import NAMES
+from viz.style import LOOKS, NORMAL, PRESENT, Theme, theme
+
+VIZ = Path(__file__).resolve().parents[1] / "viz"
+#: the rule renderers waiting to move into each optimizer's home in optim (they name optimizers until then)
+LEGACY = {"_legacy_rules.py"}
+
+
+def viz_modules():
+    return sorted(VIZ.glob("*.py"))
+
+
+def test_every_optimizer_has_one_distinct_look():
+    assert set(LOOKS) == set(NAMES)
+    assert len({look.color for look in LOOKS.values()}) == len(LOOKS)
+    assert len({look.symbol for look in LOOKS.values()}) == len(LOOKS)
+
+
+def test_only_the_theme_reads_presentation_mode():
+    """Every size that differs in presentation mode is a field of Theme: no figure builder asks ``th.present``."""
+    readers = [f"{path.name}:{node.lineno}" for path in viz_modules() if path.name != "style.py"
+               for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Attribute)
+               and node.attr == "present"]
+    assert readers == []
+
+
+def test_optimizer_names_appear_in_viz_only_in_the_look_table():
+    """Adding an optimizer adds one entry to LOOKS, and nothing else in viz."""
+    named = [f"{path.name}:{node.lineno} {node.value!r}" for path in viz_modules()
+             if path.name != "style.py" and path.name not in LEGACY
+             for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in NAMES]
+    assert named == []
+
+
+def test_the_two_themes_are_hashable_and_fill_every_field():
+    assert theme(False) is NORMAL and theme(True) is PRESENT
+    assert hash(NORMAL) != hash(PRESENT)  # cached builders take the theme as an argument
+    assert not NORMAL.present and PRESENT.present
+    for field in dataclasses.fields(Theme):
+        a, b = getattr(NORMAL, field.name), getattr(PRESENT, field.name)
+        assert type(a) is type(b) or {type(a), type(b)} <= {int, float}, field.name
+
+
+def test_presentation_mode_is_larger():
+    assert PRESENT.font > NORMAL.font and PRESENT.line > NORMAL.line and PRESENT.marker > NORMAL.marker
+    assert PRESENT.race.height > NORMAL.race.height and PRESENT.map.height > NORMAL.map.height
