@@ -34,7 +34,9 @@ def _within(s: Setting, low, high, cast=float):
     return value
 
 
-def _key(s: Setting, part: str = "") -> str:
+def widget_key(s: Setting, part: str = "") -> str:
+    """The session-state key of the widget showing ``s`` (``part`` tells a slider from its entry); tests find
+    widgets by it."""
     return f"w:{s.state_key}{':' + part if part else ''}"
 
 
@@ -50,7 +52,7 @@ def slider_entry(s: Setting, label: str, low: float, high: float, step: float, *
     container = container or st
     cast = int if integer else float
     value = _within(s, low, high, cast)
-    k_slider, k_entry = _key(s, "slider"), _key(s, "entry")
+    k_slider, k_entry = widget_key(s, "slider"), widget_key(s, "entry")
     _bind(s, k_slider, cast(value))
     _bind(s, k_entry, cast(value))
     left, right = container.columns([5, 2], vertical_alignment="top" if beneath else "bottom")
@@ -68,7 +70,7 @@ def selectbox(s: Setting, label: str, options: Sequence, *, format_func=str, hel
               container=None, then: Callable[[], None] | None = None):
     """A selectbox; ``then`` runs after a change (e.g. to reset settings that depend on this one)."""
     container = container or st
-    key = _key(s)
+    key = widget_key(s)
     _bind(s, key, state.get(s))
     container.selectbox(label, options, format_func=format_func, key=key, help=help,
                         on_change=_copy(s, key, then=then))
@@ -78,7 +80,7 @@ def selectbox(s: Setting, label: str, options: Sequence, *, format_func=str, hel
 def segmented(s: Setting, label: str, options: Sequence, *, format_func=str, container=None,
               label_visibility: str = "visible", help: str | None = None):
     container = container or st
-    key = _key(s)
+    key = widget_key(s)
     _bind(s, key, state.get(s))
 
     def keep_one():  # a segmented control can be clicked off; keep the last choice instead
@@ -92,7 +94,7 @@ def segmented(s: Setting, label: str, options: Sequence, *, format_func=str, con
 
 def toggle(s: Setting, label: str, *, help: str | None = None, container=None):
     container = container or st
-    key = _key(s)
+    key = widget_key(s)
     _bind(s, key, bool(state.get(s)))
     container.toggle(label, key=key, help=help, on_change=_copy(s, key, bool))
     return state.get(s)
@@ -101,7 +103,7 @@ def toggle(s: Setting, label: str, *, help: str | None = None, container=None):
 def multiselect(s: Setting, label: str, options: Sequence, *, format_func=str, help: str | None = None,
                 container=None):
     container = container or st
-    key = _key(s)
+    key = widget_key(s)
     _bind(s, key, list(state.get(s)))
     container.multiselect(label, options, format_func=format_func, key=key, help=help,
                           on_change=_copy(s, key, tuple))
@@ -117,7 +119,7 @@ def text_entry(s: Setting, label: str, *, help: str | None = None, container=Non
     the page. A change of the value from elsewhere (a preset button, a shared link) replaces the box's text.
     """
     container = container or st
-    key = _key(s, "text")
+    key = widget_key(s, "text")
     shown_key, error_key = f"{key}:value", f"{key}:error"
     value = state.get(s)
     if key not in st.session_state or st.session_state.get(shown_key) != value:
@@ -151,7 +153,7 @@ def number(s: Setting, label: str, low: float, high: float, *, step: float | Non
     container = container or st
     cast = int if integer else float
     value = _within(s, low, high, cast)
-    key = _key(s, "number")
+    key = widget_key(s, "number")
     _bind(s, key, cast(value))
     container.number_input(label, cast(low), cast(high), step=None if step is None else cast(step), format=fmt,
                            key=key, help=help, on_change=_copy(s, key, cast, then=then))
@@ -189,7 +191,7 @@ def log_slider_entry(s: Setting, label: str, low: float, high: float, *, help: s
     value = _within(s, low, high)
     grid = log_grid(low, high)
     nearest = min(grid, key=lambda g: abs(math.log(g) - math.log(value)))
-    k_slider, k_entry = _key(s, "slider"), _key(s, "entry")
+    k_slider, k_entry = widget_key(s, "slider"), widget_key(s, "entry")
     _bind(s, k_slider, nearest)
     if not entry:
         container.select_slider(label, options=grid, key=k_slider, help=help, format_func=lambda v: f"{v:g}",
@@ -208,7 +210,7 @@ def select_slider(s: Setting, label: str, options: Sequence, *, format_func=str,
                   container=None):
     """A slider over a list of values; a value not in the list (from the URL) shows as the nearest option."""
     container = container or st
-    key = _key(s)
+    key = widget_key(s)
     value = state.get(s)
     shown = value if value in options else min(options, key=lambda o: abs(o - value))
     _bind(s, key, shown)
@@ -223,7 +225,7 @@ def slider(s: Setting, label: str, low: float, high: float, step: float, *, fmt:
     container = container or st
     cast = int if integer else float
     value = _within(s, low, high, cast)
-    key = _key(s, "slider")
+    key = widget_key(s, "slider")
     _bind(s, key, cast(value))
     container.slider(label, cast(low), cast(high), step=cast(step), format=fmt, key=key, help=help,
                      on_change=_copy(s, key, cast))
