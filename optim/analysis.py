@@ -191,6 +191,26 @@ def theory(optimizer, curvatures_) -> Theory:
     return Theory(rate, region, dominant)
 
 
+def theory_text(name: str, eigenvalues: str, part: str) -> str:
+    """The sentence before (``part="before"``) or after the iteration matrix of ``name`` on a page: what the
+    matrix acts on, and how its dominant eigenvalue decides the behaviour. ``eigenvalues`` lists the Hessian's."""
+    scalar = iteration_matrix(name, 1.0, 1.0).shape[-1] == 1
+    title = registry.spec(name).title.lower()
+    if part == "before":
+        if scalar:
+            return (f"On a quadratic with Hessian eigenvalues {eigenvalues}, {title} multiplies the error e = w − w* "
+                    "along each eigenvector by the same factor at every step:")
+        return (f"On a quadratic with Hessian eigenvalues {eigenvalues}, every step is a fixed linear map M of the "
+                "error e = w − w* and the velocity v, one 2 × 2 matrix per eigenvector of the Hessian:")
+    if scalar:
+        return ("So the error shrinks like ρᵗ. The factor 1 − ηλ that attains ρ decides how: positive, monotone; "
+                "negative, the error changes sign at every step (oscillating); ρ ≥ 1, divergent.")
+    return ("The error shrinks like ρᵗ, with ρ the largest modulus of an eigenvalue z of M over the λ's. The dominant "
+            "z decides how: " + "; ".join(REGION_LABELS[r] + f" ({c})" for r, c in (
+                ("monotone", "z real and positive"), ("oscillating", "z negative or complex, |z| < 1"),
+                ("divergent", "|z| ≥ 1"))) + ".")
+
+
 def matrix_latex(name: str, options: dict | None = None) -> str:
     """The iteration matrix of ``name`` (with its variant options) in LaTeX, for the page beside the map."""
     spec = _theory_spec(name)
@@ -202,7 +222,7 @@ def matrix_latex(name: str, options: dict | None = None) -> str:
 def theory_unavailable(spec: SweepSpec) -> str | None:
     """Why the linear theory does not cover this grid (None when it does)."""
     if spec.optimizer not in theory_optimizers():
-        titles = [registry.spec(n).title.lower() if n != "nesterov" else "Nesterov" for n in theory_optimizers()]
+        titles = [registry.spec(n).title for n in theory_optimizers()]
         return (f"the iteration-matrix theory covers {', '.join(titles[:-1])} and {titles[-1]}; "
                 f"{registry.spec(spec.optimizer).title}'s step is not a fixed linear map")
     if curvatures(surfaces.get(spec.surface)) is None:

@@ -15,6 +15,8 @@ from .methods import SPECS
 from .spec import CONVENTIONS, OptimizerSpec
 
 NAMES = tuple(SPECS)
+#: the optimizers a first view shows (the playground's opening race)
+FEATURED = tuple(n for n, s in SPECS.items() if s.featured)
 #: SGD's gradient noise where a surface lists none (a typed-in function, say)
 DEFAULT_NOISE = 1.0
 

@@ -104,6 +104,7 @@ class OptimizerSpec:
     iteration_matrix: Callable | None = None  #: the linear theory on a quadratic (GD, momentum, Nesterov)
     matrix_latex: Callable[[dict], str] | None = None
     lr_scale: Callable[[dict, float], float] | None = None  #: (options, beta) -> factor on lr that keeps the path
+    featured: bool = False  #: one of the few a first view shows (the playground's opening race)
 
     # -- hyperparameters and variants ----------------------------------------------------------------------------
     @property

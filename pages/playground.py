@@ -19,7 +19,6 @@ from viz.tables import csv_bytes, frame
 SCOPE = "play"
 TWO_D = tuple(surfaces.names(dim=2))
 MAX_STEPS = 500
-DEFAULT_OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 #: steps that show each surface's story (a saddle is left quickly; Rosenbrock's valley is long)
 DEFAULT_STEPS = {"rosenbrock": 500, "saddle": 60, "beale": 300, "himmelblau": 150, "rastrigin": 150,
                  "two-minima": 200, "linear-regression": 200, "bowl": 60, "elongated-bowl": 120}
@@ -27,7 +26,7 @@ VIEWS = {"contour": "Contour", "3d": "3-D"}
 CONVENTION_LABELS = {"notes": "Notes", "pytorch": "PyTorch"}
 
 SURFACE = state.choice("surface", "rosenbrock", TWO_D, scope=SCOPE)
-OPTIMIZERS = state.names("opt", DEFAULT_OPTIMIZERS, optim.NAMES, scope=SCOPE)
+OPTIMIZERS = state.names("opt", optim.FEATURED, optim.NAMES, scope=SCOPE)
 CONVENTION = state.choice("conv", "notes", optim.CONVENTIONS, scope=SCOPE)
 VIEW = state.choice("view", "contour", tuple(VIEWS), scope=SCOPE)
 SEED = state.integer("seed", 0, 0, 1_000_000, scope=SCOPE)

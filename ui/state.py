@@ -46,7 +46,7 @@ class Setting:
 
 # -- constructors for the usual kinds ---------------------------------------------------------------------------
 
-def _fmt_float(x: float) -> str:
+def format_float(x: float) -> str:
     """The shortest text that reads back as ``x`` (``0.6``, not ``0.59999999999999998``); whole numbers without
     a decimal point."""
     x = float(x)
@@ -61,14 +61,14 @@ def number_parser(low: float, high: float) -> Callable[[str], float]:
         except ValueError:
             raise ValueError("not a number") from None
         if not math.isfinite(value) or not low <= value <= high:
-            raise ValueError(f"outside {_fmt_float(low)} to {_fmt_float(high)}")
+            raise ValueError(f"outside {format_float(low)} to {format_float(high)}")
         return value
 
     return parse
 
 
 def number(name: str, default: float, low: float, high: float, *, scope: str = "") -> Setting:
-    return Setting(name, float(default), number_parser(low, high), _fmt_float, scope)
+    return Setting(name, float(default), number_parser(low, high), format_float, scope)
 
 
 def integer(name: str, default: int, low: int, high: int, *, scope: str = "") -> Setting:
@@ -121,13 +121,13 @@ def sequence(name: str, default: Sequence, item: Callable[[str], Any], *, show_i
             parts = list(dict.fromkeys(parts))
         if not min_count <= len(parts) <= max_count:
             count = f"{min_count}" if min_count == max_count else f"{min_count} to {max_count}"
-            raise ValueError(f"needs {count} {what} separated by {'commas' if separator == ',' else 'commas or spaces'}")
+            raise ValueError(f"not {count} {what} separated by {'commas' if separator == ',' else 'commas or spaces'}")
         values = []
         for p in parts:
             try:
                 values.append(item(p))
             except ValueError as exc:
-                raise ValueError(f"“{p}” is {exc}") from None
+                raise ValueError(f"not a list of {what}: “{p}” is {exc}") from None
         return tuple(values)
 
     joiner = ", " if separator == " " else separator
@@ -137,7 +137,7 @@ def sequence(name: str, default: Sequence, item: Callable[[str], Any], *, show_i
 def numbers(name: str, default: Sequence[float], low: float, high: float, min_count: int = 1,
             max_count: int = 9, *, separator: str = ",", scope: str = "") -> Setting:
     """A list of numbers in ``[low, high]``, e.g. ``?rates=0.1,0.2,0.5``."""
-    return sequence(name, tuple(float(v) for v in default), number_parser(low, high), show_item=_fmt_float,
+    return sequence(name, tuple(float(v) for v in default), number_parser(low, high), show_item=format_float,
                     min_count=min_count, max_count=max_count, what="numbers", separator=separator, scope=scope)
 
 

@@ -96,7 +96,7 @@ def _adam_numeric(surface, traj, k: int, t: int) -> list[str]:
 
 
 ADAM = OptimizerSpec(
-    name="adam", title="Adam", summary="Momentum divided by the RMS of the gradient, both bias-corrected.",
+    name="adam", featured=True, title="Adam", summary="Momentum divided by the RMS of the gradient, both bias-corrected.",
     factory=adam,
     hyperparameters=(LR,
                      Hyperparameter("beta1", r"\beta_1", "β₁", "decay of the gradient average", 0.0, 0.999,

@@ -153,7 +153,7 @@ RHO_RMSPROP = Hyperparameter("rho", r"\rho", "ρ", "decay of the squared-gradien
                              torch="alpha", keras="rho", short="decay ρ")
 
 RMSPROP = OptimizerSpec(
-    name="rmsprop", title="RMSProp", summary="Like Adagrad, with a moving average that forgets old gradients.",
+    name="rmsprop", featured=True, title="RMSProp", summary="Like Adagrad, with a moving average that forgets old gradients.",
     factory=rmsprop, hyperparameters=(LR, RHO_RMSPROP, EPS), variants=(eps_variant(False, False),),
     recorded=(StateField("s", "s"), LR_EFF), render_latex=_rmsprop_latex, render_numeric=_rmsprop_numeric,
     surface_defaults={"quartic": {"lr": 0.05}, "bowl": {"lr": 0.05}, "elongated-bowl": {"lr": 0.05},

@@ -79,7 +79,7 @@ _LR = {"quartic": 0.01, "elongated-bowl": 0.07, "rosenbrock": 0.001, "beale": 0.
        "rastrigin": 0.002, "two-minima": 0.01}
 
 GD = OptimizerSpec(
-    name="gd", title="Gradient descent", summary="Step against the gradient, scaled by the learning rate.",
+    name="gd", featured=True, title="Gradient descent", summary="Step against the gradient, scaled by the learning rate.",
     factory=gd, hyperparameters=(LR,), render_latex=_gd_latex, render_numeric=_gd_numeric,
     surface_defaults={name: {"lr": lr} for name, lr in _LR.items()},
     accepts_noise=False, step_arrow=False,

@@ -208,7 +208,7 @@ _SURFACE = {"quartic": {"lr": 0.01}, "bowl": {"beta": 0.5}, "elongated-bowl": {"
             "two-minima": {"lr": 0.01}}
 
 MOMENTUM = OptimizerSpec(
-    name="momentum", title="Momentum", summary="Accumulate a velocity from past gradients and step along it.",
+    name="momentum", featured=True, title="Momentum", summary="Accumulate a velocity from past gradients and step along it.",
     factory=momentum, hyperparameters=(LR, BETA), variants=(FORM,), recorded=RECORDED,
     render_latex=_momentum_latex, render_numeric=_momentum_numeric,
     surface_defaults=_SURFACE | {"rosenbrock": {"lr": 0.01}},
