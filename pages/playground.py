@@ -9,7 +9,7 @@ import optim
 import surfaces
 from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
 from ui import layout, state, widgets
-from ui.optimizer_settings import OptimizerSettings, RunSettings
+from ui.optimizer_settings import OptimizerSettings, RunSettings, settings_panel
 from viz.race import race_figure
 from viz.run_tables import long_columns, long_csv, long_csv_rows, summary_frame
 from viz.style import LOOKS, AnimatedFigure, Theme, power_text
@@ -73,18 +73,10 @@ def follow_variant_changes(settings: dict[str, OptimizerSettings], convention: s
 
 def on_click() -> None:
     """A click on the contour (on the invisible grid, a path or a marker) moves the start point there."""
-    event = st.session_state.get("race")
-    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
-        getattr(getattr(event, "selection", None), "points", []) or []
     surface = surfaces.get(state.get(SURFACE))
-    clickable = st.session_state.get("play:clickable", set())
-    for p in points:
-        xy = (p.get("x"), p.get("y"))
-        inside = all(isinstance(v, (int, float)) and lo <= v <= hi for v, (lo, hi) in zip(xy, surface.bounds))
-        if p.get("curve_number") in clickable and inside:
-            for s, v in zip(start_settings(surface), xy):
-                state.set_value(s, float(f"{v:.6g}"))
-            return
+    point = widgets.clicked_point("race", st.session_state.get("play:clickable", set()), surface.bounds)
+    for s, v in zip(start_settings(surface), point or ()):
+        state.set_value(s, float(f"{v:.6g}"))
 
 
 def new_noise() -> None:
@@ -198,17 +190,10 @@ else:
                + f"; the dots mark each optimizer at iteration t = {t}.")
 
 with st.sidebar:  # one optimizer's settings at a time, drawn after the figure so a change sends the figure first
-    st.markdown("**Settings of each optimizer**")
-    if st.session_state.get("w:play:settings-of") not in selected:
-        st.session_state["w:play:settings-of"] = selected[0]
-    name = st.selectbox("Optimizer", selected, format_func=lambda n: optim.spec(n).title, key="w:play:settings-of",
-                        label_visibility="collapsed")
-    st.markdown(f"<span style='color:{LOOKS[name].color};font-weight:700'>{optim.spec(name).title}</span>",
-                unsafe_allow_html=True)
-    settings[name].controls(st)
-    if stochastic:
-        st.button("New random gradients", on_click=new_noise, icon=":material/casino:", width="stretch",
-                  help=f"Draw other noise and mini-batches for every stochastic run (now seed {seed}).")
+    settings_panel(settings, selected, key="w:play:settings-of",
+                   then=lambda: st.button("New random gradients", on_click=new_noise, icon=":material/casino:",
+                                          width="stretch", help="Draw other noise and mini-batches for every "
+                                          f"stochastic run (now seed {seed}).") if stochastic else None)
 
 st.subheader("Update rules, with the numbers of one iteration")
 if steps > 1:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 import optim
+from viz.style import LOOKS
 
 from . import state, widgets
 
@@ -151,3 +152,18 @@ class OptimizerSettings:
                                   help=f"Samples per gradient, drawn at random at every step; all {n:,} give the "
                                        "exact full-batch gradient.")
         container.caption(self.spec.summary)
+
+
+def settings_panel(settings: dict[str, OptimizerSettings], selected, *, key: str, then=None) -> None:
+    """One optimizer's settings at a time (a chooser among ``selected``), its title in its colour; ``then`` draws
+    below them."""
+    if st.session_state.get(key) not in selected:
+        st.session_state[key] = selected[0]
+    st.markdown("**Settings of each optimizer**")
+    name = st.selectbox("Optimizer", selected, format_func=lambda n: optim.spec(n).title, key=key,
+                        label_visibility="collapsed")
+    st.markdown(f"<span style='color:{LOOKS[name].color};font-weight:700'>{optim.spec(name).title}</span>",
+                unsafe_allow_html=True)
+    settings[name].controls(st)
+    if then:
+        then()
