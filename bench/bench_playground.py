@@ -55,15 +55,13 @@ def figure_sizes() -> dict[tuple[str, bool], int]:
 
     import surfaces
     from optim import NAMES, defaults_for, make, run
-    from viz._legacy_rules import RunRecord
     from viz.race import race_figure
     from viz.style import theme
 
     sizes = {}
     for name in surfaces.names(dim=2):
         s = surfaces.get(name)
-        runs = [RunRecord.from_trajectory(run(s, make(n, **defaults_for(s, n)), list(s.starts[0]), 500))
-                for n in NAMES]
+        runs = [run(s, make(n, **defaults_for(s, n)), list(s.starts[0]), 500) for n in NAMES]
         for present in (False, True):
             sizes[(name, present)] = len(pio.to_json(race_figure(s, runs, theme(present)), validate=False))
     return sizes

@@ -4,10 +4,12 @@
   backward pass, running averages and inference mode, and a seeded generator of activation batches.
 * ``nets.toy``: two moons and spirals, an MLP with manual backpropagation, and the experiment that trains it
   with and without BatchNorm at several learning rates.
-* ``nets.lstm``: the LSTM cell of the notes and a vanilla RNN, forward and backward through time, gradient
-  norms through time, and a memory task the LSTM learns and the RNN does not.
+* ``nets.lstm``: the LSTM cell of the notes and a vanilla RNN, forward and backward through time;
+  ``nets.gradient_flow``: gradient norms through time; ``nets.memory``: a memory task the LSTM learns and the
+  RNN does not.
 * ``nets.spatial``: the spatial transformer's affine grid generator and bilinear sampler with their backward
-  passes, theta from rotation/scale/shear/translation and back, and recovering theta by gradient descent.
+  passes, theta from rotation/scale/shear/translation and back; ``nets.stn_recovery``: recovering theta by
+  gradient descent.
 
 Training loops use the project's optimizers (``optim.adam``); everything else needs numpy only.
 
@@ -30,53 +32,59 @@ from .batchnorm import (
     running_average_demo,
     update_running_stats,
 )
+from .gradient_flow import (
+    GradientFlow,
+    gradient_flow,
+    lstm_state_jacobian_norms,
+    rnn_state_jacobian_norms,
+)
 from .lstm import (
     GATES,
-    GradientFlow,
     LSTMCache,
     LSTMGrads,
     LSTMParams,
-    MemoryComparison,
     RNNCache,
     RNNGrads,
     RNNParams,
-    TaskCurves,
-    gradient_flow,
     init_lstm,
     init_rnn,
     lstm_backward,
     lstm_forward,
     lstm_preactivations,
-    lstm_state_jacobian_norms,
     lstm_step,
-    lstm_vs_rnn,
-    memory_task,
     rnn_backward,
     rnn_forward,
-    rnn_state_jacobian_norms,
     to_torch_lstm_cell,
+)
+from .memory import (
+    MemoryComparison,
+    TaskCurves,
+    lstm_vs_rnn,
+    memory_task,
     train_memory_task,
 )
 from .spatial import (
     IDENTITY,
     AffineParams,
-    Recovery,
     affine_grid,
     affine_grid_backward,
     bilinear_taps,
     compose_theta,
-    gaussian_blur,
     grid_sample,
     grid_sample_backward,
     invert_theta,
     load_digit,
     params_from_theta,
-    recover_theta,
-    recovery_demo,
     theta_from_params,
     theta_translation,
     transform,
     transform_backward,
+)
+from .stn_recovery import (
+    Recovery,
+    gaussian_blur,
+    recover_theta,
+    recovery_demo,
 )
 from .toy import LRExperiment, TrainingCurves, bn_learning_rate_experiment, spirals, two_moons
 

@@ -1,20 +1,29 @@
 """Optimizers as pure (init, update) pairs over numpy arrays, a vectorized run loop and iteration tables.
 
+Each optimizer's knowledge lives in one home in ``optim.methods``: its factory, state, formulas and
+:class:`~optim.spec.OptimizerSpec` (hyperparameters, variants, recorded state, per-surface defaults).
+
     >>> from surfaces import get
     >>> from optim import gd, run, iteration_table
     >>> traj = run(get("notes-quadratic"), gd(lr=0.1), starts=[2.0], steps=3)
     >>> [round(float(w), 5) for w in traj.positions[:, 0]]
     [2.0, 1.1, 0.56, 0.236]
+    >>> traj.outcome()
+    'still moving after 3 steps'
 """
 
 from .base import Optimizer
-from .optimizers import adadelta, adagrad, adam, gd, momentum, nesterov, newton, rmsprop, sgd
-from .registry import CONVENTIONS, NAMES, SPECS, defaults_for, latex, make, spec
-from .run import MAX_STEPS, Status, Trajectory, run
+from .config import MAX_STEPS
+from .methods import adadelta, adagrad, adam, gd, momentum, nesterov, newton, rmsprop, sgd
+from .registry import CONVENTIONS, FEATURED, NAMES, SPECS, defaults_for, gradient_noise, latex, make, spec
+from .run import run
+from .spec import Hyperparameter, OptimizerSpec, StateField, Variant
 from .table import Table, iteration_table, to_csv
+from .trajectory import Status, Trajectory, describe_outcome
 
 __all__ = [
-    "CONVENTIONS", "MAX_STEPS", "NAMES", "SPECS", "Optimizer", "Status", "Table", "Trajectory", "adadelta",
-    "adagrad", "adam", "defaults_for", "gd", "iteration_table", "latex", "make", "momentum", "nesterov", "newton",
-    "rmsprop", "run", "sgd", "spec", "to_csv",
+    "CONVENTIONS", "FEATURED", "Hyperparameter", "MAX_STEPS", "NAMES", "Optimizer", "OptimizerSpec", "SPECS", "StateField",
+    "Status", "Table", "Trajectory", "Variant", "adadelta", "adagrad", "adam", "defaults_for", "describe_outcome",
+    "gd", "gradient_noise", "iteration_table", "latex", "make", "momentum", "nesterov", "newton", "rmsprop", "run",
+    "sgd", "spec", "to_csv",
 ]

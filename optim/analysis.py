@@ -14,9 +14,16 @@ without changing sign when :math:`0 < q < 1` (:math:`\eta < 1/h`), vanishes in o
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
+
+import surfaces
+
+from . import registry
+from .sweep import SweepSpec
 
 VERDICTS = {
     "one-step": "Converges in one step",
@@ -83,7 +90,6 @@ def curvature_is_constant(surface, samples: int = 7) -> bool:
 # over the eigenvalues of A. The sign and phase of M's dominant eigenvalue decide how: real and positive,
 # monotone; negative or complex, oscillating; rho >= 1, divergent.
 
-THEORY_OPTIMIZERS = ("gd", "momentum", "nesterov")
 REGIONS = ("monotone", "oscillating", "divergent")  #: codes 0, 1, 2 of ``Theory.region``
 REGION_LABELS = {
     "monotone": "monotone: the error shrinks without changing sign",
@@ -122,47 +128,33 @@ def curvatures(surface) -> np.ndarray | None:
     return None if form is None else np.linalg.eigvalsh(form[0])
 
 
-def _coefficient(beta, form: str):
-    return 1.0 - beta if form == "ema" else np.ones_like(beta)
+def _theory_spec(name: str):
+    s = registry.spec(name)
+    if s.iteration_matrix is None:
+        raise ValueError(f"the linear theory covers {', '.join(theory_optimizers())}, not {name}")
+    return s
 
 
-def iteration_matrix(name: str, curvature, lr, beta=0.0, *, form: str = "ema",
-                     evaluation: str = "lookahead") -> np.ndarray:
+def theory_optimizers() -> tuple[str, ...]:
+    """The optimizers whose step is a fixed linear map on a quadratic (their spec has an iteration matrix)."""
+    return tuple(n for n, s in registry.SPECS.items() if s.iteration_matrix is not None)
+
+
+def iteration_matrix(name: str, curvature, lr, beta=0.0, **options) -> np.ndarray:
     r"""The matrix M with (e_{t+1}, v_t) = M (e_t, v_{t-1}) along one eigen-direction of curvature lambda.
 
     Shapes broadcast: ``curvature``, ``lr`` and ``beta`` may be arrays; the result is ``(..., 2, 2)``
-    (``(..., 1, 1)`` for ``"gd"``, whose state is the error alone). With :math:`c = 1 - \beta` (EMA form) or
-    1 (classic form) and :math:`q = 1 - \eta c \lambda`:
-
-    * momentum: :math:`M = \begin{pmatrix} q & -\eta\beta \\ c\lambda & \beta \end{pmatrix}`
-    * Nesterov, look-ahead: :math:`M = \begin{pmatrix} q & -\eta\beta q \\ c\lambda & \beta q \end{pmatrix}`
-    * Nesterov, PyTorch's form: :math:`M = \begin{pmatrix} 1 - \eta c\lambda(1+\beta) & -\eta\beta^2 \\
-      c\lambda & \beta \end{pmatrix}`, the same method in a shifted variable (same trace and determinant).
+    (``(..., 1, 1)`` for ``"gd"``, whose state is the error alone). Each optimizer's matrix is in its home
+    (``optim.methods``), beside its update rule; ``options`` are its variant options (``form``, ``evaluation``).
     """
+    spec = _theory_spec(name)
     lam, lr, beta = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (curvature, lr, beta)))
-    if name == "gd":
-        return (1.0 - lr * lam)[..., None, None]
-    if name not in ("momentum", "nesterov"):
-        raise ValueError(f"the linear theory covers {', '.join(THEORY_OPTIMIZERS)}, not {name}")
-    if form not in ("ema", "classic"):
-        raise ValueError(f"form must be 'ema' or 'classic', got {form!r}")
-    c = _coefficient(beta, form)
-    q = 1.0 - lr * c * lam
-    if name == "momentum":
-        rows = ((q, -lr * beta), (c * lam, beta))
-    elif evaluation == "lookahead":
-        rows = ((q, -lr * beta * q), (c * lam, beta * q))
-    elif evaluation == "pytorch":
-        rows = ((1.0 - lr * c * lam * (1.0 + beta), -lr * beta * beta), (c * lam, beta))
-    else:
-        raise ValueError(f"evaluation must be 'lookahead' or 'pytorch', got {evaluation!r}")
-    return np.stack([np.stack(r, axis=-1) for r in rows], axis=-2)
+    return spec.iteration_matrix(lam, lr, beta, **(spec.options() | options))
 
 
-def iteration_eigenvalues(name: str, curvature, lr, beta=0.0, *, form: str = "ema",
-                          evaluation: str = "lookahead") -> np.ndarray:
+def iteration_eigenvalues(name: str, curvature, lr, beta=0.0, **options) -> np.ndarray:
     """Both eigenvalues of the iteration matrix (complex, ``(..., 2)``; ``(..., 1)`` for GD), in closed form."""
-    M = iteration_matrix(name, curvature, lr, beta, form=form, evaluation=evaluation)
+    M = iteration_matrix(name, curvature, lr, beta, **options)
     if M.shape[-1] == 1:
         return M[..., 0].astype(complex)
     half_trace = 0.5 * (M[..., 0, 0] + M[..., 1, 1])
@@ -179,14 +171,12 @@ def theory(optimizer, curvatures_) -> Theory:
     eigenvalue (oscillating if any direction that attains the rate oscillates).
     """
     name = optimizer.name
-    if name not in THEORY_OPTIMIZERS:
-        raise ValueError(f"the linear theory covers {', '.join(THEORY_OPTIMIZERS)}, not {optimizer.name}")
+    _theory_spec(name)
     hp, opts = optimizer.hyperparams, optimizer.options
     lr = np.asarray(hp["lr"], dtype=float)[..., None]
     beta = np.asarray(hp.get("beta", 0.0), dtype=float)[..., None]
     lam = np.asarray(curvatures_, dtype=float).reshape(-1)
-    z = iteration_eigenvalues(name, lam, lr, beta, form=opts.get("form", "ema"),
-                              evaluation=opts.get("evaluation", "lookahead"))  # (..., m, k)
+    z = iteration_eigenvalues(name, lam, lr, beta, **opts)  # (..., m, k)
     modulus = np.abs(z)
     pick = np.argmax(modulus, axis=-1)[..., None]
     per_direction = np.take_along_axis(modulus, pick, axis=-1)[..., 0]  # (..., m)
@@ -201,19 +191,73 @@ def theory(optimizer, curvatures_) -> Theory:
     return Theory(rate, region, dominant)
 
 
+def theory_text(name: str, eigenvalues: str, part: str) -> str:
+    """The sentence before (``part="before"``) or after the iteration matrix of ``name`` on a page: what the
+    matrix acts on, and how its dominant eigenvalue decides the behaviour. ``eigenvalues`` lists the Hessian's."""
+    scalar = iteration_matrix(name, 1.0, 1.0).shape[-1] == 1
+    title = registry.spec(name).title.lower()
+    if part == "before":
+        if scalar:
+            return (f"On a quadratic with Hessian eigenvalues {eigenvalues}, {title} multiplies the error e = w − w* "
+                    "along each eigenvector by the same factor at every step:")
+        return (f"On a quadratic with Hessian eigenvalues {eigenvalues}, every step is a fixed linear map M of the "
+                "error e = w − w* and the velocity v, one 2 × 2 matrix per eigenvector of the Hessian:")
+    if scalar:
+        return ("So the error shrinks like ρᵗ. The factor 1 − ηλ that attains ρ decides how: positive, monotone; "
+                "negative, the error changes sign at every step (oscillating); ρ ≥ 1, divergent.")
+    return ("The error shrinks like ρᵗ, with ρ the largest modulus of an eigenvalue z of M over the λ's. The dominant "
+            "z decides how: " + "; ".join(REGION_LABELS[r] + f" ({c})" for r, c in (
+                ("monotone", "z real and positive"), ("oscillating", "z negative or complex, |z| < 1"),
+                ("divergent", "|z| ≥ 1"))) + ".")
+
+
 def matrix_latex(name: str, options: dict | None = None) -> str:
     """The iteration matrix of ``name`` (with its variant options) in LaTeX, for the page beside the map."""
-    o = options or {}
-    c = r"(1-\beta)" if o.get("form", "ema") == "ema" else ""
-    cl = rf"{c}\lambda" if c else r"\lambda"
-    if name == "gd":
-        return r"e_{t+1} = (1 - \eta\lambda)\, e_t, \qquad \rho = \max_{\lambda} |1 - \eta\lambda|"
-    q = rf"1 - \eta {cl}"
-    if name == "momentum":
-        m = rf"\begin{{pmatrix}} {q} & -\eta\beta \\ {cl} & \beta \end{{pmatrix}}"
-    elif o.get("evaluation", "lookahead") == "lookahead":
-        m = (rf"\begin{{pmatrix}} {q} & -\eta\beta\,({q}) \\ {cl} & \beta\,({q}) \end{{pmatrix}}")
-    else:
-        m = rf"\begin{{pmatrix}} 1 - \eta {cl}(1+\beta) & -\eta\beta^2 \\ {cl} & \beta \end{{pmatrix}}"
-    return (rf"\begin{{pmatrix}} e_{{t+1}} \\ v_t \end{{pmatrix}} = {m} \begin{{pmatrix}} e_t \\ v_{{t-1}} "
-            r"\end{pmatrix}, \qquad \rho = \max_{\lambda} |z_{\max}(M_\lambda)|")
+    spec = _theory_spec(name)
+    return spec.matrix_latex(spec.options() | (options or {}))
+
+
+# -- theory on the grid --------------------------------------------------------------------------------------------
+
+def theory_unavailable(spec: SweepSpec) -> str | None:
+    """Why the linear theory does not cover this grid (None when it does)."""
+    if spec.optimizer not in theory_optimizers():
+        titles = [registry.spec(n).title for n in theory_optimizers()]
+        return (f"the iteration-matrix theory covers {', '.join(titles[:-1])} and {titles[-1]}; "
+                f"{registry.spec(spec.optimizer).title}'s step is not a fixed linear map")
+    if curvatures(surfaces.get(spec.surface)) is None:
+        return "the iteration-matrix theory needs a quadratic bowl (a constant, positive-definite Hessian)"
+    return None
+
+
+def theory_map(spec: SweepSpec, count: int | None = None) -> tuple[np.ndarray, np.ndarray, Theory]:
+    """The theory's rate and region on the grid (or on a ``count`` x ``count`` grid over the same ranges).
+
+    Returns the values along each axis (the second is ``[0.5]`` for a one-axis grid) and the Theory, its
+    arrays shaped (n1, n2).
+    """
+    reason = theory_unavailable(spec)
+    if reason:
+        raise ValueError(reason)
+    if count is not None:
+        spec = replace(spec, axes=tuple(replace(a, count=count) for a in spec.axes))
+    th = theory(spec.make_optimizer(), curvatures(surfaces.get(spec.surface)))
+    shape = spec.shape
+    th = Theory(*(np.broadcast_to(a, shape).copy() for a in th))
+    second = spec.axes[1].values if len(spec.axes) > 1 else np.array([0.5])
+    return spec.axes[0].values, second, th
+
+
+def agreement(measured: MeasuredRates, th: Theory, clear: float = 0.98) -> dict[str, float]:
+    """How well the runs agree with the theory: the median and largest |measured - theoretical rate| over the
+    cells the theory says converge at a rate below ``clear``, and the fraction of cells whose measured
+    behaviour (monotone, oscillating, growing) is the theory's region."""
+    converging = th.rate < clear
+    diff = np.abs(measured.rate - th.rate)[converging]
+    region = np.where(measured.diverged | (measured.rate >= 1), 2, np.where(measured.oscillating, 1, 0))
+    return {
+        "cells": int(converging.sum()),
+        "median": float(np.median(diff)) if diff.size else math.nan,
+        "max": float(diff.max()) if diff.size else math.nan,
+        "regions": float((region == th.region).mean()),
+    }

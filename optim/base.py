@@ -34,9 +34,9 @@ class Optimizer(NamedTuple):
         recorded: the state fields a run records per step and an iteration table shows.
         lookahead: for Nesterov's look-ahead form, ``(params, state) -> point`` where the next gradient is
             evaluated; ``None`` when the gradient is taken at ``params``.
-        needs_hessian: whether ``update`` needs the Hessian (Newton's method).
-        stochastic: whether the optimizer is defined with a noisy gradient (SGD): a run then uses the
-            surface's default gradient noise or mini-batch size unless told otherwise.
+
+    Everything else about an optimizer (symbols, ranges, variants, formulas, per-surface defaults) is in its
+    :class:`optim.spec.OptimizerSpec`, ``optim.spec(name)``.
     """
 
     name: str
@@ -46,8 +46,6 @@ class Optimizer(NamedTuple):
     update: Callable[..., tuple[np.ndarray, tuple]]
     recorded: tuple[str, ...] = ()
     lookahead: Callable[[np.ndarray, tuple], np.ndarray] | None = None
-    needs_hessian: bool = False
-    stochastic: bool = False
 
     @property
     def batch_shape(self) -> tuple[int, ...]:
@@ -94,7 +92,14 @@ def unit_interval(name: str, value, meaning: str) -> Hyper:
     return v
 
 
+def boolean(name: str, value) -> bool:
+    """Validate an on/off option: True or False, nothing else (1, "yes" and None are refused)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def choice(name: str, value, choices: tuple) -> Any:
-    if value not in choices:
+    if isinstance(value, (bool, np.bool_)) or value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value

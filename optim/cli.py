@@ -24,8 +24,21 @@ from .sweep import Axis, SweepSpec, sweep
 from .sweep import to_csv as sweep_csv
 from .table import iteration_table, to_csv
 
-# command-line flag -> factory keyword, per optimizer that takes it
-FLAG_TO_KEYWORD = {"lr": "lr", "momentum": "beta", "beta1": "beta1", "beta2": "beta2", "rho": "rho", "eps": "eps"}
+
+def hyperparameter_flags() -> dict[str, list]:
+    """Every command-line flag of a hyperparameter, with the hyperparameters (of several optimizers) it sets."""
+    flags: dict[str, list] = {}
+    for s in registry.SPECS.values():
+        for h in s.hyperparameters:
+            flags.setdefault(h.cli_flag, []).append((s, h))
+    return flags
+
+
+def _flag_help(entries) -> str:
+    parts = {}
+    for s, h in entries:
+        parts.setdefault(f"{h.meaning} {h.text}", []).append(s.name)
+    return "; ".join(f"{what} ({', '.join(names)})" for what, names in parts.items())
 
 
 class UsageError(Exception):
@@ -59,17 +72,13 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs an optimizer."""
     p.add_argument("--surface", required=True, metavar="NAME", help="one of: " + ", ".join(surfaces.names()))
     p.add_argument("--optimizer", required=True, metavar="NAME", help="one of: " + ", ".join(registry.NAMES))
-    p.add_argument("--lr", type=float, metavar="F", help="learning rate eta (Newton: damping factor)")
-    p.add_argument("--momentum", type=float, metavar="F", help="momentum beta (momentum, nesterov)")
-    p.add_argument("--beta1", type=float, metavar="F", help="Adam's beta1")
-    p.add_argument("--beta2", type=float, metavar="F", help="Adam's beta2")
-    p.add_argument("--rho", type=float, metavar="F", help="decay of RMSProp (PyTorch's alpha) and AdaDelta")
-    p.add_argument("--eps", type=float, metavar="F", help="epsilon of Adagrad, RMSProp, AdaDelta, Adam")
+    for flag, entries in hyperparameter_flags().items():
+        p.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=float, metavar="F", help=_flag_help(entries))
     p.add_argument("--noise", type=float, metavar="F", help="std of Gaussian gradient noise (default: SGD's)")
     p.add_argument("--batch-size", type=int, metavar="N", help="mini-batch size on linear-regression")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the noise and mini-batches")
     p.add_argument("--tol", type=float, default=1e-6, metavar="F", help="gradient norm that counts as converged")
-    p.add_argument("--convention", choices=tuple(registry.CONVENTIONS), default="notes",
+    p.add_argument("--convention", choices=registry.CONVENTIONS, default="notes",
                    help="update-rule forms: the course notes' (default) or PyTorch's")
 
 
@@ -78,13 +87,14 @@ def build(args):
     surface = surfaces.get(args.surface)
     spec = registry.spec(args.optimizer)
     hyper = registry.defaults_for(surface, spec.name)
-    for flag, keyword in FLAG_TO_KEYWORD.items():
+    for flag in hyperparameter_flags():
         value = getattr(args, flag)
         if value is None:
             continue
-        if keyword not in hyper:
-            raise ValueError(f"{spec.name} does not take --{flag}; it takes: "
-                             + ", ".join(f"--{f}" for f, k in FLAG_TO_KEYWORD.items() if k in hyper))
+        keyword = next((h.name for h in spec.hyperparameters if h.cli_flag == flag), None)
+        if keyword is None:
+            raise ValueError(f"{spec.name} does not take --{flag.replace('_', '-')}; it takes: "
+                             + ", ".join(f"--{h.cli_flag.replace('_', '-')}" for h in spec.hyperparameters))
         hyper[keyword] = value
     optimizer = registry.make(spec.name, args.convention, **hyper)
     options = {"noise": args.noise, "batch_size": args.batch_size, "seed": args.seed, "tol": args.tol}
@@ -107,10 +117,11 @@ def sweep_spec(args) -> SweepSpec:
     the surface's default."""
     if len(args.grid) > 2:
         raise ValueError(f"give one or two --grid axes, got {len(args.grid)}")
-    axes = tuple(Axis.parse(text, aliases={"momentum": "beta"}) for text in args.grid)
+    aliases = {h.cli_flag: h.name for s in registry.SPECS.values() for h in s.hyperparameters}
+    axes = tuple(Axis.parse(text, aliases=aliases) for text in args.grid)
     for axis in axes:
-        for flag, keyword in FLAG_TO_KEYWORD.items():
-            if keyword == axis.param and getattr(args, flag) is not None:
+        for flag, entries in hyperparameter_flags().items():
+            if any(h.name == axis.param for _, h in entries) and getattr(args, flag) is not None:
                 raise ValueError(f"--{flag} fixes {axis.param}, which --grid sweeps: give one or the other")
     surface, optimizer, options = build(args)  # validates the fixed hyperparameters
     spec = registry.spec(optimizer.name)

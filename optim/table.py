@@ -12,16 +12,11 @@ This module builds the columns as plain numpy; ``viz.tables`` turns them into a 
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 import numpy as np
 
-from .run import Trajectory
-
-#: how each recorded state field is named in a table (suffixed per coordinate unless noted)
-STATE_LABELS = {"v": "v", "G": "G", "s": "s", "delta": "u", "m": "m", "lr_eff": "lr_eff", "lookahead": "look"}
+from .trajectory import Trajectory
 
 
 @dataclass(frozen=True)
@@ -35,22 +30,12 @@ class Table:
 
 def state_columns(traj: Trajectory) -> list[str]:
     """Column names of the optimizer state, in table order."""
-    vars_ = traj.surface.variables
-    cols = []
-    for name in traj.state:
-        if name == "curvature":
-            cols += ["f''(w)"] if len(vars_) == 1 else [f"lambda_{i + 1}" for i in range(len(vars_))]
-        elif name == "lookahead":
-            cols += [f"{v}_look" for v in vars_]
-        elif len(vars_) == 1:
-            cols.append(STATE_LABELS[name])
-        else:
-            cols += [f"{STATE_LABELS[name]}_{v}" for v in vars_]
-    return cols
+    spec = traj.spec
+    return [c for name in traj.state for c in spec.state_field(name).columns(traj.variables)]
 
 
 def columns(traj: Trajectory) -> tuple[str, ...]:
-    vars_ = traj.surface.variables
+    vars_ = traj.variables
     if len(vars_) == 1:
         base = ["iteration", "w", "f(w)", "f'(w)", "w_next"]
     else:
@@ -77,10 +62,19 @@ def iteration_table(traj: Trajectory, index=()) -> Table:
     return Table(columns(traj), np.concatenate([p.reshape(rows, -1) for p in parts], axis=1))
 
 
+def csv_text(header, rows: np.ndarray, lead: list[list[str]] | None = None) -> str:
+    """CSV of float ``rows`` at full precision (each value's shortest round-trip text), fast: one ``repr`` per
+    value, one join per row. ``lead`` gives text cells to put before each row's numbers."""
+    head = ",".join(f'"{c}"' if "," in c or '"' in c else c for c in header)
+    values = np.asarray(rows, dtype=float).tolist()
+    if lead is None:
+        lines = [",".join(map(repr, row)) for row in values]
+    else:
+        lines = [",".join(cells + list(map(repr, row))) for cells, row in zip(lead, values)]
+    return head + "\n" + "".join(line + "\n" for line in lines)
+
+
 def to_csv(table: Table) -> str:
     """CSV text: a header, then one row per iteration; floats at full precision (read back bit for bit)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(table.columns)
-    writer.writerows([str(int(row[0]))] + [repr(float(v)) for v in row[1:]] for row in table.data)
-    return buf.getvalue()
+    its = [[str(int(i))] for i in table.data[:, 0]]
+    return csv_text(table.columns, table.data[:, 1:], its)

@@ -7,9 +7,9 @@ import numpy as np
 import streamlit as st
 
 import surfaces
-from optim import gd, iteration_table, run
+from optim import Status, run
 from optim.analysis import critical_learning_rates, curvature_is_constant, gd_verdict
-from optim.run import Status
+from optim.methods.gd import GD
 from ui import layout, state, widgets
 from viz import descent
 from viz.style import format_number
@@ -27,7 +27,7 @@ STEPS = state.integer("steps", 21, 1, MAX_STEPS, scope=SCOPE)
 
 
 def lr_setting(surface) -> state.Setting:
-    return state.number("lr", surface.defaults["gd"]["lr"], 1e-4, lr_max(surface), scope=SCOPE)
+    return state.number("lr", GD.defaults_for(surface.name)["lr"], 1e-4, lr_max(surface), scope=SCOPE)
 
 
 def w0_setting(surface) -> state.Setting:
@@ -35,31 +35,20 @@ def w0_setting(surface) -> state.Setting:
     return state.number("w0", surface.starts[0][0], lo, hi, scope=SCOPE)
 
 
-def runs_setting() -> state.Setting:
-    """Learning rates with their number of rows, ``?runs=0.1:21,0.2:10,0.5:10``."""
-    def parse(text):
-        pairs = []
-        for part in [p for p in text.split(",") if p.strip()]:
-            lr_text, _, steps_text = part.partition(":")
-            lr = float(lr_text)
-            steps = int(steps_text) if steps_text else 10
-            if not (0 < lr <= 10 and 1 <= steps <= MAX_STEPS):
-                raise ValueError(f"needs 0 < η ≤ 10 and 1 to {MAX_STEPS} rows")
-            pairs.append((lr, steps))
-        if not 1 <= len(pairs) <= 6:
-            raise ValueError("needs 1 to 6 entries η:rows")
-        return tuple(pairs)
-
-    def safe(text):
-        try:
-            return parse(text)
-        except ValueError as exc:
-            raise ValueError(str(exc) if "needs" in str(exc) else "not a list like 0.1:21,0.2:10") from None
-
-    return state.Setting("runs", NOTES_CASES, safe, lambda v: ",".join(f"{lr:g}:{n}" for lr, n in v), SCOPE)
+def run_entry(text: str) -> tuple[float, int]:
+    """``0.2:10``: a learning rate and its number of rows (10 when not given)."""
+    lr_text, _, steps_text = text.partition(":")
+    try:
+        lr, steps = float(lr_text), int(steps_text) if steps_text.strip() else 10
+    except ValueError:
+        raise ValueError("not η:rows, like 0.2:10") from None
+    if not (0 < lr <= 10 and 1 <= steps <= MAX_STEPS):
+        raise ValueError(f"not 0 < η ≤ 10 with 1 to {MAX_STEPS} rows")
+    return lr, steps
 
 
-RUNS = runs_setting()
+RUNS = state.sequence("runs", NOTES_CASES, run_entry, show_item=lambda r: f"{r[0]:g}:{r[1]}", min_count=1,
+                      max_count=6, what="entries η:rows", scope=SCOPE)
 QUARTIC = surfaces.get("quartic")
 Q_STARTS = state.numbers("starts", [s[0] for s in QUARTIC.starts], *QUARTIC.bounds[0], max_count=7, scope=SCOPE)
 Q_LR = state.number("qlr", 0.01, 1e-4, 0.06, scope=SCOPE)
@@ -79,16 +68,13 @@ def global_curvature(surface) -> float:
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def gd_run(surface_name: str, lr: float, w0: float, steps: int):
-    """One gradient-descent run: its table (DataFrame and CSV bytes), path, losses and status."""
-    traj = run(surfaces.get(surface_name), gd(lr=lr), [w0], steps)
-    table = iteration_table(traj)
-    return (frame(table), csv_bytes(table), traj.positions[:, 0], traj.losses, int(traj.status),
-            int(traj.event_step))
+    """One gradient-descent run, recorded in full (plain data: its table, path, losses and status)."""
+    return run(surfaces.get(surface_name), GD.make(lr=lr), [w0], steps)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def quartic_runs(starts: tuple[float, ...], lr: float, steps: int):
-    traj = run(QUARTIC, gd(lr=lr), np.array(starts)[:, None], steps)
+    traj = run(QUARTIC, GD.make(lr=lr), np.array(starts)[:, None], steps)
     return traj.positions[..., 0].T.copy(), traj.status, traj.event_step
 
 
@@ -132,7 +118,7 @@ def show_derivation(lr: float, v, quadratic: bool) -> None:
 
 def reset_for_surface() -> None:
     s = surfaces.get(state.get(SURFACE))
-    state.set_value(lr_setting(s), s.defaults["gd"]["lr"])
+    state.set_value(lr_setting(s), GD.defaults_for(s.name)["lr"])
     state.set_value(w0_setting(s), s.starts[0][0])
 
 
@@ -174,11 +160,11 @@ if view == "one":
         lo, hi = surface.bounds[0]
         w0 = widgets.slider_entry(w0_setting(surface), "start w", lo, hi, 0.01, fmt="%.3f", container=c2)
         steps = widgets.slider_entry(STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c3)
-    df, csv, path, losses, status, event = gd_run(surface.name, lr, w0, steps)
-    v, quadratic = verdict_for(surface, lr, float(path[-1]), status)
+    r = gd_run(surface.name, lr, w0, steps)
+    v, quadratic = verdict_for(surface, lr, float(r.positions[-1, 0]), int(r.status))
     with verdict:
-        show_verdict(v, status, event, steps)
-    layout.plotly(descent.descent_figure(surface, path, losses, th), key="descent")
+        show_verdict(v, int(r.status), int(r.event_step), steps)
+    layout.plotly(descent.descent_figure(surface, r.positions[:, 0], r.losses, th), key="descent")
     left, right = st.columns([3, 2])
     with right:
         st.subheader("Why")
@@ -187,8 +173,8 @@ if view == "one":
         st.subheader("Iteration table")
         st.caption("Each row: the point w before the step, f(w), the gradient f′(w), and w after the step. "
                    "Shown to 5 decimals; the CSV has every digit.")
-        layout.dataframe(df, key="table")
-        layout.csv_download(csv, f"gd_{surface.name}_lr{lr:g}_w{w0:g}.csv", key="csv")
+        layout.dataframe(frame(r.table), key="table")
+        layout.csv_download(csv_bytes(r.table), f"{GD.name}_{surface.name}_lr{lr:g}_w{w0:g}.csv", key="csv")
 
 elif view == "compare":
     st.caption("Each column is a separate run from the same start. Edit the list as η:rows, for example "
@@ -202,15 +188,15 @@ elif view == "compare":
         runs = state.get(RUNS)
     w0 = widgets.slider_entry(w0_setting(surface), "start w", *surface.bounds[0], 0.01, fmt="%.3f")
     results = [gd_run(surface.name, lr_c, w0, n) for lr_c, n in runs]
-    layout.plotly(descent.compare_paths([(f"η = {lr_c:g}", r[2]) for (lr_c, _), r in zip(runs, results)], surface, th),
-                  key="compare-paths")
-    for col, (lr_c, n), (df, csv, path, _, status, _) in zip(st.columns(len(runs)), runs, results):
-        with col:
-            v, _ = verdict_for(surface, lr_c, float(path[-1]), status)
+    layout.plotly(descent.compare_paths([(f"η = {lr_c:g}", r.positions[:, 0]) for (lr_c, _), r in zip(runs, results)],
+                                        surface, th), key="compare-paths")
+    for i, (col, (lr_c, n), r) in enumerate(zip(st.columns(len(runs)), runs, results)):
+        with col:  # keys by position: the same η may appear twice
+            v, _ = verdict_for(surface, lr_c, float(r.positions[-1, 0]), int(r.status))
             st.markdown(f"### η = {lr_c:g}")
             st.markdown(f":{'green' if v.converges else 'red'}[{v.label}] · factor {v.factor:.3g}")
-            layout.dataframe(df[["iteration", "w", "f(w)", "f'(w)", "w_next"]], key=f"cmp-{lr_c}-{n}")
-            layout.csv_download(csv, f"gd_{surface.name}_lr{lr_c:g}.csv", key=f"cmp-csv-{lr_c}-{n}")
+            layout.dataframe(frame(r.table)[["iteration", "w", "f(w)", "f'(w)", "w_next"]], key=f"cmp-{i}")
+            layout.csv_download(csv_bytes(r.table), f"{GD.name}_{surface.name}_lr{lr_c:g}.csv", key=f"cmp-csv-{i}")
 
 else:
     st.latex(QUARTIC.latex + r",\quad " + r",\quad ".join(QUARTIC.derivative_latex))

@@ -3,8 +3,6 @@ vanish in a plain RNN, and a memory task one learns and the other does not."""
 
 from __future__ import annotations
 
-import math
-import re
 
 import numpy as np
 import streamlit as st
@@ -18,29 +16,11 @@ VIEWS = {"cell": "Inside the cell", "gradient": "Gradients through time", "memor
 MAX_T = 16
 
 
-def sequence_setting() -> state.Setting:
-    """The input sequence x_1..x_T, typed as numbers separated by commas or spaces (``?x=1,0,0,-1``)."""
-    def parse(text: str) -> tuple[float, ...]:
-        parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
-        if not 1 <= len(parts) <= MAX_T:
-            raise ValueError(f"not 1 to {MAX_T} numbers separated by commas or spaces")
-        values = []
-        for p in parts:
-            try:
-                v = float(p)
-            except ValueError:
-                raise ValueError(f"not a list of numbers (“{p}” is not a number)") from None
-            if not (math.isfinite(v) and -5 <= v <= 5):
-                raise ValueError(f"outside −5 to 5 ({p})")
-            values.append(v)
-        return tuple(values)
-
-    return state.Setting("x", (1.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0), parse,
-                         lambda v: ", ".join(f"{x:g}" for x in v), SCOPE)
-
-
+SEQUENCE_LIMIT = 5.0
+#: the input sequence x_1..x_T, typed as numbers separated by commas or spaces (``?x=1,0,0,-1``)
+SEQ = state.numbers("x", (1.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0), -SEQUENCE_LIMIT, SEQUENCE_LIMIT, max_count=MAX_T,
+                    separator=" ", scope=SCOPE)
 VIEW = state.choice("view", "cell", tuple(VIEWS), scope=SCOPE)
-SEQ = sequence_setting()
 HIDDEN = state.integer("H", 2, 1, 4, scope=SCOPE)
 FORGET_BIAS = state.number("bf", 2.0, -4.0, 6.0, scope=SCOPE)
 WEIGHT_SCALE = state.number("scale", 3.0, 0.1, 6.0, scope=SCOPE)

@@ -4,7 +4,6 @@ sampler, as a localisation net would learn it."""
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import streamlit as st
@@ -31,26 +30,10 @@ PARAMS = (
 )
 
 
-def theta_setting() -> state.Setting:
-    """The 2 x 3 theta, row by row, as six numbers in the URL (``?theta=1,0,0,0,1,0``)."""
-    def parse(text: str) -> tuple[float, ...]:
-        parts = [p.strip() for p in text.split(",") if p.strip()]
-        if len(parts) != 6:
-            raise ValueError("not 6 numbers (θ11, θ12, θ13, θ21, θ22, θ23)")
-        try:
-            values = tuple(float(p) for p in parts)
-        except ValueError:
-            raise ValueError("not a list of numbers") from None
-        if not all(math.isfinite(v) and abs(v) <= THETA_LIMIT for v in values):
-            raise ValueError(f"outside −{THETA_LIMIT:g} to {THETA_LIMIT:g} in some entry")
-        return values
-
-    return state.Setting("theta", DEFAULT_THETA, parse, lambda v: ",".join(f"{x:.17g}" for x in v), SCOPE)
-
-
+#: the 2 x 3 theta, row by row, as six numbers in the URL (``?theta=1,0,0,0,1,0``)
+THETA = state.numbers("theta", DEFAULT_THETA, -THETA_LIMIT, THETA_LIMIT, min_count=6, max_count=6, scope=SCOPE)
 VIEW = state.choice("view", "grid", tuple(VIEWS), scope=SCOPE)
 MODE = state.choice("mode", "affine", tuple(MODES), scope=SCOPE)
-THETA = theta_setting()
 ROW = state.integer("i", 13, 0, SIZE - 1, scope=SCOPE)
 COL = state.integer("j", 23, 0, SIZE - 1, scope=SCOPE)
 ANGLE = state.number("angle", 20.0, -45.0, 45.0, scope=SCOPE)

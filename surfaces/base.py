@@ -14,7 +14,7 @@ A surface is defined by three coordinate-first functions: ``f(X) -> (...)``, ``g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Literal
 
 import numpy as np
@@ -52,7 +52,6 @@ class Surface:
         starts: default start points, each a tuple of d floats.
         stationary: the stationary points inside (or near) the view box, with their kind and value.
         log_levels: whether contour plots should use log-spaced levels (steep valleys such as Rosenbrock).
-        defaults: per-optimizer hyperparameter defaults that make a first view on this surface instructive.
         variables: names of the coordinates (``("w",)`` in 1-D and ``("x", "y")`` in 2-D unless given).
         fg: an optional fused ``X -> (f(X), df(X))``, used by the run loop when it needs both.
     """
@@ -67,7 +66,6 @@ class Surface:
     starts: tuple[tuple[float, ...], ...]
     stationary: tuple[StationaryPoint, ...] = ()
     log_levels: bool = False
-    defaults: dict[str, dict[str, float]] = field(default_factory=dict)
     variables: tuple[str, ...] = ()
     fg: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None  #: optional fused (f, df)
     derivative_latex: tuple[str, ...] = ()  #: for 1-D surfaces: f'(w) and f''(w) in LaTeX
@@ -80,6 +78,11 @@ class Surface:
     @property
     def dim(self) -> int:
         return len(self.bounds)
+
+    @property
+    def n_samples(self) -> int | None:
+        """The number of samples the loss averages over (None: an analytic function, no mini-batches)."""
+        return None
 
     # -- coordinate-first: X has shape (d, ...) ------------------------------------------------------
     def value_cf(self, X: np.ndarray) -> np.ndarray:
@@ -104,17 +107,18 @@ class Surface:
     # -- public: p has shape (..., d) ------------------------------------------------------------------
     def value(self, p) -> np.ndarray:
         """f(p) for points shaped ``(..., d)``; returns shape ``(...)``."""
-        return self.f(self._cf(p))
+        return self.f(self.coordinate_first(p))
 
     def grad(self, p) -> np.ndarray:
         """The gradient at points shaped ``(..., d)``; returns shape ``(..., d)``."""
-        return np.moveaxis(self.df(self._cf(p)), 0, -1)
+        return np.moveaxis(self.df(self.coordinate_first(p)), 0, -1)
 
     def hess(self, p) -> np.ndarray:
         """The Hessian at points shaped ``(..., d)``; returns shape ``(..., d, d)``."""
-        return np.moveaxis(self.d2f(self._cf(p)), (0, 1), (-2, -1))
+        return np.moveaxis(self.d2f(self.coordinate_first(p)), (0, 1), (-2, -1))
 
-    def _cf(self, p) -> np.ndarray:
+    def coordinate_first(self, p) -> np.ndarray:
+        """Points shaped ``(..., d)`` as the coordinate-first array ``(d, ...)`` (a view), the dimension checked."""
         p = np.asarray(p, dtype=float)
         if p.ndim == 0 or p.shape[-1] != self.dim:
             got = p.shape[-1] if p.ndim else 0

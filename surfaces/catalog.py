@@ -11,6 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Surface, stationary_points
+from .curves import NOTES_PARABOLA, NOTES_QUADRATIC, QUARTIC, quartic_critical_points
+from .curves import quartic as _q
+from .curves import quartic_d1 as _dq
+from .curves import quartic_d2 as _d2q
 from .regression import linear_regression
 
 
@@ -41,106 +45,10 @@ def _const(value: float, like: np.ndarray) -> np.ndarray:
     return np.full(np.shape(like), float(value))
 
 
-# -- 1-D: the notes' worked examples -------------------------------------------------------------------------
-
-
-def _quadratic_1d(a: float, b: float, c: float, name: str, title: str, latex: str, bounds, starts, defaults,
-                  derivative_latex):
-    """f(w) = a w^2 + b w + c, whose gradient-descent map is w <- w - eta (2 a w + b)."""
-
-    def f(X):
-        w = X[0]
-        return (a * w + b) * w + c
-
-    def df(X):
-        return 2.0 * a * X[:1] + b
-
-    def d2f(X):
-        return np.full((1, 1) + np.shape(X[0]), 2.0 * a)
-
-    w_min = -b / (2.0 * a)
-    return Surface(
-        name=name,
-        title=title,
-        latex=latex,
-        f=f,
-        df=df,
-        d2f=d2f,
-        bounds=(bounds,),
-        starts=starts,
-        stationary=stationary_points(f, df, d2f, [[w_min]]),
-        defaults=defaults,
-        derivative_latex=derivative_latex,
-    )
-
-
-NOTES_QUADRATIC = _quadratic_1d(
-    2.0, 1.0, 4.0,
-    name="notes-quadratic",
-    title="The notes' quadratic 2w² + w + 4",
-    latex=r"f(w) = 2w^2 + w + 4",
-    bounds=(-3.0, 2.5),
-    starts=((2.0,),),
-    defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.1, "noise": 2.0}, "newton": {"lr": 1.0}},
-    derivative_latex=(r"f'(w) = 4w + 1", r"f''(w) = 4"),
-)
-
-NOTES_PARABOLA = _quadratic_1d(
-    1.0, 0.0, 10.0,
-    name="notes-parabola",
-    title="The notes' parabola w² + 10",
-    latex=r"f(w) = w^2 + 10",
-    bounds=(-5.0, 5.0),
-    starts=((-4.0,), (4.0,)),
-    defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.1, "noise": 2.0}},
-    derivative_latex=(r"f'(w) = 2w", r"f''(w) = 2"),
-)
-
-# The quartic q(w) = 6w^4 - 2w^3 - 12w^2 + w + 1 and its derivatives, as polynomial coefficients.
-QUARTIC_COEFFS = np.array([6.0, -2.0, -12.0, 1.0, 1.0])
-_Q1 = np.polyder(QUARTIC_COEFFS)  # 24w^3 - 6w^2 - 24w + 1
-_Q2 = np.polyder(_Q1)  # 72w^2 - 12w - 24
-
-
-def _q(w):
-    return (((6.0 * w - 2.0) * w - 12.0) * w + 1.0) * w + 1.0
-
-
-def _dq(w):
-    return ((24.0 * w - 6.0) * w - 24.0) * w + 1.0
-
-
-def _d2q(w):
-    return (72.0 * w - 12.0) * w - 24.0
-
-
-def _quartic_critical_points() -> list[list[float]]:
-    roots = np.roots(_Q1)
-    return [[float(r.real)] for r in sorted(roots, key=lambda r: r.real) if abs(r.imag) < 1e-12]
-
-
-QUARTIC = Surface(
-    name="quartic",
-    title="A quartic with a local and a global minimum",
-    latex=r"f(w) = 6w^4 - 2w^3 - 12w^2 + w + 1",
-    f=lambda X: _q(X[0]),
-    df=lambda X: _dq(X[:1]),
-    d2f=lambda X: _d2q(X[None, :1]),
-    bounds=((-1.5, 1.6),),
-    starts=((-1.4,), (-0.2,), (0.3,), (1.5,)),
-    stationary=stationary_points(lambda X: _q(X[0]), lambda X: _dq(X[:1]), lambda X: _d2q(X[None, :1]),
-                                 _quartic_critical_points()),
-    defaults={"gd": {"lr": 0.01}, "sgd": {"lr": 0.01, "noise": 5.0}, "momentum": {"lr": 0.01, "beta": 0.9},
-              "nesterov": {"lr": 0.01, "beta": 0.9}, "adagrad": {"lr": 0.3}, "rmsprop": {"lr": 0.05},
-              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
-    derivative_latex=(r"f'(w) = 24w^3 - 6w^2 - 24w + 1", r"f''(w) = 72w^2 - 12w - 24"),
-)
-
-
 # -- 2-D quadratics ---------------------------------------------------------------------------------------------
 
 
-def _quadratic_2d(A, name: str, title: str, latex: str, bounds, starts, defaults) -> Surface:
+def _quadratic_2d(A, name: str, title: str, latex: str, bounds, starts) -> Surface:
     """f(p) = 1/2 p^T A p for a symmetric positive-definite or indefinite A (minimum or saddle at 0)."""
     (a, b), (_, c) = np.asarray(A, dtype=float)
 
@@ -163,7 +71,7 @@ def _quadratic_2d(A, name: str, title: str, latex: str, bounds, starts, defaults
 
     return Surface(
         name=name, title=title, latex=latex, f=f, df=df, d2f=d2f, bounds=bounds, starts=starts,
-        stationary=stationary_points(f, df, d2f, [[0.0, 0.0]]), defaults=defaults, df_writes_out=True,
+        stationary=stationary_points(f, df, d2f, [[0.0, 0.0]]), df_writes_out=True,
     )
 
 
@@ -174,9 +82,6 @@ BOWL = _quadratic_2d(
     latex=r"f(x, y) = x^2 + y^2",
     bounds=((-2.0, 2.0), (-2.0, 2.0)),
     starts=((-1.5, 1.2),),
-    defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.1, "noise": 1.0}, "momentum": {"lr": 0.1, "beta": 0.5},
-              "nesterov": {"lr": 0.1, "beta": 0.5}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.05},
-              "adadelta": {"lr": 1.0, "eps": 1e-3}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
 )
 
 # Eigenvalues 1 and 25 along the diagonals (1, -1) and (1, 1): condition number 25, rotated by 45 degrees.
@@ -187,9 +92,6 @@ ELONGATED_BOWL = _quadratic_2d(
     latex=r"f(x, y) = 6.5x^2 + 12xy + 6.5y^2",
     bounds=((-2.0, 2.0), (-2.0, 2.0)),
     starts=((-1.6, 1.9),),
-    defaults={"gd": {"lr": 0.07}, "sgd": {"lr": 0.07, "noise": 1.0}, "momentum": {"lr": 0.07, "beta": 0.8},
-              "nesterov": {"lr": 0.07, "beta": 0.8}, "adagrad": {"lr": 0.3}, "rmsprop": {"lr": 0.05},
-              "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
 )
 
 SADDLE = _quadratic_2d(
@@ -199,9 +101,6 @@ SADDLE = _quadratic_2d(
     latex=r"f(x, y) = x^2 - y^2",
     bounds=((-2.0, 2.0), (-2.0, 2.0)),
     starts=((-1.8, 0.05),),
-    defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.1, "noise": 0.5}, "momentum": {"lr": 0.1, "beta": 0.9},
-              "nesterov": {"lr": 0.1, "beta": 0.9}, "adagrad": {"lr": 0.3}, "rmsprop": {"lr": 0.03},
-              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
 )
 
 
@@ -268,9 +167,6 @@ ROSENBROCK = Surface(
     starts=((-1.5, 2.0),),
     stationary=stationary_points(_rosenbrock, _rosenbrock_grad, _rosenbrock_hess, [[1.0, 1.0]]),
     log_levels=True,
-    defaults={"gd": {"lr": 0.001}, "sgd": {"lr": 0.001, "noise": 20.0}, "momentum": {"lr": 0.01, "beta": 0.9},
-              "nesterov": {"lr": 0.007, "beta": 0.9}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.02},
-              "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
 )
 
 
@@ -324,9 +220,6 @@ BEALE = Surface(
     starts=((1.0, 1.4),),
     stationary=stationary_points(_beale, _beale_grad, _beale_hess, [[3.0, 0.5], [0.0, 1.0], [0.1, -2.64]]),
     log_levels=True,
-    defaults={"gd": {"lr": 0.01}, "sgd": {"lr": 0.01, "noise": 2.0}, "momentum": {"lr": 0.01, "beta": 0.9},
-              "nesterov": {"lr": 0.01, "beta": 0.9}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.01},
-              "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
 )
 
 
@@ -364,9 +257,6 @@ HIMMELBLAU = Surface(
          [-3.073, -0.081], [-0.128, -1.954], [0.087, 2.884], [3.385, 0.074]],
     ),
     log_levels=True,
-    defaults={"gd": {"lr": 0.01}, "sgd": {"lr": 0.01, "noise": 10.0}, "momentum": {"lr": 0.005, "beta": 0.9},
-              "nesterov": {"lr": 0.005, "beta": 0.9}, "adagrad": {"lr": 1.0}, "rmsprop": {"lr": 0.05},
-              "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
 )
 
 _TWO_PI = 2.0 * np.pi
@@ -412,9 +302,6 @@ RASTRIGIN = Surface(
     bounds=((-2.5, 2.5), (-2.5, 2.5)),
     starts=((-2.2, 1.7),),
     stationary=stationary_points(_rastrigin, _rastrigin_grad, _rastrigin_hess, _rastrigin_stationary(2.5)),
-    defaults={"gd": {"lr": 0.002}, "sgd": {"lr": 0.002, "noise": 20.0}, "momentum": {"lr": 0.002, "beta": 0.9},
-              "nesterov": {"lr": 0.002, "beta": 0.9}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.02},
-              "adadelta": {"lr": 1.0}, "adam": {"lr": 0.1}, "newton": {"lr": 1.0}},
 )
 
 
@@ -440,10 +327,7 @@ TWO_MINIMA = Surface(
     bounds=((-1.6, 1.7), (-1.2, 1.2)),
     starts=((-1.4, 1.0), (0.2, 1.0)),
     stationary=stationary_points(_two_minima, _two_minima_grad, _two_minima_hess,
-                                 [[w[0], 0.0] for w in _quartic_critical_points()]),
-    defaults={"gd": {"lr": 0.01}, "sgd": {"lr": 0.01, "noise": 5.0}, "momentum": {"lr": 0.01, "beta": 0.9},
-              "nesterov": {"lr": 0.01, "beta": 0.9}, "adagrad": {"lr": 0.3}, "rmsprop": {"lr": 0.03},
-              "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
+                                 [[w[0], 0.0] for w in quartic_critical_points()]),
 )
 
 LINEAR_REGRESSION = linear_regression()

@@ -45,7 +45,7 @@ class RegressionSurface(Surface):
 
     def batch_grad(self, p, idx) -> np.ndarray:
         """Mini-batch gradient at points ``(..., 2)`` over sample indices ``(..., B)``; returns ``(..., 2)``."""
-        return np.moveaxis(self.batch_grad_cf(self._cf(p), np.asarray(idx)), 0, -1)
+        return np.moveaxis(self.batch_grad_cf(self.coordinate_first(p), np.asarray(idx)), 0, -1)
 
 
 def linear_regression(n: int = 10_000, seed: int = 0) -> RegressionSurface:
@@ -81,9 +81,6 @@ def linear_regression(n: int = 10_000, seed: int = 0) -> RegressionSurface:
         starts=((-0.5, 1.0),),
         stationary=stationary_points(f, df, d2f, [[TRUE_W, TRUE_B]]),
         variables=("w", "b"),
-        defaults={"gd": {"lr": 0.1}, "sgd": {"lr": 0.05, "batch_size": 1}, "momentum": {"lr": 0.1, "beta": 0.9},
-                  "nesterov": {"lr": 0.1, "beta": 0.9}, "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.02},
-                  "adadelta": {"lr": 1.0, "eps": 1e-4}, "adam": {"lr": 0.05}, "newton": {"lr": 1.0}},
         xs=xs,
         ys=ys,
     )

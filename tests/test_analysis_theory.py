@@ -14,7 +14,8 @@ import surfaces
 from optim import make, run
 from optim.analysis import (REGIONS, curvatures, iteration_eigenvalues, iteration_matrix, quadratic_form,
                             theory)
-from optim.sweep import Axis, SweepSpec, measured_rates, rate_from_errors
+from optim.rates import measured_rates, rate_from_errors
+from optim.sweep import Axis, SweepSpec
 
 VARIANTS = [  # (optimizer, convention): every form the core offers for these three
     ("gd", "notes"),

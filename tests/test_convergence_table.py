@@ -83,7 +83,7 @@ def test_sgd_with_noise_settles_into_the_spread_the_theory_predicts():
     that mean, which were 6.7% over 40 seeds."""
     s = surfaces.get("bowl")
     hyper = optim.defaults_for(s, "sgd")
-    lr, sigma = hyper["lr"], s.defaults["sgd"]["noise"]
+    lr, sigma = hyper["lr"], optim.gradient_noise(s, "sgd")[0]
     traj = optim.run(s, optim.make("sgd", **hyper), s.starts[0], 1100, record="path", seed=3)
     assert traj.noise == sigma
     squared = np.sum((traj.positions[100:] - global_minimum(s)) ** 2, axis=-1)

@@ -160,7 +160,7 @@ def _core_modules() -> list[str]:
 # -- the core's examples run -------------------------------------------------------------------------------------------
 
 #: modules whose docstrings must carry at least this many examples; every other module of the core runs its own
-EXAMPLES = {"surfaces": 1, "optim": 1, "optim.optimizers": 1, "optim.registry": 1, "nets": 2}
+EXAMPLES = {"surfaces": 1, "optim": 1, "optim.methods.gd": 1, "optim.registry": 1, "optim.sweep": 1, "nets": 2}
 
 
 @pytest.mark.parametrize("module", _core_modules())

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from helpers import numeric_grad, require_torch
 
-from nets.lstm import (
+from nets import (
     GATES,
     LSTMParams,
     RNNParams,

@@ -10,8 +10,8 @@ from helpers import numeric_grad, require_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nets.spatial import (
-    DIGIT_PATH,
+from nets.spatial import DIGIT_PATH
+from nets import (
     IDENTITY,
     affine_grid,
     affine_grid_backward,

@@ -1,6 +1,6 @@
 """The optimizers' update rules: the notes' tables, hand computations of the first steps, identities.
 
-Hand computations are written from the update rules (the docstrings of ``optim.optimizers`` and the course
+Hand computations are written from the update rules (the docstrings in ``optim.methods`` and the course
 notes) with the numbers filled in; none of them calls the code under test. Most use the notes' example
 f(w) = 2w^2 + w + 4, f'(w) = 4w + 1, from w = 2 (so the first gradient is 9).
 """
@@ -506,22 +506,24 @@ def test_registry_specs_match_the_factories():
         options = [p for p, v in params.items() if isinstance(v.default, (bool, str))]
         numeric = [p for p in params if p not in options]
         assert [h.name for h in spec.hyperparameters] == numeric
-        assert sorted(spec.variants) == sorted(options)
-        for option, allowed in spec.variants.items():
-            assert params[option].default in allowed
-        for convention, table in optim.CONVENTIONS.items():
-            for option, value in table.get(name, {}).items():
-                assert value in spec.variants[option], (convention, name, option)
+        assert sorted(v.option for v in spec.variants) == sorted(options)
+        for v in spec.variants:
+            assert params[v.option].default in v.labels
+            for convention in optim.CONVENTIONS:
+                assert v.value(convention) in v.labels, (convention, name, v.option)
+        assert spec.options("notes") == {v.option: params[v.option].default for v in spec.variants}
 
 
 @pytest.mark.parametrize("surface_name", surfaces.names())
 def test_surface_defaults_are_valid_and_inside_the_slider_ranges(surface_name):
     s = surfaces.get(surface_name)
-    assert set(s.defaults) <= set(optim.NAMES)
     for name in optim.NAMES:
         spec = optim.spec(name)
-        own = s.defaults.get(name, {})
+        assert set(spec.surface_defaults) <= set(surfaces.names()), name
+        own = spec.surface_defaults.get(surface_name, {})
         assert set(own) <= {h.name for h in spec.hyperparameters} | {"noise", "batch_size"}
+        # a surface lists only what differs from the factory's default
+        assert all(spec.defaults.get(k) != v for k, v in own.items()), (name, own)
         hp = optim.defaults_for(s, name)
         assert hp == spec.defaults | {k: v for k, v in own.items() if k in spec.defaults}
         for h in spec.hyperparameters:
@@ -541,8 +543,8 @@ def test_latex_names_the_variant():
     import itertools
 
     for name, spec in optim.SPECS.items():
-        for combo in itertools.product(*spec.variants.values()):
-            text = optim.latex(name, dict(zip(spec.variants, combo)))
+        for combo in itertools.product(*(tuple(v.labels) for v in spec.variants)):
+            text = optim.latex(name, dict(zip((v.option for v in spec.variants), combo)))
             assert text.startswith(r"\begin{aligned}") and text.endswith(r"\end{aligned}")
             depth = 0
             for ch in text:

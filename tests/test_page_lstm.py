@@ -83,10 +83,10 @@ def test_editing_the_sequence_changes_the_gates(open_page, seq_box, heatmaps):
     np.testing.assert_array_equal(heatmaps(at)["o"], cache.o[:, 0, :].T)
 
 
-@pytest.mark.parametrize("text, reason", [("1, x, 2", "not a list of numbers (“x” is not a number)"),
+@pytest.mark.parametrize("text, reason", [("1, x, 2", "not a list of numbers: “x” is not a number"),
                                           ("", "not 1 to 16 numbers"),
                                           ("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", "not 1 to 16 numbers"),
-                                          ("1, 9", "outside −5 to 5 (9)"), ("nan", "outside −5 to 5 (nan)")])
+                                          ("1, 9", "“9” is outside -5 to 5"), ("nan", "“nan” is outside -5 to 5")])
 def test_a_malformed_sequence_keeps_the_last_valid_one_with_a_message(text, reason, open_page, seq_box):
     at = open_page(PAGE)
     before = at.dataframe[-1].value
@@ -201,7 +201,7 @@ def test_the_memory_task_is_cached(monkeypatch, open_page, widget_key):
 
 @pytest.mark.parametrize(
     "query, phrase",
-    [({"x": "1,,zz"}, "`x=1,,zz` in the link is not a list of numbers (“zz” is not a number)"),
+    [({"x": "1,,zz"}, "`x=1,,zz` in the link is not a list of numbers: “zz” is not a number"),
      ({"H": "9"}, "`H=9` in the link is outside 1 to 4"),
      ({"bf": "big"}, "`bf=big` in the link is not a number"),
      ({"t": "0"}, "`t=0` in the link is outside 1 to 16")],

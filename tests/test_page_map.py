@@ -16,7 +16,8 @@ import optim.sweep as sweep_module
 import surfaces
 from optim import iteration_table, registry
 from optim.analysis import REGIONS
-from optim.sweep import Axis, SweepSpec, run_cell, sweep, theory_map, to_csv
+from optim.analysis import theory_map
+from optim.sweep import Axis, SweepSpec, run_cell, sweep, to_csv
 from viz.tables import frame
 
 PAGE = "pages/hyperparameter_map.py"
@@ -119,9 +120,9 @@ def test_a_shared_link_opens_the_same_view(open_page, texts):
     ({"surface": "nowhere"}, "`surface=nowhere` in the link is not one of"),
     ({"xlo": "-1"}, "`xlo=-1` in the link is outside"),
     ({"y": "beta1"}, "`y=beta1` in the link is not one of"),
-    ({"cell": "abc"}, "`cell=abc` in the link is not two numbers separated by a comma"),
-    ({"cell": "0.1,x"}, "`cell=0.1,x` in the link is not two numbers"),
-    ({"cell": "0.1,inf"}, "`cell=0.1,inf` in the link is not finite"),
+    ({"cell": "abc"}, "`cell=abc` in the link is not 2 numbers separated by commas"),
+    ({"cell": "0.1,x"}, "`cell=0.1,x` in the link is not a list of numbers: “x” is not a number"),
+    ({"cell": "0.1,inf"}, "`cell=0.1,inf` in the link is not a list of numbers: “inf” is not finite"),
     ({"show": "nonsense"}, "`show=nonsense` in the link is not one of"),
     ({"x0": "nan"}, "`x0=nan` in the link is outside"),
 ])

@@ -45,11 +45,10 @@ def core_run(surface_name: str, name: str, steps: int, start=None, **hyper):
     """The run the page should show, made here straight from the core with the surface's defaults."""
     s = surfaces.get(surface_name)
     hp = defaults_for(s, name) | hyper
-    kwargs = {}
-    if isinstance(s, surfaces.RegressionSurface):
-        kwargs["batch_size"] = (s.defaults["sgd"]["batch_size"] if name == "sgd" else None)
-    else:
-        kwargs["noise"] = s.defaults.get("sgd", {}).get("noise", 1.0) if name == "sgd" else 0.0
+    # the SGD defaults, read straight from the table in SGD's home (optim.gradient_noise is what is tested)
+    own = optim.spec("sgd").surface_defaults[surface_name]
+    kwargs = {"batch_size": own["batch_size"] if name == "sgd" else None} if s.n_samples else \
+        {"noise": own["noise"] if name == "sgd" else 0.0}
     return run(s, make(name, **hp), list(start or s.starts[0]), steps, **kwargs)
 
 

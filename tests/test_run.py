@@ -143,7 +143,7 @@ def test_sgd_noise_is_standard_gaussian_times_sigma():
 
 def test_sgd_uses_the_surface_default_noise_and_gd_none():
     sgd = run(QUADRATIC, optim.sgd(lr=0.1), [2.0], 3)
-    assert sgd.noise == QUADRATIC.defaults["sgd"]["noise"] == 2.0
+    assert sgd.noise == optim.spec("sgd").surface_defaults["notes-quadratic"]["noise"] == 2.0
     assert not np.allclose(sgd.gradients[:, 0], 4 * sgd.positions[:-1, 0] + 1)
     gd = run(QUADRATIC, optim.gd(lr=0.1), [2.0], 3)
     assert gd.noise == 0.0

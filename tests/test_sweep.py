@@ -14,7 +14,8 @@ import optim.sweep as sweep_module
 import surfaces
 from optim import Status, make, run
 from optim.cli import main
-from optim.sweep import (Axis, SweepSpec, measured_rates, merge, row_blocks, run_cell, sweep,
+from optim.rates import measured_rates
+from optim.sweep import (Axis, SweepSpec, merge, row_blocks, run_cell, sweep,
                          to_csv)
 
 

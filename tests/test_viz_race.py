@@ -13,7 +13,6 @@ import pytest
 
 import surfaces
 from optim import NAMES, defaults_for, make, run
-from viz._legacy_rules import RunRecord
 from viz.race import race_figure
 from viz.race_player import FRAME_CAP, frames_of
 from viz.style import theme
@@ -22,8 +21,8 @@ TWO_D = surfaces.names(dim=2)
 BUDGET = 500_000  # bytes of figure JSON for nine optimizers x 500 steps
 
 
-def records(s, names, steps: int) -> list[RunRecord]:
-    return [RunRecord.from_trajectory(run(s, make(n, **defaults_for(s, n)), list(s.starts[0]), steps)) for n in names]
+def records(s, names, steps: int) -> list:
+    return [run(s, make(n, **defaults_for(s, n)), list(s.starts[0]), steps) for n in names]
 
 
 def _plain(o):

@@ -11,8 +11,6 @@ from optim import NAMES
 from viz.style import LOOKS, NORMAL, PRESENT, Theme, theme
 
 VIZ = Path(__file__).resolve().parents[1] / "viz"
-#: the rule renderers waiting to move into each optimizer's home in optim (they name optimizers until then)
-LEGACY = {"_legacy_rules.py"}
 
 
 def viz_modules():
@@ -36,7 +34,7 @@ def test_only_the_theme_reads_presentation_mode():
 def test_optimizer_names_appear_in_viz_only_in_the_look_table():
     """Adding an optimizer adds one entry to LOOKS, and nothing else in viz."""
     named = [f"{path.name}:{node.lineno} {node.value!r}" for path in viz_modules()
-             if path.name != "style.py" and path.name not in LEGACY
+             if path.name != "style.py"
              for node in ast.walk(ast.parse(path.read_text()))
              if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in NAMES]
     assert named == []

@@ -18,6 +18,7 @@ Nothing here knows about optimizers; the validation rules come from the caller.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -45,21 +46,29 @@ class Setting:
 
 # -- constructors for the usual kinds ---------------------------------------------------------------------------
 
-def _fmt_float(x: float) -> str:
-    return repr(float(x)) if x != int(x) or abs(x) >= 1e16 else str(int(x))
+def format_float(x: float) -> str:
+    """The shortest text that reads back as ``x`` (``0.6``, not ``0.59999999999999998``); whole numbers without
+    a decimal point."""
+    x = float(x)
+    return str(int(x)) if x == int(x) and abs(x) < 1e16 else repr(x)
 
 
-def number(name: str, default: float, low: float, high: float, *, scope: str = "") -> Setting:
+def number_parser(low: float, high: float) -> Callable[[str], float]:
+    """Text -> a finite number in ``[low, high]``; a ValueError says why not."""
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             raise ValueError("not a number") from None
         if not math.isfinite(value) or not low <= value <= high:
-            raise ValueError(f"outside {_fmt_float(low)} to {_fmt_float(high)}")
+            raise ValueError(f"outside {format_float(low)} to {format_float(high)}")
         return value
 
-    return Setting(name, float(default), parse, _fmt_float, scope)
+    return parse
+
+
+def number(name: str, default: float, low: float, high: float, *, scope: str = "") -> Setting:
+    return Setting(name, float(default), number_parser(low, high), format_float, scope)
 
 
 def integer(name: str, default: int, low: int, high: int, *, scope: str = "") -> Setting:
@@ -97,36 +106,53 @@ def flag(name: str, default: bool = False, *, scope: str = "") -> Setting:
     return Setting(name, bool(default), parse, lambda v: "1" if v else "0", scope)
 
 
-def numbers(name: str, default: Sequence[float], low: float, high: float, min_count: int = 1,
-            max_count: int = 9, *, scope: str = "") -> Setting:
-    """A comma-separated list of numbers, e.g. ``?rates=0.1,0.2,0.5``."""
-    single = number(name, low, low, high)
+def sequence(name: str, default: Sequence, item: Callable[[str], Any], *, show_item: Callable[[Any], str] = str,
+             min_count: int = 1, max_count: int = 9, what: str = "values", separator: str = ",",
+             unique: bool = False, scope: str = "") -> Setting:
+    """A list typed or linked as text, ``?rates=0.1,0.2,0.5``: the one parser of every list a page takes.
 
-    def parse(text: str) -> tuple[float, ...]:
-        parts = [p for p in text.split(",") if p.strip()]
+    ``item`` reads one entry (raising ValueError with a reason); ``separator`` splits the entries (``" "``
+    also splits at spaces and semicolons); empty entries are skipped and ``unique`` drops repeated ones.
+    """
+    def parse(text: str) -> tuple:
+        pattern = r"[,;\s]+" if separator == " " else re.escape(separator)
+        parts = [p.strip() for p in re.split(pattern, text.strip()) if p.strip()]
+        if unique:
+            parts = list(dict.fromkeys(parts))
         if not min_count <= len(parts) <= max_count:
-            raise ValueError(f"needs {min_count} to {max_count} numbers separated by commas")
-        return tuple(single.parse(p.strip()) for p in parts)
+            count = f"{min_count}" if min_count == max_count else f"{min_count} to {max_count}"
+            raise ValueError(f"not {count} {what} separated by {'commas' if separator == ',' else 'commas or spaces'}")
+        values = []
+        for p in parts:
+            try:
+                values.append(item(p))
+            except ValueError as exc:
+                raise ValueError(f"not a list of {what}: “{p}” is {exc}") from None
+        return tuple(values)
 
-    return Setting(name, tuple(float(v) for v in default), parse, lambda v: ",".join(_fmt_float(x) for x in v),
-                   scope)
+    joiner = ", " if separator == " " else separator
+    return Setting(name, tuple(default), parse, lambda v: joiner.join(show_item(x) for x in v), scope)
+
+
+def numbers(name: str, default: Sequence[float], low: float, high: float, min_count: int = 1,
+            max_count: int = 9, *, separator: str = ",", scope: str = "") -> Setting:
+    """A list of numbers in ``[low, high]``, e.g. ``?rates=0.1,0.2,0.5``."""
+    return sequence(name, tuple(float(v) for v in default), number_parser(low, high), show_item=format_float,
+                    min_count=min_count, max_count=max_count, what="numbers", separator=separator, scope=scope)
 
 
 def names(name: str, default: Sequence[str], options: Sequence[str], min_count: int = 1, *,
           scope: str = "") -> Setting:
-    """A comma-separated subset of ``options``, e.g. ``?opt=gd,adam``."""
+    """A subset of ``options``, e.g. ``?opt=gd,adam``."""
     options = tuple(options)
 
-    def parse(text: str) -> tuple[str, ...]:
-        parts = tuple(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
-        unknown = [p for p in parts if p not in options]
-        if unknown:
-            raise ValueError(f"{', '.join(unknown)} is not one of {', '.join(options)}")
-        if len(parts) < min_count:
-            raise ValueError(f"needs at least {min_count}")
-        return parts
+    def item(text: str) -> str:
+        if text not in options:
+            raise ValueError("not one of " + ", ".join(options))
+        return text
 
-    return Setting(name, tuple(default), parse, ",".join, scope)
+    return sequence(name, default, item, min_count=min_count, max_count=len(options), what="names", unique=True,
+                    scope=scope)
 
 
 # -- the per-run flow -------------------------------------------------------------------------------------------

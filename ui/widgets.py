@@ -230,3 +230,17 @@ def slider(s: Setting, label: str, low: float, high: float, step: float, *, fmt:
     container.slider(label, cast(low), cast(high), step=cast(step), format=fmt, key=key, help=help,
                      on_change=_copy(s, key, cast))
     return state.get(s)
+
+
+def clicked_point(event_key: str, clickable, bounds) -> tuple[float, ...] | None:
+    """The point a click on a chart selected (its ``on_select`` event under ``event_key``), if it is on one of the
+    ``clickable`` traces and inside ``bounds``."""
+    event = st.session_state.get(event_key)
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
+        getattr(getattr(event, "selection", None), "points", []) or []
+    for p in points:
+        xy = (p.get("x"), p.get("y"))
+        if p.get("curve_number") in clickable and all(
+                isinstance(v, (int, float)) and lo <= v <= hi for v, (lo, hi) in zip(xy, bounds)):
+            return xy
+    return None

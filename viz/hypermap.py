@@ -18,9 +18,9 @@ from optim.run import Status
 from optim.sweep import SweepResult
 from surfaces import get as surfaces_get
 
-from .map_grid import SEQUENTIAL, SYMBOLS, MapGrid, grid_axes, power_of_ten
+from .map_grid import SEQUENTIAL, MapGrid, grid_axes
 from .rates import rate_colorbar, rate_heat
-from .style import STATUS_COLORS, Theme, style
+from .style import STATUS_COLORS, Theme, power_of_ten, style
 
 OUTCOMES = {
     "loss": "final loss",
@@ -164,10 +164,10 @@ def _nice_log_range(z: np.ndarray) -> tuple[int, int]:
 def _click_targets(fig: go.Figure, grid: MapGrid, result: SweepResult, value: np.ndarray, outcome: str) -> None:
     """Invisible markers at every cell centre, one trace per status: hover text and click selection."""
     X, Y = np.meshgrid(grid.x, grid.y, indexing="ij")
-    xs = SYMBOLS.get(grid.xaxis.param, grid.xaxis.param)
+    xs = grid.symbol(grid.xaxis)
     head = f"{xs} = %{{x:.4g}}"
     if grid.yaxis:
-        head += f"<br>{SYMBOLS.get(grid.yaxis.param, grid.yaxis.param)} = %{{y:.4g}}"
+        head += f"<br>{grid.symbol(grid.yaxis)} = %{{y:.4g}}"
     what = {"loss": "final f − f* = %{customdata[0]:.3e}", "steps": "final loss %{customdata[0]:.3e}",
             "status": "final loss %{customdata[0]:.3e}", "rate": "measured ρ = %{customdata[0]:.4f}"}[outcome]
     text = {Status.CONVERGED: "converged at step %{customdata[1]}",

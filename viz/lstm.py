@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nets.lstm import GradientFlow, LSTMCache, LSTMParams, MemoryComparison
+from nets import GradientFlow, LSTMCache, LSTMParams, MemoryComparison
 
 from .style import Theme, style
 

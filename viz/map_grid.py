@@ -13,21 +13,18 @@ from optim.registry import spec as optimizer_spec
 from optim.sweep import Axis, SweepResult
 
 
-#: how each hyperparameter reads on an axis (the LaTeX symbols of the registry, in Unicode)
-SYMBOLS = {"lr": "η", "beta": "β", "beta1": "β₁", "beta2": "β₂", "rho": "ρ", "eps": "ε",
-           "min_curvature": "λ_min"}
 SEQUENTIAL = "Viridis"  # dark = small loss, few steps, fast rate; yellow = the opposite
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def param_label(optimizer: str, param: str, *, log: bool = False) -> str:
-    """``"learning rate η"``: the registry's meaning and the formula's symbol (and the scale when it is log)."""
-    meaning = optimizer_spec(optimizer).hyperparameter(param).meaning
-    return f"{meaning} {SYMBOLS.get(param, param)}" + (" (log scale)" if log else "")
+    """``"learning rate η"``: the hyperparameter's meaning and its symbol (and the scale when it is log)."""
+    h = optimizer_spec(optimizer).hyperparameter(param)
+    return f"{h.meaning} {h.text}" + (" (log scale)" if log else "")
 
 
-def power_of_ten(k: int) -> str:
-    return "1" if k == 0 else "10" if k == 1 else f"10{str(k).translate(SUPERSCRIPT)}"
+def symbol(optimizer: str, param: str) -> str:
+    """``η``: how a hyperparameter reads on an axis (its symbol, in Unicode)."""
+    return optimizer_spec(optimizer).hyperparameter(param).text
 
 
 def format_value(v: float) -> str:
@@ -59,14 +56,17 @@ class MapGrid:
         self.x_edges = cell_edges(self.xaxis)
         self.y_edges = cell_edges(self.yaxis) if self.yaxis else np.array([0.0, 1.0])
 
+    def symbol(self, axis: Axis) -> str:
+        return symbol(self.spec.optimizer, axis.param)
+
     def centre(self, index: tuple[int, int]) -> tuple[float, float]:
         return float(self.x[index[0]]), float(self.y[index[1]])
 
     def label(self, index: tuple[int, int]) -> str:
         """``"η = 0.01, β = 0.9"`` for a cell."""
-        parts = [f"{SYMBOLS.get(self.xaxis.param, self.xaxis.param)} = {format_value(self.x[index[0]])}"]
+        parts = [f"{self.symbol(self.xaxis)} = {format_value(self.x[index[0]])}"]
         if self.yaxis:
-            parts.append(f"{SYMBOLS.get(self.yaxis.param, self.yaxis.param)} = {format_value(self.y[index[1]])}")
+            parts.append(f"{self.symbol(self.yaxis)} = {format_value(self.y[index[1]])}")
         return ", ".join(parts)
 
 

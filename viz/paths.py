@@ -20,6 +20,7 @@ def clip_to_view(positions: np.ndarray, rows: int, diverged: bool, bounds) -> tu
     Returns ``(points, last, exit)``: the points to draw, the index of the last recorded point drawn, and for a
     diverged run the point where its last step crosses the edge of the view box (``None`` otherwise).
     """
+    rows, diverged = int(rows), bool(diverged)
     P = positions[: rows + 1]
     if not diverged:
         return P, rows, None

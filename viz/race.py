@@ -23,7 +23,7 @@ from plotly.subplots import make_subplots
 
 from surfaces import Surface
 
-from ._legacy_rules import STEP_ARROW, RunRecord
+from optim import Trajectory
 from .contour import contour_data, contour_trace, grid_values, nice_step
 from .paths import clip_to_view, log_dtick, loss_reference, loss_values
 from .race_player import add_player, frames_of, plot_height
@@ -37,7 +37,7 @@ STEP_COLOR = "#6A3D9A"  # the step actually taken: velocity, adapted step, Newto
 MARKED_STEPS = 150
 
 
-def race_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: int = 1) -> dict:
+def race_figure(surface: Surface, runs: list[Trajectory], th: Theme, *, current: int = 1) -> dict:
     """The animated race: contour with paths (left) and the loss against the iteration (right), as a plain dict.
 
     Args:
@@ -118,19 +118,19 @@ def _start_trace(surface: Surface, start: np.ndarray, th: Theme) -> dict:
         hovertemplate=f"start: {vx} = %{{x:.5g}}, {vy} = %{{y:.5g}}<extra></extra>", xaxis="x", yaxis="y")
 
 
-def _path_traces(surface: Surface, runs: list[RunRecord], drawn: list[tuple], th: Theme,
+def _path_traces(surface: Surface, runs: list[Trajectory], drawn: list[tuple], th: Theme,
                  annotations: list[dict]) -> list[dict]:
     """Every run's path on the contour; a diverged run's label where it leaves the view (added to
     ``annotations``)."""
     T = runs[0].steps
     traces = []
     for r, (pts, _, exit_point) in zip(runs, drawn):
-        look = LOOKS[r.name]
+        look = LOOKS[r.optimizer]
         label = r.title + (f" (diverged at step {r.event_step})" if r.diverged else "")
         traces.append(dict(
             type="scatter", x=b64(pts[:, 0]), y=b64(pts[:, 1]), name=label,
             mode="lines+markers" if T <= MARKED_STEPS else "lines",
-            legendgroup=r.name, line=dict(color=look.color, width=th.line, dash=look.dash),
+            legendgroup=r.optimizer, line=dict(color=look.color, width=th.line, dash=look.dash),
             marker=dict(symbol=look.symbol, size=max(4, th.marker * 0.5), color=look.color, opacity=0.75),
             hovertemplate=f"{r.title}<br>after %{{pointNumber}} steps: (%{{x:.5g}}, %{{y:.5g}})<extra></extra>",
             unselected=dict(marker=dict(opacity=0.75)), xaxis="x", yaxis="y"))
@@ -146,13 +146,13 @@ def _path_traces(surface: Surface, runs: list[RunRecord], drawn: list[tuple], th
     return traces
 
 
-def _loss_traces(surface: Surface, runs: list[RunRecord], drawn: list[tuple], th: Theme) -> list[dict]:
+def _loss_traces(surface: Surface, runs: list[Trajectory], drawn: list[tuple], th: Theme) -> list[dict]:
     """Every run's loss against the iteration, on the right."""
     shown = "f − f*" if loss_reference(surface) is not None else "f"
     return [dict(
         type="scatter", x0=1, dx=1, y=b64(loss_values(surface, r.losses[: last + 1])), mode="lines",
-        legendgroup=r.name, showlegend=False, name=r.title,
-        line=dict(color=LOOKS[r.name].color, width=th.line, dash=LOOKS[r.name].dash),
+        legendgroup=r.optimizer, showlegend=False, name=r.title,
+        line=dict(color=LOOKS[r.optimizer].color, width=th.line, dash=LOOKS[r.optimizer].dash),
         hovertemplate=f"{r.title}<br>t = %{{x}}<br>{shown} = %{{y:.5g}}<extra></extra>", xaxis="x2", yaxis="y2")
         for r, (_, last, _) in zip(runs, drawn)]
 
@@ -252,14 +252,14 @@ class _Moving:
     y: np.ndarray
 
 
-def _moving_styles(runs: list[RunRecord], th: Theme) -> dict[str, dict]:
+def _moving_styles(runs: list[Trajectory], th: Theme) -> dict[str, dict]:
     """How the animated traces look: current points, gradient arrows, step arrows, look-ahead points."""
     ms, lw = th.marker, th.line
-    colors = [LOOKS[r.name].color for r in runs]
-    symbols = [LOOKS[r.name].symbol for r in runs]
+    colors = [LOOKS[r.optimizer].color for r in runs]
+    symbols = [LOOKS[r.optimizer].symbol for r in runs]
     arrow = dict(symbol="arrow", angleref="previous", size=[0, ms * 1.6, 0] * len(runs))
     # the look-ahead points belong to the optimizer that has them: its colour
-    look_color = next((LOOKS[r.name].color for r in runs if "lookahead" in r.state), None)
+    look_color = next((LOOKS[r.optimizer].color for r in runs if "lookahead" in r.state), None)
     return {
         "current": dict(mode="markers", name="at iteration t: w<sub>t</sub>", legend="legend2",
                         marker=dict(size=ms * 1.9, color=colors, symbol=symbols, line=dict(width=2, color="white")),
@@ -268,14 +268,14 @@ def _moving_styles(runs: list[RunRecord], th: Theme) -> dict[str, dict]:
                          line=dict(color=GRADIENT_COLOR, width=lw * 1.2), marker=dict(color=GRADIENT_COLOR, **arrow)),
         "step": dict(mode="lines+markers", name="step to w<sub>t+1</sub>", legend="legend2",
                      line=dict(color=STEP_COLOR, width=lw * 1.5), marker=dict(color=STEP_COLOR, **arrow),
-                     showlegend=any(r.name in STEP_ARROW for r in runs)),
+                     showlegend=any(r.spec.step_arrow for r in runs)),
         "lookahead": dict(mode="markers", name="look-ahead ŵ<sub>t</sub>", legend="legend2",
                           marker=dict(symbol="circle-open-dot", size=ms * 1.6, color=look_color,
                                       line=dict(width=2.5))),
     }
 
 
-def _moving_points(surface: Surface, runs: list[RunRecord], drawn: list[tuple]) -> dict[str, _Moving]:
+def _moving_points(surface: Surface, runs: list[Trajectory], drawn: list[tuple]) -> dict[str, _Moving]:
     """Coordinates, at every iteration t = 1 .. T + 1, of the current points, arrows and look-ahead points.
 
     Row t - 1 holds iteration t: the point w_t, the direction of -g_t drawn from where g_t was taken (a fixed
@@ -297,7 +297,7 @@ def _moving_points(surface: Surface, runs: list[RunRecord], drawn: list[tuple]) 
         P = r.positions
         shown = last + 1  # iterations 1 .. last + 1 have their point inside the drawn part
         cur_x[:shown, i], cur_y[:shown, i] = P[:shown, 0], P[:shown, 1]
-        k = min(r.rows, shown)  # iterations with a step: 1 .. k
+        k = min(int(r.rows), shown)  # iterations with a step: 1 .. k
         if k == 0:
             continue
         g = r.gradients[:k]
@@ -307,7 +307,7 @@ def _moving_points(surface: Surface, runs: list[RunRecord], drawn: list[tuple]) 
             tip = base - arrow_len * g / np.where(norm > 0, norm, np.nan)
         g_x[:k, 3 * i], g_y[:k, 3 * i] = base[:, 0], base[:, 1]
         g_x[:k, 3 * i + 1], g_y[:k, 3 * i + 1] = tip[:, 0], tip[:, 1]
-        if r.name in STEP_ARROW:
+        if r.spec.step_arrow:
             nxt = P[1 : k + 1].copy()
             if exit_point is not None and k == last + 1:
                 nxt[-1] = exit_point  # the step that leaves the view ends at the edge

@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 from optim.analysis import REGIONS, iteration_matrix
 from optim.sweep import SweepResult
 
-from .map_grid import SEQUENTIAL, SYMBOLS, MapGrid, grid_axes
+from .map_grid import SEQUENTIAL, MapGrid, grid_axes
 from .style import LOOKS, STATUS_COLORS, Theme, style
 
 REGION_COLORS = {"monotone": STATUS_COLORS["converged"], "oscillating": STATUS_COLORS["running"],
@@ -104,8 +104,8 @@ def rate_figure(result: SweepResult, measured, theory_rate: np.ndarray, theory_r
                         subplot_titles=("measured from the runs", "theory: spectral radius of M"))
     grows_m = measured.diverged | (measured.rate >= 1)
     panels = ((measured.rate, grows_m), (theory_rate, theory_rate >= 1))
-    xs = SYMBOLS.get(grid.xaxis.param, grid.xaxis.param)
-    ys = SYMBOLS.get(grid.yaxis.param, grid.yaxis.param)
+    xs = grid.symbol(grid.xaxis)
+    ys = grid.symbol(grid.yaxis)
     for col, (rho, grows) in enumerate(panels, start=1):
         fig.add_trace(rate_heat(grid, np.where(grows, 1.0, rho), customdata=np.asarray(rho, dtype=np.float32).T,
                                  name="ρ",
@@ -156,7 +156,7 @@ def _rate_curve(result: SweepResult, measured, theory_rate, theory_region, fine,
     fig.add_trace(go.Scatter(x=x, y=m, mode="markers", name="measured from the runs",
                              marker=dict(size=th.marker, color=LOOKS[result.spec.optimizer].color,
                                          symbol="circle-open", line=dict(width=2)),
-                             hovertemplate=f"{SYMBOLS.get(grid.xaxis.param, grid.xaxis.param)} = %{{x:.4g}}"
+                             hovertemplate=f"{grid.symbol(grid.xaxis)} = %{{x:.4g}}"
                              "<br>measured ρ = %{y:.4f}<extra></extra>"))
     fig.add_hline(y=1, line=dict(color="#333", dash="dot", width=1.5))
     style(fig, th, height=th.map.curve_height)

@@ -10,15 +10,15 @@ import pandas as pd
 
 from surfaces import Surface
 
-from ._legacy_rules import RunRecord, settings_text
+from optim import Trajectory
 
 
-def summary_frame(surface: Surface, runs: list[RunRecord]) -> pd.DataFrame:
+def summary_frame(surface: Surface, runs: list[Trajectory]) -> pd.DataFrame:
     """One row per optimizer: its settings, outcome, final point, final loss and distance to the nearest minimum."""
     vx, vy = surface.variables
     rows = []
     for r in runs:
-        row = {"optimizer": r.title, "settings": settings_text(r), "outcome": r.outcome(),
+        row = {"optimizer": r.title, "settings": r.settings_text(), "outcome": r.outcome(),
                "at step": str(r.event_step) if r.event_step >= 0 else "",
                f"final {vx}": float(r.final_position[0]), f"final {vy}": float(r.final_position[1]),
                "final f": float(r.final_loss)}
@@ -31,7 +31,7 @@ def summary_frame(surface: Surface, runs: list[RunRecord]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def long_columns(runs: list[RunRecord]) -> tuple[str, ...]:
+def long_columns(runs: list[Trajectory]) -> tuple[str, ...]:
     """The long table's columns: ``optimizer``, then every run's table columns in order of first appearance."""
     columns: list[str] = []
     for r in runs:
@@ -39,17 +39,17 @@ def long_columns(runs: list[RunRecord]) -> tuple[str, ...]:
     return ("optimizer", *columns)
 
 
-def long_csv_rows(r: RunRecord, columns: tuple[str, ...]) -> str:
+def long_csv_rows(r: Trajectory, columns: tuple[str, ...]) -> str:
     """One run's rows of the long CSV (no header): full precision, empty where the run has no such column."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     pos = [r.table.columns.index(c) if c in r.table.columns else -1 for c in columns[2:]]
     for row in r.table.data:
-        writer.writerow([r.name, str(int(row[0]))] + [repr(float(row[p])) if p >= 0 else "" for p in pos])
+        writer.writerow([r.optimizer, str(int(row[0]))] + [repr(float(row[p])) if p >= 0 else "" for p in pos])
     return buf.getvalue()
 
 
-def long_csv(runs: list[RunRecord], rows: list[str] | None = None) -> bytes:
+def long_csv(runs: list[Trajectory], rows: list[str] | None = None) -> bytes:
     """The long table as CSV at full precision (every float as its shortest round-trip text), empty = n/a.
 
     ``rows`` may give each run's :func:`long_csv_rows` already made (a page caches them per run).

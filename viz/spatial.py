@@ -9,7 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nets.spatial import BilinearTaps, Recovery, affine_grid, normalized_coords
+from nets.spatial import BilinearTaps, affine_grid, normalized_coords
+from nets.stn_recovery import Recovery
 
 from .style import Theme, style
 

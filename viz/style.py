@@ -60,6 +60,20 @@ def number_format(values=()) -> str:
     return f"%.{DECIMALS - 1}e" if big else f"%.{DECIMALS}f"
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(k: int) -> str:
+    """10ᵏ as text: ``1``, ``10``, ``10⁶``, ``10⁻⁶``."""
+    return "1" if k == 0 else "10" if k == 1 else f"10{str(k).translate(SUPERSCRIPT)}"
+
+
+def power_text(x: float) -> str:
+    """A threshold for a caption: ``10⁻⁶`` for a power of ten, else the number (``2.5e-05``)."""
+    k = round(math.log10(x)) if x > 0 else 0
+    return power_of_ten(k) if x > 0 and 10.0 ** k == x else f"{x:g}"
+
+
 def format_number(x: float) -> str:
     """A number as the pages print it: 5 decimals, scientific beyond 1e6, a word where it is not finite."""
     x = float(x)

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from surfaces import Surface
 
-from ._legacy_rules import RunRecord
+from optim import Trajectory
 from .contour import contour_data, height_title, surface_trace
 from .paths import clip_to_view, log_dtick, loss_reference, loss_values
 from .style import KIND_COLORS, LOOKS, Theme, style
@@ -16,7 +16,7 @@ from .style import KIND_COLORS, LOOKS, Theme, style
 KIND_SYMBOLS_3D = {"minimum": "diamond", "maximum": "circle", "saddle": "cross"}
 
 
-def surface_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: int = 1) -> go.Figure:
+def surface_figure(surface: Surface, runs: list[Trajectory], th: Theme, *, current: int = 1) -> go.Figure:
     """The same runs on the surface in 3-D (log height where the contour uses log levels), points at iteration t."""
     cd = contour_data(surface, n=101, delta=0.1)  # shallower funnels than the contour's levels need
     vx, vy = surface.variables
@@ -30,15 +30,15 @@ def surface_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, curren
         with np.errstate(over="ignore", invalid="ignore"):
             z = height(surface.value(pts)) + lift
         keep = np.isfinite(z)
-        color = LOOKS[r.name].color
+        color = LOOKS[r.optimizer].color
         fig.add_trace(go.Scatter3d(x=pts[keep, 0], y=pts[keep, 1], z=z[keep], mode="lines", name=r.title,
-                                   legendgroup=r.name, line=dict(color=color, width=th.line * 2.2),
+                                   legendgroup=r.optimizer, line=dict(color=color, width=th.line * 2.2),
                                    hovertemplate=f"{r.title}<br>({vx}, {vy}) = (%{{x:.4g}}, %{{y:.4g}})"
                                                  "<extra></extra>"))
         t = min(current, last + 1)
         p = r.positions[t - 1]
         fig.add_trace(go.Scatter3d(x=[p[0]], y=[p[1]], z=[float(height(r.losses[t - 1])) + lift], mode="markers",
-                                   showlegend=False, legendgroup=r.name, name=r.title,
+                                   showlegend=False, legendgroup=r.optimizer, name=r.title,
                                    marker=dict(size=th.marker * 0.8, color=color, line=dict(width=1, color="white")),
                                    hovertemplate=f"{r.title} at t = {t}<extra></extra>"))
     for kind in ("minimum", "maximum", "saddle"):
@@ -62,12 +62,12 @@ def surface_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, curren
     return fig
 
 
-def loss_figure(surface: Surface, runs: list[RunRecord], th: Theme, *, current: int = 1) -> go.Figure:
+def loss_figure(surface: Surface, runs: list[Trajectory], th: Theme, *, current: int = 1) -> go.Figure:
     """The loss against the iteration (log scale of f - f* where f* is known), a line at iteration t."""
     fig = go.Figure()
     for r in runs:
         _, last, _ = clip_to_view(r.positions, r.rows, r.diverged, surface.bounds)
-        look = LOOKS[r.name]
+        look = LOOKS[r.optimizer]
         fig.add_trace(go.Scatter(x=np.arange(1, last + 2), y=loss_values(surface, r.losses[: last + 1]), mode="lines",
                                  name=r.title, line=dict(color=look.color, width=th.line, dash=look.dash)))
     fig.add_vline(x=current, line=dict(color="#444", dash="dot", width=1.5))

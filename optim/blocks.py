@@ -1,0 +1,71 @@
+r"""The building blocks update rules are composed of, each one line of a formula.
+
+Every block is a pure function of arrays by default; given ``out=`` it writes there instead (``out`` may be
+the input accumulator itself), so the run loop updates its state in place with no allocation per step. The
+operations and their order are the same either way, so both give the same numbers to the last bit.
+
+    accumulate(acc, x, decay, coeff)     acc ← decay·acc + coeff·x      (momentum's velocity, Adagrad's sum)
+    moving_average(avg, x, decay)        avg ← decay·avg + (1 − decay)·x
+    squared(g)                           g ⊙ g
+    rms(s, eps, eps_in_sqrt)             √(s + ε)       or   √s + ε
+    inverse_rms(s, eps, eps_in_sqrt)     1 / √(s + ε)   or   1 / (√s + ε)
+    scaled(x, c)                         c·x            (the learning-rate scale, bias correction)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def accumulate(acc, x, decay, coeff=1.0, *, out=None, tmp=None):
+    """``decay * acc + coeff * x`` (``decay = 1``: a running sum; ``coeff = 1``: the new value as it is).
+
+    ``tmp`` is a scratch buffer for ``coeff * x``; it is not needed when ``coeff`` is 1.
+    """
+    base = acc if type(decay) is float and decay == 1.0 else np.multiply(acc, decay, out=out)
+    term = x if type(coeff) is float and coeff == 1.0 else np.multiply(x, coeff, out=tmp)
+    return np.add(base, term, out=out)
+
+
+def moving_average(avg, x, decay, *, out=None, tmp=None):
+    """The exponential moving average ``decay * avg + (1 - decay) * x``."""
+    return accumulate(avg, x, decay, 1.0 - decay, out=out, tmp=tmp)
+
+
+def squared(g, *, out=None):
+    """``g ⊙ g``, per coordinate."""
+    return np.multiply(g, g, out=out)
+
+
+def rms(mean_sq, eps, eps_in_sqrt: bool, *, out=None):
+    """``sqrt(mean_sq + eps)`` (``eps_in_sqrt``) or ``sqrt(mean_sq) + eps``: a root mean square kept from 0."""
+    if eps_in_sqrt:
+        d = np.add(mean_sq, eps, out=out)
+        return np.sqrt(d, out=d)
+    d = np.sqrt(mean_sq, out=out)
+    d += eps
+    return d
+
+
+def inverse_rms(mean_sq, eps, eps_in_sqrt: bool, *, out=None):
+    """``1 / sqrt(mean_sq + eps)`` (``eps_in_sqrt``) or ``1 / (sqrt(mean_sq) + eps)``."""
+    d = rms(mean_sq, eps, eps_in_sqrt, out=out)
+    return np.reciprocal(d, out=d)
+
+
+def scaled(x, c, *, out=None):
+    """``c * x``: the learning-rate scale (``c = -lr``), a bias correction (``c = 1 / (1 - beta^t)``)."""
+    return np.multiply(x, c, out=out)
+
+
+def zeros_like(params) -> np.ndarray:
+    return np.zeros(np.shape(params), dtype=float)
+
+
+def outputs(grads, state: tuple, out, fields: tuple[str, ...], *hyper):
+    """The arrays an update writes: the caller's ``out = (updates, state)``, or new ones of the broadcast shape
+    of the gradient and the hyperparameters (a grid of learning rates widens a single start point's state)."""
+    if out is not None:
+        return out
+    shape = np.broadcast_shapes(np.shape(grads), *(np.shape(h) for h in hyper))
+    return np.empty(shape), state._replace(**{f: np.empty(shape) for f in fields})

@@ -1,0 +1,132 @@
+"""What a run did: the Trajectory, plain data (names, hyperparameters and numpy arrays) that pickles and caches.
+
+Status of each trajectory, decided from the true gradient (not a noisy one):
+
+* converged at step k: the gradient norm is below ``tol`` at step k and at every step after it;
+* diverged at step k: step k produced a point that is not finite or has a coordinate beyond ``bound``.
+  Nothing after step k is computed garbage: every later row repeats step k's values, and a coordinate
+  that overflowed is stored as +/-inf, never NaN;
+* running: neither, when the steps ran out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
+from functools import cached_property
+
+import numpy as np
+
+DEFAULT_TOL = 1e-6
+DEFAULT_BOUND = 1e6
+
+
+class Status(IntEnum):
+    RUNNING = 0
+    CONVERGED = 1
+    DIVERGED = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+def describe_outcome(status: int, event_step: int, steps: int) -> str:
+    """The one sentence for an outcome: ``converged at step 68``, ``diverged at step 12`` or ``still moving after
+    300 steps``."""
+    status = Status(int(status))
+    if status == Status.CONVERGED:
+        return f"converged at step {int(event_step)}"
+    if status == Status.DIVERGED:
+        return f"diverged at step {int(event_step)}"
+    return f"still moving after {int(steps)} steps"
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """What a run did, for every trajectory of the batch.
+
+    Arrays are indexed ``[step, *batch, ...]``. ``positions[t]`` is the point after t steps (``positions[0]``
+    the start), ``losses[t]`` the loss there. ``gradients[t]`` is the gradient that step t + 1 used (noisy for
+    SGD, taken at the look-ahead point for Nesterov's look-ahead form). ``state[name][t]`` is the optimizer's
+    state after step t (``[0]`` is the initial state); for Nesterov's look-ahead form ``state["lookahead"][t]``
+    is the point where step t's gradient was taken. With ``record="path"`` only positions and losses are kept;
+    with ``record="final"`` none of the per-step arrays are (they are ``None``).
+
+    The surface and the optimizer are named, not held: a Trajectory is plain data that pickles, so cached
+    functions return it. ``optim.spec(traj.optimizer)`` and ``surfaces.get(traj.surface)`` give them back.
+    """
+
+    surface: str
+    variables: tuple[str, ...]  #: the surface's coordinate names, for table columns
+    optimizer: str
+    hyperparams: dict
+    options: dict
+    steps: int
+    status: np.ndarray  # (*batch) int8, values of Status
+    event_step: np.ndarray  # (*batch) step at which it converged or diverged, -1 while running
+    final_position: np.ndarray  # (*batch, d): the last point, or for a diverged run the point that left
+    final_loss: np.ndarray  # (*batch)
+    positions: np.ndarray | None = None  # (steps + 1, *batch, d)
+    losses: np.ndarray | None = None  # (steps + 1, *batch)
+    gradients: np.ndarray | None = None  # (steps, *batch, d)
+    state: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (steps + 1, *batch, d)
+    tol: float = DEFAULT_TOL
+    bound: float = DEFAULT_BOUND
+    noise: float | np.ndarray = 0.0
+    batch_size: int | None = None
+    seed: int = 0
+
+    @property
+    def spec(self):
+        from .registry import spec
+
+        return spec(self.optimizer)
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        return self.status.shape
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Number of meaningful steps per trajectory: all of them, or up to the step that diverged."""
+        return np.where(self.status == Status.DIVERGED, self.event_step, self.steps)
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.status == Status.DIVERGED
+
+    def status_label(self, index=()) -> str:
+        return Status(int(self.status[index])).label
+
+    def outcome(self, index=()) -> str:
+        return describe_outcome(self.status[index], self.event_step[index], self.steps)
+
+    def settings_text(self, index=()) -> str:
+        """``η = 0.05, β₁ = 0.9``: this run's hyperparameters (and noise or batch size) in a few characters."""
+        hyper = {k: np.asarray(v)[index] if np.ndim(v) else v for k, v in self.hyperparams.items()}
+        noise = float(np.asarray(self.noise)[index]) if np.ndim(self.noise) else float(self.noise)
+        return self.spec.settings_text(hyper, self.options, noise, self.batch_size)
+
+    def single(self, index) -> "Trajectory":
+        """The trajectory at batch ``index``, alone (its arrays are views)."""
+        index = index if isinstance(index, tuple) else (index,)
+        at = lambda a, lead=0: None if a is None else a[(slice(None),) * lead + index]  # noqa: E731
+        hyper = {k: float(np.broadcast_to(v, self.batch_shape)[index]) if np.ndim(v) else v
+                 for k, v in self.hyperparams.items()}
+        noise = float(np.broadcast_to(self.noise, self.batch_shape)[index]) if np.ndim(self.noise) else self.noise
+        return replace(self, hyperparams=hyper, noise=noise, status=self.status[index],
+                       event_step=self.event_step[index], final_position=self.final_position[index],
+                       final_loss=self.final_loss[index], positions=at(self.positions, 1), losses=at(self.losses, 1),
+                       gradients=at(self.gradients, 1), state={k: v[(slice(None),) + index] for k, v in self.state.items()})
+
+    @cached_property
+    def table(self):
+        """The iteration table of a single trajectory (see ``optim.table``)."""
+        from .table import iteration_table
+
+        return iteration_table(self)
