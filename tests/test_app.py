@@ -64,21 +64,11 @@ def test_presentation_mode_enlarges_figures_and_stays_in_the_url(open_page, plot
 #: then bold text, a link, a remote image (fetched by every reader's browser), raw HTML and a heading
 INJECTION = "`**bold** [link](https://example.com) ![x](https://example.com/x.png) <b>html</b>\n# heading"
 LONG = "a" * 10_000
-LONG_NOTICE = ("ui.state.get repeats the link's raw value in full: a 10,000-character value makes a notice of "
-               "10,000+ characters")
-ACTIVE_MARKDOWN = ("ui.state.get puts the raw value inside `...` of a markdown notice without escaping: a backtick in "
-                   "the value closes the code span, and the bold text, link, image and (after the newline) heading "
-                   "that follow are rendered")
 
 
 def hostile(page: str, key: str, value: str):
-    marks = []
-    if value == LONG:
-        marks = [pytest.mark.xfail(strict=True, reason=LONG_NOTICE)]
-    elif value == INJECTION:
-        marks = [pytest.mark.xfail(strict=True, reason=ACTIVE_MARKDOWN)]
     label = {LONG: "10000-chars", INJECTION: "markdown-injection"}.get(value, value)
-    return pytest.param(page, key, value, marks=marks, id=f"{page}-{key}={label}")
+    return pytest.param(page, key, value, id=f"{page}-{key}={label}")
 
 
 #: (page, parameter, value): hostile values of the settings each page declares (and the app-wide ``present``)
@@ -183,15 +173,7 @@ def test_a_hostile_link_gives_a_notice_naming_the_parameter(page, key, value, op
     assert "**" not in rendered and "](" not in rendered, f"markdown of the value takes effect: {rendered[:200]}"
 
 
-LOST_NOTICE = ("the page reads `present` (layout.theme) before layout.header; when the session's first run bypasses "
-               "app.py (Streamlit's pages/ compatibility mode: the first visitor of a fresh server, and every AppTest "
-               "run), router.ensure_routed reruns it through app.py, whose state.begin_run drops the notices while "
-               "`present` stays marked seen, so its notice is never shown")
-
-
-@pytest.mark.parametrize("page", [
-    pytest.param(p.url_path, marks=[] if p is HOME else [pytest.mark.xfail(strict=True, reason=LOST_NOTICE)])
-    for p in (HOME, *PAGES)])
+@pytest.mark.parametrize("page", [p.url_path for p in (HOME, *PAGES)])
 def test_a_bad_app_wide_setting_in_a_link_to_any_page_gives_its_notice_there(page, open_page):
     """A shared link opened as the session's first run, as by the first visitor of a freshly started server."""
     at = open_page(BY_NAME[page].path, {"present": "maybe"}, direct=True)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from . import state
+
 _MARK = "_routed_by_app"
 
 
@@ -31,4 +33,5 @@ def ensure_routed() -> None:
         return
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
+        state.carry_notices()  # the settings this run read from the link stay read: keep what they had to say
         st.rerun()

@@ -24,8 +24,11 @@ from typing import Any, Callable, Sequence
 
 import streamlit as st
 
+#: a value from a link is quoted in a notice up to this many characters
+QUOTE_CHARS = 40
 _REGISTRY = "_url_settings"  # name -> Setting, for the current run
 _NOTICES = "_url_notices"
+_CARRY = "_url_notices_carried"  # notices of a run that was cut short to be redone
 _SEEN = "_url_seen"  # names already initialized in this session
 
 
@@ -127,7 +130,7 @@ def sequence(name: str, default: Sequence, item: Callable[[str], Any], *, show_i
             try:
                 values.append(item(p))
             except ValueError as exc:
-                raise ValueError(f"not a list of {what}: “{p}” is {exc}") from None
+                raise ValueError(f"not a list of {what}: “{shorten(p)}” is {exc}") from None
         return tuple(values)
 
     joiner = ", " if separator == " " else separator
@@ -155,12 +158,33 @@ def names(name: str, default: Sequence[str], options: Sequence[str], min_count: 
                     scope=scope)
 
 
+# -- notices ----------------------------------------------------------------------------------------------------
+
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    """``text`` on one line (runs of white space folded), cut to ``limit`` characters with an ellipsis."""
+    one_line = " ".join(str(text).split())
+    return one_line if len(one_line) <= limit else one_line[:limit] + "…"
+
+
+def code(text: str) -> str:
+    """``text`` (shortened) as inline code: fenced by more backticks than it holds, so nothing in it renders."""
+    text = shorten(text)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def escape_markdown(text: str) -> str:
+    """Backslashes before the characters that would start markdown (emphasis, links, code, HTML, math)."""
+    return re.sub(r"([\\`*_\[\]()!<>$~])", r"\\\1", str(text))
+
+
 # -- the per-run flow -------------------------------------------------------------------------------------------
 
 def begin_run() -> None:
     """Called by ``app.py`` before a page runs: forget the previous run's settings and notices."""
     st.session_state[_REGISTRY] = {}
-    st.session_state[_NOTICES] = []
+    st.session_state[_NOTICES] = st.session_state.pop(_CARRY, [])
 
 
 def get(s: Setting) -> Any:
@@ -176,10 +200,17 @@ def get(s: Setting) -> Any:
                 value = s.parse(raw[-1])
             except ValueError as exc:
                 st.session_state.setdefault(_NOTICES, []).append(
-                    f"`{s.name}={raw[-1]}` in the link is {exc}; using {s.show(s.default)}."
+                    f"{code(f'{s.name}={raw[-1]}')} in the link is {escape_markdown(shorten(exc, 160))}; using "
+                    f"{escape_markdown(shorten(s.show(s.default), 80))}."
                 )
         st.session_state[s.state_key] = value
     return st.session_state[s.state_key]
+
+
+def carry_notices() -> None:
+    """Keep this run's notices for the next run (a run that is about to be redone from the start: the settings
+    it read stay read, so their notices would not come again)."""
+    st.session_state[_CARRY] = notices()
 
 
 def set_value(s: Setting, new) -> None:
