@@ -31,15 +31,16 @@ class Status(IntEnum):
         return self.name.lower()
 
 
-def describe_outcome(status: int, event_step: int, steps: int) -> str:
+def describe_outcome(status: int, event_step, steps) -> str:
     """The one sentence for an outcome: ``converged at step 68``, ``diverged at step 12`` or ``still moving after
-    300 steps``."""
+    300 steps``. The step may also be text (a template's placeholder for a figure's hover label)."""
     status = Status(int(status))
+    text = lambda n: n if isinstance(n, str) else int(n)  # noqa: E731
     if status == Status.CONVERGED:
-        return f"converged at step {int(event_step)}"
+        return f"converged at step {text(event_step)}"
     if status == Status.DIVERGED:
-        return f"diverged at step {int(event_step)}"
-    return f"still moving after {int(steps)} steps"
+        return f"diverged at step {text(event_step)}"
+    return f"still moving after {text(steps)} steps"
 
 
 @dataclass(frozen=True, eq=False)

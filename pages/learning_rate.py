@@ -7,12 +7,13 @@ import numpy as np
 import streamlit as st
 
 import surfaces
-from optim import Status, run
+from optim import Status, describe_outcome, run
+from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
 from optim.analysis import critical_learning_rates, curvature_is_constant, gd_verdict
 from optim.methods.gd import GD
 from ui import layout, state, widgets
 from viz import descent
-from viz.style import format_number
+from viz.style import format_number, power_text
 from viz.tables import csv_bytes, endpoints_frame, frame, stationary_frame
 
 SCOPE = "lr"
@@ -93,12 +94,14 @@ def show_verdict(v, status: int, event: int, steps: int) -> None:
     """The verdict in large coloured type, with what actually happened in the run."""
     color = {"one-step": "green", "monotone": "green", "oscillating": "orange", "cycle": "red", "diverges": "red"}
     st.markdown(f"## :{color[v.kind]}[{v.label}]")
+    outcome = describe_outcome(status, event, steps).capitalize()
+    tol, bound = power_text(DEFAULT_TOL), power_text(DEFAULT_BOUND)
     if status == Status.DIVERGED:
-        st.markdown(f"#### :red[Diverged at step {event}]: w left ±10⁶.")
+        st.markdown(f"#### :red[{outcome}]: w left ±{bound}.")
     elif status == Status.CONVERGED:
-        st.markdown(f"#### :green[Converged at step {event}]: |f′(w)| < 10⁻⁶ from then on.")
+        st.markdown(f"#### :green[{outcome}]: |f′(w)| < {tol} from then on.")
     else:
-        st.markdown(f"#### After {steps} steps |f′(w)| is still above 10⁻⁶.")
+        st.markdown(f"#### {outcome}: |f′(w)| is still above {tol}.")
 
 
 def show_derivation(lr: float, v, quadratic: bool) -> None:
@@ -220,6 +223,6 @@ else:
         layout.dataframe(stationary_frame(QUARTIC), key="critical")
     with right:
         st.subheader("Where each start ends")
-        ends = endpoints_frame(QUARTIC, starts, paths[:, -1], status, events)
+        ends = endpoints_frame(QUARTIC, starts, paths[:, -1], status, events, paths.shape[1] - 1)
         layout.dataframe(ends, key="ends")
         layout.csv_download(ends, "quartic_ends.csv", key="ends-csv")

@@ -127,11 +127,11 @@ def test_unchanged_settings_do_not_recompute(monkeypatch, open_page, lr_slider):
 
 @pytest.mark.parametrize(
     "lr, steps, verdict, outcome",
-    [(0.1, 21, "Converges without overshooting", "After 21 steps"),
+    [(0.1, 21, "Converges without overshooting", "Still moving after 21 steps"),
      (0.2, 10, "Converges without overshooting", "Converged at step 10"),
      (0.25, 3, "Converges in one step", "Converged at step 1"),
      (0.3, 21, "Converges while oscillating", "Converged at step"),
-     (0.5, 10, "Oscillates for ever", "After 10 steps"),
+     (0.5, 10, "Oscillates for ever", "Still moving after 10 steps"),
      (0.6, 60, "Diverges", "Diverged at step 39")],
 )
 def test_verdict_follows_the_contraction_factor(lr, steps, verdict, outcome, open_page, texts):

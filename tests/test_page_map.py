@@ -211,7 +211,7 @@ def test_every_colouring_labels_diverged_cells_and_never_sends_nan(show, open_pa
     names = [t.get("name") for t in fig["data"]]
     assert ("ρ ≥ 1: the error grows" if show == "rate" else "diverged") in names
     if show in ("steps", "status"):
-        assert any("still running after 100 steps" == n for n in names)
+        assert any("still moving after 100 steps" == n for n in names)
     for t in fig["data"]:
         if t.get("customdata") is not None and t["type"] == "scatter":
             assert np.all(np.isfinite(plotly_array(t["customdata"])))

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from optim.run import Status
+from optim.trajectory import Status, describe_outcome
 from optim.sweep import SweepResult
 from surfaces import get as surfaces_get
 
@@ -74,9 +74,9 @@ def map_figure(result: SweepResult, outcome: str, th: Theme, *, selected: tuple[
     # legend: the colours that are not on the colour bar
     if outcome == "status":
         fig.add_trace(_legend_square("converged", STATUS_COLORS["converged"], th))
-        fig.add_trace(_legend_square(f"still running after {steps} steps", STATUS_COLORS["running"], th))
+        fig.add_trace(_legend_square(describe_outcome(Status.RUNNING, -1, steps), STATUS_COLORS["running"], th))
     if outcome == "steps":
-        fig.add_trace(_legend_square(f"still running after {steps} steps", RUNNING_GREY, th))
+        fig.add_trace(_legend_square(describe_outcome(Status.RUNNING, -1, steps), RUNNING_GREY, th))
     fig.add_trace(_legend_square("ρ ≥ 1: the error grows" if outcome == "rate" else "diverged",
                                  STATUS_COLORS["diverged"], th))
     _marks(fig, grid, th, selected, default)
@@ -170,9 +170,7 @@ def _click_targets(fig: go.Figure, grid: MapGrid, result: SweepResult, value: np
         head += f"<br>{grid.symbol(grid.yaxis)} = %{{y:.4g}}"
     what = {"loss": "final f − f* = %{customdata[0]:.3e}", "steps": "final loss %{customdata[0]:.3e}",
             "status": "final loss %{customdata[0]:.3e}", "rate": "measured ρ = %{customdata[0]:.4f}"}[outcome]
-    text = {Status.CONVERGED: "converged at step %{customdata[1]}",
-            Status.RUNNING: f"still running after {result.spec.steps} steps",
-            Status.DIVERGED: "diverged at step %{customdata[1]}"}
+    text = {s: describe_outcome(s, "%{customdata[1]}", result.spec.steps) for s in Status}
     for s in Status:
         m = result.status == s
         if not m.any():

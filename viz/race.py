@@ -126,7 +126,7 @@ def _path_traces(surface: Surface, runs: list[Trajectory], drawn: list[tuple], t
     traces = []
     for r, (pts, _, exit_point) in zip(runs, drawn):
         look = LOOKS[r.optimizer]
-        label = r.title + (f" (diverged at step {r.event_step})" if r.diverged else "")
+        label = r.title + (f" ({r.outcome()})" if r.diverged else "")
         traces.append(dict(
             type="scatter", x=b64(pts[:, 0]), y=b64(pts[:, 1]), name=label,
             mode="lines+markers" if T <= MARKED_STEPS else "lines",
@@ -140,7 +140,7 @@ def _path_traces(surface: Surface, runs: list[Trajectory], drawn: list[tuple], t
                                     line=th.font + 12)
             annotations.append(dict(
                 x=float(exit_point[0]), y=float(exit_point[1]), xref="x", yref="y", ax=ax, ay=ay,
-                text=f"{r.title}: diverged at step {r.event_step}", showarrow=True, arrowhead=2,
+                text=f"{r.title}: {r.outcome()}", showarrow=True, arrowhead=2,
                 arrowcolor=look.color, arrowwidth=1.5, font=dict(color=look.color, size=th.font),
                 bgcolor="rgba(255,255,255,0.9)", bordercolor=look.color))
     return traces

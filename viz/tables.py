@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from optim.table import Table, to_csv
+from optim.trajectory import describe_outcome
 
 from .style import number_format
 
@@ -37,10 +38,8 @@ def stationary_frame(surface) -> pd.DataFrame:
     })
 
 
-def endpoints_frame(surface, starts, finals, statuses, events, *, atol: float = 1e-3) -> pd.DataFrame:
-    """Where each run from ``starts`` ended: the nearest stationary point (if within ``atol``) and its status."""
-    from optim.run import Status
-
+def endpoints_frame(surface, starts, finals, statuses, events, steps: int, *, atol: float = 1e-3) -> pd.DataFrame:
+    """Where each run from ``starts`` ended: the nearest stationary point (if within ``atol``) and its outcome."""
     rows = []
     for w0, end, status, event in zip(starts, finals, statuses, events):
         near = min(surface.stationary, key=lambda p: abs(p.point[0] - end))
@@ -49,6 +48,6 @@ def endpoints_frame(surface, starts, finals, statuses, events, *, atol: float = 
             "final w": float(end),
             "f(final w)": float(surface.value([end])),
             "ends at": near.label if abs(near.point[0] - end) < atol else "still moving",
-            "status": Status(int(status)).label + (f" at step {int(event)}" if event >= 0 else ""),
+            "status": describe_outcome(status, event, steps),
         })
     return pd.DataFrame(rows)
