@@ -5,7 +5,7 @@ the input accumulator itself), so the run loop updates its state in place with n
 operations and their order are the same either way, so both give the same numbers to the last bit.
 
     accumulate(acc, x, decay, coeff)     acc ← decay·acc + coeff·x      (momentum's velocity, Adagrad's sum)
-    moving_average(avg, x, decay)        avg ← decay·avg + (1 − decay)·x
+    moving_average(avg, x, decay(β))     avg ← β·avg + (1 − β)·x
     squared(g)                           g ⊙ g
     rms(s, eps, eps_in_sqrt)             √(s + ε)       or   √s + ε
     inverse_rms(s, eps, eps_in_sqrt)     1 / √(s + ε)   or   1 / (√s + ε)
@@ -13,6 +13,8 @@ operations and their order are the same either way, so both give the same number
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,9 +29,20 @@ def accumulate(acc, x, decay, coeff=1.0, *, out=None, tmp=None):
     return np.add(base, term, out=out)
 
 
-def moving_average(avg, x, decay, *, out=None, tmp=None):
-    """The exponential moving average ``decay * avg + (1 - decay) * x``."""
-    return accumulate(avg, x, decay, 1.0 - decay, out=out, tmp=tmp)
+class Decay(NamedTuple):
+    """A decay rate β and its complement 1 − β, computed once (β may be an array: one per cell of a grid)."""
+
+    rate: float | np.ndarray
+    complement: float | np.ndarray
+
+
+def decay(beta) -> Decay:
+    return Decay(beta, 1.0 - beta)
+
+
+def moving_average(avg, x, d: Decay, *, out=None, tmp=None):
+    """The exponential moving average ``β * avg + (1 - β) * x`` with ``d = decay(β)``."""
+    return accumulate(avg, x, d.rate, d.complement, out=out, tmp=tmp)
 
 
 def squared(g, *, out=None):

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..base import Optimizer, boolean, positive, unit_interval
-from ..blocks import accumulate, inverse_rms, moving_average, outputs, rms, scaled, squared, zeros_like
+from ..blocks import accumulate, decay, inverse_rms, moving_average, outputs, rms, scaled, squared, zeros_like
 from ..spec import EPS, LR, Hyperparameter, OptimizerSpec, StateField, Variant
 from ..tex import Step, tex_number, tex_vector as V
 
@@ -125,10 +125,11 @@ def rmsprop(lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8, *, eps_in_sqr
     rho = unit_interval("rho", rho, "decay of the squared-gradient average")
     eps = positive("eps", eps, "the small constant that keeps the division finite")
     boolean("eps_in_sqrt", eps_in_sqrt)
+    d = decay(rho)
 
     def update(grads, state, params, hess=None, out=None, diagnostics=True):
         u, new = outputs(grads, state, out, ("s", "lr_eff"), lr, rho, eps)
-        s = moving_average(state.s, squared(grads, out=u), rho, out=new.s, tmp=u)  # s = ρ s + (1 - ρ) g²
+        s = moving_average(state.s, squared(grads, out=u), d, out=new.s, tmp=u)  # s = ρ s + (1 - ρ) g²
         lr_eff = scaled(inverse_rms(s, eps, eps_in_sqrt, out=new.lr_eff), lr, out=new.lr_eff)  # η / (√s + ε)
         return np.multiply(np.negative(lr_eff, out=u), grads, out=u), new  # -η_t g
 
@@ -194,14 +195,15 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, *, eps_in_sqr
     rho = unit_interval("rho", rho, "decay of the averages")
     eps = positive("eps", eps, "the small constant that keeps the division finite and starts the steps")
     boolean("eps_in_sqrt", eps_in_sqrt)
+    d = decay(rho)
 
     def update(grads, state, params, hess=None, out=None, diagnostics=True):
         u, new = outputs(grads, state, out, ("s", "delta", "lr_eff"), lr, rho, eps)
-        s = moving_average(state.s, squared(grads, out=u), rho, out=new.s, tmp=u)  # s = ρ s + (1 - ρ) g²
+        s = moving_average(state.s, squared(grads, out=u), d, out=new.s, tmp=u)  # s = ρ s + (1 - ρ) g²
         ratio = rms(state.delta, eps, eps_in_sqrt, out=new.lr_eff)  # √(u + ε), read before u is overwritten
         ratio *= inverse_rms(s, eps, eps_in_sqrt, out=u)  # √(u + ε) / √(s + ε)
         step = np.multiply(ratio, grads, out=u)  # Δ
-        moving_average(state.delta, squared(step), rho, out=new.delta)  # u = ρ u + (1 - ρ) Δ²
+        moving_average(state.delta, squared(step), d, out=new.delta)  # u = ρ u + (1 - ρ) Δ²
         ratio *= lr
         return scaled(step, -lr, out=step), new  # -η Δ
 
