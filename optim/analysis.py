@@ -23,6 +23,7 @@ import numpy as np
 import surfaces
 
 from . import registry
+from .rates import MeasuredRates
 from .sweep import SweepSpec
 
 VERDICTS = {

@@ -9,6 +9,7 @@ operations and their order are the same either way, so both give the same number
     squared(g)                           g ⊙ g
     rms(s, eps, eps_in_sqrt)             √(s + ε)       or   √s + ε
     inverse_rms(s, eps, eps_in_sqrt)     1 / √(s + ε)   or   1 / (√s + ε)
+    scale_by_rms(g, s, lr, eps, ...)     −η g / √(s + ε)    (the adaptive step of Adagrad and RMSProp)
     scaled(x, c)                         c·x            (the learning-rate scale, bias correction)
 """
 
@@ -64,6 +65,13 @@ def inverse_rms(mean_sq, eps, eps_in_sqrt: bool, *, out=None):
     """``1 / sqrt(mean_sq + eps)`` (``eps_in_sqrt``) or ``1 / (sqrt(mean_sq) + eps)``."""
     d = rms(mean_sq, eps, eps_in_sqrt, out=out)
     return np.reciprocal(d, out=d)
+
+
+def scale_by_rms(grads, mean_sq, lr, eps, eps_in_sqrt: bool, *, lr_eff, out=None):
+    """The adaptive step ``-lr * g / sqrt(mean_sq + eps)`` (or ``/ (sqrt(mean_sq) + eps)``), its per-coordinate step
+    size ``lr / sqrt(...)`` written into ``lr_eff`` (Adagrad, RMSProp)."""
+    scaled(inverse_rms(mean_sq, eps, eps_in_sqrt, out=lr_eff), lr, out=lr_eff)
+    return np.multiply(np.negative(lr_eff, out=out), grads, out=out)
 
 
 def scaled(x, c, *, out=None):

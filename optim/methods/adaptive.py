@@ -13,7 +13,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..base import Optimizer, boolean, positive, unit_interval
-from ..blocks import accumulate, decay, inverse_rms, moving_average, outputs, rms, scaled, squared, zeros_like
+from ..blocks import (accumulate, decay, inverse_rms, moving_average, outputs, rms, scale_by_rms, scaled, squared,
+                      zeros_like)
 from ..spec import EPS, LR, Hyperparameter, OptimizerSpec, StateField, Variant
 from ..tex import Step, tex_number, tex_vector as V
 
@@ -66,8 +67,7 @@ def adagrad(lr: float = 0.1, eps: float = 1e-10, *, eps_in_sqrt: bool = True) ->
     def update(grads, state, params, hess=None, out=None, diagnostics=True):
         u, new = outputs(grads, state, out, ("G", "lr_eff"), lr, eps)
         G = accumulate(state.G, squared(grads, out=u), 1.0, out=new.G)  # G = G + g²
-        lr_eff = scaled(inverse_rms(G, eps, eps_in_sqrt, out=new.lr_eff), lr, out=new.lr_eff)  # η / √(G + ε)
-        return np.multiply(np.negative(lr_eff, out=u), grads, out=u), new  # -η_t g
+        return scale_by_rms(grads, G, lr, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u), new  # -η g / √(G + ε)
 
     return Optimizer("adagrad", {"lr": lr, "eps": eps}, {"eps_in_sqrt": eps_in_sqrt},
                      lambda p: AdagradState(zeros_like(p), zeros_like(p)), update, recorded=("G", "lr_eff"))
@@ -130,8 +130,7 @@ def rmsprop(lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8, *, eps_in_sqr
     def update(grads, state, params, hess=None, out=None, diagnostics=True):
         u, new = outputs(grads, state, out, ("s", "lr_eff"), lr, rho, eps)
         s = moving_average(state.s, squared(grads, out=u), d, out=new.s, tmp=u)  # s = ρ s + (1 - ρ) g²
-        lr_eff = scaled(inverse_rms(s, eps, eps_in_sqrt, out=new.lr_eff), lr, out=new.lr_eff)  # η / (√s + ε)
-        return np.multiply(np.negative(lr_eff, out=u), grads, out=u), new  # -η_t g
+        return scale_by_rms(grads, s, lr, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u), new  # -η g / (√s + ε)
 
     return Optimizer("rmsprop", {"lr": lr, "rho": rho, "eps": eps}, {"eps_in_sqrt": eps_in_sqrt},
                      lambda p: RMSPropState(zeros_like(p), zeros_like(p)), update, recorded=("s", "lr_eff"))
