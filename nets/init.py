@@ -128,8 +128,8 @@ EXPERIMENT_LINES = {
     "He normal": ("he_normal", {}),
     "Glorot normal": ("glorot_normal", {}),
     "LeCun normal": ("lecun_normal", {}),
-    "normal, small σ": ("random_normal", {"stddev": "small"}),
-    "normal, large σ": ("random_normal", {"stddev": "large"}),
+    "small-σ normal": ("random_normal", {"stddev": "small"}),
+    "large-σ normal": ("random_normal", {"stddev": "large"}),
     "zeros": ("zeros", {}),
     "constant 0.05": ("constant", {"value": 0.05}),
 }
