@@ -1,0 +1,153 @@
+"""Figures and tables of the convolution page: matrices drawn as numbered grids (the window under the filter
+outlined), and every output and gradient entry written out as its sum of products. Numbers from ``nets.conv``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from nets.conv import ConvGrads, ConvPass, input_terms
+
+from .losses import short
+from .style import Theme, figure
+
+WINDOW = "#E69F00"
+CELL = "#D55E00"
+PAD = "#BBBBBB"
+SCALE = [[0, "#F7FBFF"], [1, "#9ECAE1"]]
+
+
+def _x_name(p: ConvPass, r: int, c: int) -> str:
+    """The padded input's entry (r, c) by its name in X (1-based), or 0 inside the padding."""
+    h, w = p.x.shape
+    i, j = r - p.padding, c - p.padding
+    return f"X{i + 1}{j + 1}" if 0 <= i < h and 0 <= j < w else "0"
+
+
+def forward_terms(p: ConvPass, i: int, j: int) -> tuple[str, str]:
+    """O_ij as symbols and as numbers: the four (or k·l) products of its window."""
+    k, l = p.f.shape
+    sym, num = [], []
+    for a in range(k):
+        for b in range(l):
+            r, c = p.stride * i + a, p.stride * j + b
+            name = _x_name(p, r, c)
+            sym.append(f"{name}·F{a + 1}{b + 1}" if name != "0" else f"0·F{a + 1}{b + 1}")
+            num.append(f"{short(p.x_padded[r, c])}·{short(p.f[a, b])}")
+    return " + ".join(sym), " + ".join(num)
+
+
+def forward_latex(p: ConvPass, i: int, j: int) -> str:
+    """O_ij = X_..F_.. + ... in LaTeX (padding entries as 0)."""
+    k, l = p.f.shape
+    terms = []
+    for a in range(k):
+        for b in range(l):
+            name = _x_name(p, p.stride * i + a, p.stride * j + b)
+            x = "0" if name == "0" else f"X_{{{name[1:]}}}"
+            terms.append(f"{x}\\,F_{{{a + 1}{b + 1}}}")
+    return f"O_{{{i + 1}{j + 1}}} = " + " + ".join(terms)
+
+
+def forward_frame(p: ConvPass) -> pd.DataFrame:
+    rows = []
+    for i in range(p.out.shape[0]):
+        for j in range(p.out.shape[1]):
+            sym, num = forward_terms(p, i, j)
+            rows.append({"output": f"O{i + 1}{j + 1}", "sum of products": sym, "with the numbers": num,
+                         "value": p.out[i, j]})
+    return pd.DataFrame(rows)
+
+
+def filter_grad_frame(p: ConvPass, g: ConvGrads) -> pd.DataFrame:
+    rows = []
+    oh, ow = p.out.shape
+    for a in range(p.f.shape[0]):
+        for b in range(p.f.shape[1]):
+            sym, num = [], []
+            for i in range(oh):
+                for j in range(ow):
+                    r, c = p.stride * i + a, p.stride * j + b
+                    sym.append(f"∂L/∂O{i + 1}{j + 1}·{_x_name(p, r, c)}")
+                    num.append(f"{short(g.d_out[i, j])}·{short(p.x_padded[r, c])}")
+            rows.append({"entry": f"∂L/∂F{a + 1}{b + 1}", "sum of products": " + ".join(sym),
+                         "with the numbers": " + ".join(num), "value": g.d_filter[a, b]})
+    return pd.DataFrame(rows)
+
+
+def input_grad_frame(p: ConvPass, g: ConvGrads) -> pd.DataFrame:
+    rows = []
+    k, l = p.f.shape
+    for m in range(p.x.shape[0]):
+        for n in range(p.x.shape[1]):
+            terms = input_terms(p, m, n)
+            sym = [f"∂L/∂O{i + 1}{j + 1}·F{a + 1}{b + 1}" for i, j, a, b in terms]
+            num = [f"{short(g.d_out[i, j])}·{short(p.f[a, b])}" for i, j, a, b in terms]
+            rot = [f"rot(F){k - a}{l - b}" for i, j, a, b in terms]
+            rows.append({"entry": f"∂L/∂X{m + 1}{n + 1}", "sum of products": " + ".join(sym) or "nothing (0)",
+                         "rotated filter entries used": ", ".join(rot) or "none",
+                         "with the numbers": " + ".join(num) or "0", "value": g.d_input[m, n]})
+    return pd.DataFrame(rows)
+
+
+def _panel(z: np.ndarray, k: int, title: str, *, pad: int = 0) -> tuple[dict, dict, dict, list[dict]]:
+    """A matrix as a heatmap with its numbers, row 1 at the top; its axes; padding cells greyed out."""
+    ax = "" if k == 1 else str(k)
+    h, w = z.shape
+    text = [[short(v) for v in row] for row in z]
+    trace = {"type": "heatmap", "z": z, "text": text, "texttemplate": "%{text}", "colorscale": SCALE,
+             "showscale": False, "xgap": 2, "ygap": 2, "hoverinfo": "skip", "name": title,
+             "x": np.arange(1 - pad, w + 1 - pad), "y": np.arange(1 - pad, h + 1 - pad),
+             "xaxis": f"x{ax}", "yaxis": f"y{ax}"}
+    xaxis = {"anchor": f"y{ax}", "showgrid": False, "showline": False, "ticks": "", "dtick": 1,
+             "title": {"text": title}, "side": "bottom", "constrain": "domain"}
+    yaxis = {"anchor": f"x{ax}", "autorange": "reversed", "showgrid": False, "showline": False, "ticks": "", "dtick": 1,
+             "scaleanchor": f"x{ax}", "constrain": "domain"}
+    shapes = []
+    if pad:
+        shapes.append({"type": "rect", "xref": f"x{ax}", "yref": f"y{ax}", "x0": 0.5, "x1": w - 2 * pad + 0.5,
+                       "y0": 0.5, "y1": h - 2 * pad + 0.5, "line": {"color": "#555555", "width": 2, "dash": "dot"}})
+    return trace, xaxis, yaxis, shapes
+
+
+def _outline(k: int, r0: int, c0: int, rows: int, cols: int, color: str, width: float) -> dict:
+    ax = "" if k == 1 else str(k)
+    return {"type": "rect", "xref": f"x{ax}", "yref": f"y{ax}", "x0": c0 + 0.5, "x1": c0 + cols + 0.5,
+            "y0": r0 + 0.5, "y1": r0 + rows + 0.5, "line": {"color": color, "width": width}}
+
+
+def _grid_figure(panels: list[tuple[np.ndarray, str, int]], th: Theme, shapes_extra: list[dict], *, height=None):
+    sizes = np.array([max(z.shape[1], 1) for z, _, _ in panels], float) + 0.8
+    edges = np.concatenate([[0], np.cumsum(sizes)]) / sizes.sum()
+    data, layout, shapes = [], {}, []
+    for k, (z, title, pad) in enumerate(panels, start=1):
+        trace, xaxis, yaxis, sh = _panel(z, k, title, pad=pad)
+        xaxis["domain"] = [float(edges[k - 1]) + 0.02, float(edges[k]) - 0.02]
+        yaxis["domain"] = [0, 1]
+        data.append(trace)
+        layout[f"xaxis{'' if k == 1 else k}"] = xaxis
+        layout[f"yaxis{'' if k == 1 else k}"] = yaxis
+        shapes += sh
+    layout["shapes"] = shapes + shapes_extra
+    layout["margin"] = {"t": 20, "b": 10}
+    return figure(data, layout, th, height=height or int(th.height * 0.75), legend=False)
+
+
+def forward_figure(p: ConvPass, step: int, th: Theme):
+    """Padded input with the window of output ``step`` outlined, the filter, and the output with that cell outlined."""
+    i, j = divmod(step, p.out.shape[1])
+    k, l = p.f.shape
+    pad = p.padding
+    panels = [(p.x_padded, "input X" + (" (padded with 0)" if pad else ""), pad), (p.f, "filter F", 0),
+              (p.out, "output O", 0)]
+    extra = [_outline(1, p.stride * i - pad, p.stride * j - pad, k, l, WINDOW, th.line + 2),
+             _outline(2, 0, 0, k, l, WINDOW, th.line + 2),
+             _outline(3, i, j, 1, 1, CELL, th.line + 2)]
+    return _grid_figure(panels, th, extra)
+
+
+def backward_figure(p: ConvPass, g: ConvGrads, th: Theme):
+    """∂L/∂O, ∂L/∂F, the rotated filter and ∂L/∂X side by side."""
+    panels = [(g.d_out, "∂L/∂O (upstream)", 0), (g.d_filter, "∂L/∂F", 0), (g.rotated, "F rotated 180°", 0),
+              (g.d_input, "∂L/∂X", 0)]
+    return _grid_figure(panels, th, [])
