@@ -39,19 +39,21 @@ if view in ("one", "compare"):
         reach = widgets.slider_entry(REACH, "inputs from −x to x", 1.0, 20.0, 0.5, fmt="%.1f")
         if "hard_sigmoid" in keys:
             widgets.selectbox(HARD, "hard sigmoid's slope", tuple(CONVENTIONS), format_func=CONVENTIONS.get)
-        for k in keys:
-            st.latex(rf"\text{{{acts[k].name}}}:\quad f(x) = {acts[k].latex}")
-            st.latex(rf"f'(x) = {acts[k].dlatex}")
-            st.caption(f"Output range {acts[k].range_text}.")
     with picture:
         if view == "one":
             act = acts[key]
+            left, right = st.columns(2)
+            left.latex(rf"\text{{{act.name}}}:\ f(x) = {act.latex}")
+            right.latex(rf"f'(x) = {act.dlatex}")
+            st.caption(f"Output range {act.range_text}.")
             layout.plotly(va.one_figure(key, act, th, reach), key="one")
             st.markdown(va.vanishing_text(act, reach))
             st.caption(f"A unit whose input falls in the shaded range passes back less than {A.VANISH:g} of the "
                        "gradient it receives: stacked over layers, such factors multiply towards zero.")
         elif keys:
             layout.plotly(va.compare_figure(keys, acts, th, reach), key="compare")
+            for col, k in zip(layout.slots(len(keys), 1 if th.present else 2), keys):
+                col.latex(rf"\text{{{acts[k].name}}}:\ {acts[k].latex}")
         else:
             st.info("Pick at least one activation.")
     if keys:
@@ -59,7 +61,8 @@ if view in ("one", "compare"):
         st.subheader("At a few inputs")
         layout.dataframe(df, key="samples")
         layout.csv_download(df, "activations.csv", key="samples-csv")
-        st.caption("ReLU has no derivative at exactly 0; like PyTorch and Keras, the table takes it as 0.")
+        if "relu" in keys:
+            st.caption("ReLU has no derivative at exactly 0; like PyTorch and Keras, the table takes it as 0.")
     if view == "one" and key == "relu":
         st.markdown("**A slip in the notes:** they write ReLU as Φ = (0, α), a pair; the function is "
                     "Φ = max(0, α), with α = Σᵢ xᵢwᵢ the unit's weighted input.")

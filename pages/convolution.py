@@ -38,7 +38,7 @@ layout.header("Convolution", "A filter slides over the input and takes a weighte
                              "slides the upstream gradient back over the input and the rotated filter.")
 view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, label_visibility="collapsed")
 c = layout.slots(4, 2 if th.present else 4)
-x = widgets.text_entry(X, "input X (rows separated by ;, up to 6 × 6)", container=c[0])
+x = widgets.text_entry(X, "input X (rows split by ;)", container=c[0])
 f = widgets.text_entry(F, "filter F", container=c[1])
 stride = widgets.number(STRIDE, "stride", 1, 3, step=1, fmt="%d", integer=True, container=c[2])
 padding = widgets.number(PADDING, "zero padding", 0, 2, step=1, fmt="%d", integer=True, container=c[3])
@@ -55,18 +55,22 @@ if view == "forward":
     b1.button("◀ previous", on_click=move(-1, count), width="stretch")
     b2.button("next ▶", on_click=move(1, count), width="stretch")
     label.markdown(f"**Output O{i + 1}{j + 1}** ({step + 1} of {count})")
-    _, num = vc.forward_terms(fwd, i, j)
+    sym, num = vc.forward_terms(fwd, i, j)
     left, right = (st.container(), st.container()) if th.present else st.columns([1.6, 1], gap="medium")
     with left:
         layout.plotly(vc.forward_figure(fwd, step, th), key="forward")
     with right:
-        st.latex(vc.forward_latex(fwd, i, j))
+        if fwd.f.size <= 4:
+            st.latex(vc.forward_latex(fwd, i, j))
+        else:
+            st.markdown(f"O{i + 1}{j + 1} = {sym}")
         st.markdown(f"= {num.replace('·', ' × ')} = **{vc.short(fwd.out[i, j])}**")
-        st.latex(r"O_{ij} = \sum_{a,b} \tilde X_{s(i-1)+a,\ s(j-1)+b}\,F_{ab},\qquad "
-                 r"\text{size} = \left\lfloor\tfrac{n + 2P - k}{s}\right\rfloor + 1")
-        st.caption(f"Here n = {fwd.x.shape[0]} × {fwd.x.shape[1]}, k = {fwd.f.shape[0]} × {fwd.f.shape[1]}, "
-                   f"s = {fwd.stride}, P = {fwd.padding}: O is {oh} × {ow}. Like every deep-learning library, the "
-                   "filter is not flipped here (strictly a cross-correlation); it is still called convolution.")
+        st.caption(f"Here X is {fwd.x.shape[0]} × {fwd.x.shape[1]}, F is {fwd.f.shape[0]} × {fwd.f.shape[1]}, "
+                   f"stride s = {fwd.stride}, padding P = {fwd.padding}: O is {oh} × {ow}. Like every deep-learning "
+                   "library, the filter is not flipped here (strictly a cross-correlation); it is still called "
+                   "convolution.")
+    st.latex(r"O_{ij} = \sum_{a,b} \tilde X_{s(i-1)+a,\ s(j-1)+b}\,F_{ab},\qquad "
+             r"\text{size of } O = \left\lfloor\tfrac{n + 2P - k}{s}\right\rfloor + 1")
     df = vc.forward_frame(fwd)
     layout.dataframe(df, key="forward-table")
     layout.csv_download(df, "convolution_forward.csv", key="forward-csv")

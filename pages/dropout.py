@@ -33,7 +33,7 @@ layout.header("Dropout", "In training, switch off a random share of a layer's un
                          "can rely on any other.")
 controls, picture = (st.container(), st.container()) if th.present else st.columns([1, 2.2], gap="medium")
 with controls:
-    meaning = widgets.segmented(MEANING, "the number below is the", tuple(MEANINGS), format_func=MEANINGS.get)
+    meaning = widgets.selectbox(MEANING, "the number below is the", tuple(MEANINGS), format_func=MEANINGS.get)
     value = widgets.slider_entry(VALUE, "keep probability p" if meaning == "keep" else "drop rate",
                                  0.0, 1.0, 0.05, fmt="%.2f")
     n = widgets.slider_entry(UNITS, "units in the layer", 2, 64, 1, fmt="%d", integer=True)
@@ -74,9 +74,10 @@ with picture:
     st.latex(r"m_i \sim \text{Bernoulli}(p),\qquad y_i = " +
              (r"\begin{cases} m_i\,x_i/p & \text{training}\\ x_i & \text{inference}\end{cases}" if inverted else
               r"\begin{cases} m_i\,x_i & \text{training}\\ p\,x_i & \text{inference}\end{cases}")
-             + r",\qquad \mathbb E[\#\text{kept}] = np,\ \ \text{sd} = \sqrt{np(1-p)}")
+)
+    st.latex(r"\mathbb E[\#\text{kept}] = np,\qquad \text{sd}(\#\text{kept}) = \sqrt{np(1-p)}")
 
-left, right = (st.container(), st.container()) if th.present else st.columns([1.3, 1], gap="medium")
+left, right = (st.container(), st.container()) if th.present else st.columns([1.5, 1], gap="medium")
 with left:
     st.subheader("The layer, unit by unit")
     df = vd.layer_frame(train, infer, average)

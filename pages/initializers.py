@@ -89,7 +89,7 @@ if view == "sample":
                        "as PyTorch does; Keras draws them from a normal cut at 2σ and widened by 1/0.8796, which has "
                        "the same sd.")
         st.subheader(f"Every initializer at fan_in = {fan_in}, fan_out = {fan_out}")
-        layout.dataframe(df, key="spread-table")
+        layout.dataframe(df, key="spread-table", height=38 + 35 * len(df))
         layout.csv_download(df, f"initializers_{fan_in}x{fan_out}.csv", key="spread-csv")
     st.markdown(
         f"- **TruncatedNormal is narrower than its σ:** redrawing everything beyond 2σ removes the tails, leaving a "

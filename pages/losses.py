@@ -72,11 +72,6 @@ if view == "curves":
                                           container=c[2], help="MSLE and MAPE depend on the target itself, not "
                                                                "only on the residual: their curves are drawn at this y.")
             notes = widgets.toggle(NOTES, "also draw Huber as the notes print it")
-            for key in show:
-                loss = L.regression_losses(delta)[key]
-                st.latex(rf"\text{{{loss.name.split(' (')[0]}}} = {loss.latex}")
-            st.latex(r"\text{L1} = " + L.regression_losses()["l1"].latex + r",\quad \text{L2} = "
-                     + L.regression_losses()["l2"].latex)
         with picture:
             if not show:
                 st.info("Pick at least one loss.")
@@ -88,6 +83,11 @@ if view == "curves":
                        "outweighs a hundred that are 1 away, which is why MSE chases outliers. MAE's slope is ±1 "
                        "whatever the error. Huber is the square up to δ and a straight line after it: its slope "
                        "stops growing at ±δ. L1 and L2 add the same terms as MAE and MSE without dividing by n.")
+        keys = [k for k in ("mse", "mae", "l2", "l1", "huber", "msle", "mape")
+                if k in show or (k == "l2" and "mse" in show) or (k == "l1" and "mae" in show)]
+        for col, key in zip(layout.slots(len(keys), 1 if th.present else 2) if keys else [], keys):
+            loss = L.regression_losses(delta)[key]
+            col.latex(rf"\text{{{loss.name.split(' (')[0]}}} = {loss.latex}")
         if "huber" in show:
             bad = -3 * delta
             st.markdown(f"**A slip in the notes.** They print Huber's linear branch as δ((y − ŷ) − δ/2), without "
