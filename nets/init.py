@@ -142,7 +142,8 @@ class DepthRun(NamedTuple):
     labels: tuple[str, ...]
     sigmas: np.ndarray  #: (lines,) the weights' standard deviation (formula)
     act_var: np.ndarray  #: (lines, layers) variance of the layer's outputs h_l over batch and units
-    grad_var: np.ndarray  #: (lines, layers) variance of ∂L/∂W_l over its entries
+    grad_var: np.ndarray  #: (lines, layers) variance of ∂L/∂W_l over its entries (0 where all entries are equal
+    #: to rounding, as with constant weights: every weight of the layer gets the same update)
     unit_spread: np.ndarray  #: (lines, layers) std across a layer's units over their RMS, batch mean: 0 = identical
     input_var: float
 
@@ -155,7 +156,9 @@ def depth_experiment(labels=tuple(EXPERIMENT_LINES), *, activation: str = "relu"
     random upstream gradient :math:`\partial L/\partial h_L \sim \mathcal N(0, 1)`.
 
     Records the variance of each layer's outputs, of each weight gradient
-    :math:`\partial L/\partial W_l = h_{l-1}^\top \delta_l`, and how much the units of a layer differ. All
+    :math:`\partial L/\partial W_l = h_{l-1}^\top \delta_l` (taken as exactly 0 when it is below
+    :math:`10^{-12}` of the entries' mean square: equal entries up to rounding), and how much the units of a
+    layer differ. All
     lines run together as one stack of matrix products per layer. Values beyond float range become inf.
     """
     if activation not in ("relu", "tanh"):
@@ -186,7 +189,9 @@ def depth_experiment(labels=tuple(EXPERIMENT_LINES), *, activation: str = "relu"
         g = np.broadcast_to(upstream, (n, batch, width))
         for l in reversed(range(layers)):
             d = g * ((pre[l] > 0) if activation == "relu" else 1.0 - hs[l + 1] ** 2)
-            grad_var[:, l] = (np.swapaxes(hs[l], 1, 2) @ d).var(axis=(1, 2))
+            dw = np.swapaxes(hs[l], 1, 2) @ d
+            v, m2 = dw.var(axis=(1, 2)), np.mean(dw * dw, axis=(1, 2))
+            grad_var[:, l] = np.where(v <= 1e-12 * m2, 0.0, v)  # equal entries up to rounding: exactly 0
             g = d @ np.swapaxes(W[:, l], 1, 2)
     act_var, grad_var = (np.where(np.isfinite(v), v, np.inf) for v in (act_var, grad_var))
     return DepthRun(tuple(labels), np.array([s.std for s in specs]), act_var, grad_var, spread, float(x.var()))

@@ -25,7 +25,7 @@ REACH = state.number("reach", 4.0, 1.0, 10.0, scope=SCOPE)
 NOTES = state.flag("notes", True, scope=SCOPE)
 TASK = state.choice("task", "regression", tuple(TASKS), scope=SCOPE)
 Y = state.vector("y", (3.0, -0.5, 2.0, 7.0), low=-1e4, high=1e4, scope=SCOPE)
-YHAT = state.vector("yhat", (2.5, 0.0, 2.0, 4.0), low=-1e4, high=1e4, scope=SCOPE)
+YHAT = state.vector("yhat", (2.5, 0.0, 2.0, 10.0), low=-1e4, high=1e4, scope=SCOPE)
 BY = state.vector("by", (1.0, 0.0, 1.0, 0.0), low=-1e4, high=1e4, scope=SCOPE)
 BP = state.vector("bp", (0.9, 0.2, 0.4, 0.99), low=-1e4, high=1e4, scope=SCOPE)
 HY = state.vector("hy", (1.0, -1.0, 1.0, -1.0), low=-1e4, high=1e4, scope=SCOPE)
@@ -135,6 +135,9 @@ else:
         delta = widgets.slider_entry(DELTA, "Huber's δ", 0.05, 5.0, 0.05, fmt="%.2f", container=c3)
         result = layout.last_good("loss-regression", lambda: vl.regression_tables(y, yhat, delta),
                                   lambda: vl.regression_tables(Y.default, YHAT.default, DELTA.default))
+        with st.expander("the formulas"):
+            for key, loss in L.regression_losses(delta).items():
+                st.latex(rf"\text{{{loss.name.split(' (')[0]}}} = {loss.latex}")
         tables(result[0], result[1], "regression", result[2])
         if (result[0]["r_i = y_i − ŷ_i"] <= -delta).any():
             st.caption("The notes' Huber row: where r_i ≤ −δ its term is negative, which no loss may be.")
@@ -144,6 +147,7 @@ else:
         p = widgets.text_entry(BP, "predicted probabilities p of class 1, in [0, 1]", container=c2)
         result = layout.last_good("loss-binary", lambda: vl.binary_tables(y, p),
                                   lambda: vl.binary_tables(BY.default, BP.default))
+        st.latex(r"\text{binary CE} = -\frac1n\sum_i \big(y_i \ln p_i + (1 - y_i)\ln(1 - p_i)\big)")
         tables(result[0], result[1], "binary")
     elif task == "hinge":
         c1, c2 = layout.slots(2, 2)
@@ -151,6 +155,8 @@ else:
         s = widgets.text_entry(HS, "scores s (any number)", container=c2)
         result = layout.last_good("loss-hinge", lambda: vl.hinge_tables(y, s),
                                   lambda: vl.hinge_tables(HY.default, HS.default))
+        st.latex(r"\text{hinge} = \frac1n\sum_i \max(0,\ 1 - y_i s_i),\qquad "
+                 r"\text{squared hinge} = \frac1n\sum_i \max(0,\ 1 - y_i s_i)^2")
         tables(result[0], result[1], "hinge")
         st.markdown("**The notes' code on these numbers:** `np.max(0, 1 - yHat * y)` raises")
         st.code(vl.notes_hinge_error(y, s), language=None)
@@ -162,5 +168,8 @@ else:
         probs = widgets.text_entry(CP, "probabilities, one row per example (rows separated by ;)", container=c2)
         result = layout.last_good("loss-categorical", lambda: vl.categorical_tables(labels, probs),
                                   lambda: vl.categorical_tables(CL.default, CP.default))
+        st.latex(r"\text{CCE} = -\frac1n\sum_i \sum_k y_{ik}\ln p_{ik},\quad \text{sparse} = -\frac1n\sum_i "
+                 r"\ln p_{ic_i},\quad \text{cat. hinge} = \frac1n\sum_i \max\big(0,\ 1 + \max_{k \ne c_i} p_{ik} - "
+                 r"p_{ic_i}\big)")
         tables(result[0], result[1], "categorical")
         st.caption("Categorical hinge is computed on the same rows, as Keras would on a softmax output.")

@@ -17,6 +17,12 @@ PAD = "#BBBBBB"
 SCALE = [[0, "#F7FBFF"], [1, "#9ECAE1"]]
 
 
+def _f(x: float) -> str:
+    """A factor of a product: negative numbers in parentheses, so 1·(−1) cannot be misread."""
+    text = short(x)
+    return f"({text})" if text.startswith("−") else text
+
+
 def _x_name(p: ConvPass, r: int, c: int) -> str:
     """The padded input's entry (r, c) by its name in X (1-based), or 0 inside the padding."""
     h, w = p.x.shape
@@ -33,7 +39,7 @@ def forward_terms(p: ConvPass, i: int, j: int) -> tuple[str, str]:
             r, c = p.stride * i + a, p.stride * j + b
             name = _x_name(p, r, c)
             sym.append(f"{name}·F{a + 1}{b + 1}" if name != "0" else f"0·F{a + 1}{b + 1}")
-            num.append(f"{short(p.x_padded[r, c])}·{short(p.f[a, b])}")
+            num.append(f"{_f(p.x_padded[r, c])}·{_f(p.f[a, b])}")
     return " + ".join(sym), " + ".join(num)
 
 
@@ -69,7 +75,7 @@ def filter_grad_frame(p: ConvPass, g: ConvGrads) -> pd.DataFrame:
                 for j in range(ow):
                     r, c = p.stride * i + a, p.stride * j + b
                     sym.append(f"∂L/∂O{i + 1}{j + 1}·{_x_name(p, r, c)}")
-                    num.append(f"{short(g.d_out[i, j])}·{short(p.x_padded[r, c])}")
+                    num.append(f"{_f(g.d_out[i, j])}·{_f(p.x_padded[r, c])}")
             rows.append({"entry": f"∂L/∂F{a + 1}{b + 1}", "sum of products": " + ".join(sym),
                          "with the numbers": " + ".join(num), "value": g.d_filter[a, b]})
     return pd.DataFrame(rows)
@@ -82,7 +88,7 @@ def input_grad_frame(p: ConvPass, g: ConvGrads) -> pd.DataFrame:
         for n in range(p.x.shape[1]):
             terms = input_terms(p, m, n)
             sym = [f"∂L/∂O{i + 1}{j + 1}·F{a + 1}{b + 1}" for i, j, a, b in terms]
-            num = [f"{short(g.d_out[i, j])}·{short(p.f[a, b])}" for i, j, a, b in terms]
+            num = [f"{_f(g.d_out[i, j])}·{_f(p.f[a, b])}" for i, j, a, b in terms]
             rot = [f"rot(F){k - a}{l - b}" for i, j, a, b in terms]
             rows.append({"entry": f"∂L/∂X{m + 1}{n + 1}", "sum of products": " + ".join(sym) or "nothing (0)",
                          "rotated filter entries used": ", ".join(rot) or "none",
@@ -147,7 +153,7 @@ def forward_figure(p: ConvPass, step: int, th: Theme):
 
 
 def backward_figure(p: ConvPass, g: ConvGrads, th: Theme):
-    """∂L/∂O, ∂L/∂F, the rotated filter and ∂L/∂X side by side."""
-    panels = [(g.d_out, "∂L/∂O (upstream)", 0), (g.d_filter, "∂L/∂F", 0), (g.rotated, "F rotated 180°", 0),
+    """X, ∂L/∂O, ∂L/∂F, the rotated filter and ∂L/∂X side by side."""
+    panels = [(p.x_padded, "input X" + (" (padded)" if p.padding else ""), p.padding), (g.d_out, "∂L/∂O (upstream)", 0), (g.d_filter, "∂L/∂F", 0), (g.rotated, "F rotated 180°", 0),
               (g.d_input, "∂L/∂X", 0)]
     return _grid_figure(panels, th, [])

@@ -134,11 +134,15 @@ def verdict(act_var: np.ndarray) -> str:
 
 
 def depth_summary(run: I.DepthRun) -> pd.DataFrame:
+    """One row per initializer, variances as text with 4 significant digits (they span 10⁻³⁰⁰ to 10³⁰⁰; the CSV
+    of :func:`depth_frame` keeps the numbers)."""
     last = run.act_var.shape[1]
     return pd.DataFrame({
         "initializer": run.labels, "sd of the weights": run.sigmas,
-        "Var(h) layer 1": run.act_var[:, 0], f"Var(h) layer {last}": run.act_var[:, -1],
-        "Var(∂L/∂W) layer 1": run.grad_var[:, 0], f"Var(∂L/∂W) layer {last}": run.grad_var[:, -1],
+        "Var(h) layer 1": [short(v) for v in run.act_var[:, 0]],
+        f"Var(h) layer {last}": [short(v) for v in run.act_var[:, -1]],
+        "Var(∂L/∂W) layer 1": [short(v) for v in run.grad_var[:, 0]],
+        f"Var(∂L/∂W) layer {last}": [short(v) for v in run.grad_var[:, -1]],
         "outputs": [verdict(v) for v in run.act_var],
         "units identical?": ["yes" if np.nanmax(s) < 1e-6 else "no" for s in run.unit_spread],
     })
