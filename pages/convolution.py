@@ -58,7 +58,11 @@ if view == "forward":
     sym, num = vc.forward_terms(fwd, i, j)
     left, right = (st.container(), st.container()) if th.present else st.columns([1.6, 1], gap="medium")
     with left:
-        layout.plotly(vc.forward_figure(fwd, step, th), key="forward")
+        figs = vc.forward_figures(fwd, step, th)
+        widths = [fwd.x_padded.shape[1] + 1, fwd.f.shape[1] + 1, ow + 1]
+        for col, fig, name in zip(st.columns(widths), figs, ("X", "F", "O")):
+            with col:
+                layout.plotly(fig, key=f"forward-{name}")
     with right:
         if fwd.f.size <= 4:
             st.latex(vc.forward_latex(fwd, i, j))
@@ -82,7 +86,11 @@ else:
                              lambda: (C.conv_forward(X.default, F.default),
                                       C.conv_backward(C.conv_forward(X.default, F.default), DO.default)))
     p, g = grads
-    layout.plotly(vc.backward_figure(p, g, th), key="backward")
+    figs = vc.backward_figures(p, g, th)
+    widths = [p.x_padded.shape[1] + 1, ow + 1, p.f.shape[1] + 1, p.f.shape[1] + 1, p.x.shape[1] + 1]
+    for col, fig, name in zip(st.columns(widths), figs, ("X", "dO", "dF", "rotF", "dX")):
+        with col:
+            layout.plotly(fig, key=f"backward-{name}")
     a, b = (st.container(), st.container()) if th.present else st.columns(2, gap="medium")
     with a:
         st.markdown("**Gradient for the filter:** a valid convolution of the input with ∂L/∂O")

@@ -85,7 +85,7 @@ if view == "curves":
                        "stops growing at ±δ. L1 and L2 add the same terms as MAE and MSE without dividing by n.")
         keys = [k for k in ("mse", "mae", "l2", "l1", "huber", "msle", "mape")
                 if k in show or (k == "l2" and "mse" in show) or (k == "l1" and "mae" in show)]
-        for col, key in zip(layout.slots(len(keys), 1 if th.present else 2) if keys else [], keys):
+        for col, key in zip(layout.slots(len(keys), 2) if keys else [], keys):
             loss = L.regression_losses(delta)[key]
             col.latex(rf"\text{{{loss.name.split(' (')[0]}}} = {loss.latex}")
         if "huber" in show:

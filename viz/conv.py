@@ -106,9 +106,8 @@ def _panel(z: np.ndarray, k: int, title: str, *, pad: int = 0) -> tuple[dict, di
              "x": np.arange(1 - pad, w + 1 - pad), "y": np.arange(1 - pad, h + 1 - pad),
              "xaxis": f"x{ax}", "yaxis": f"y{ax}"}
     xaxis = {"anchor": f"y{ax}", "showgrid": False, "showline": False, "ticks": "", "dtick": 1,
-             "title": {"text": title}, "side": "bottom", "constrain": "domain"}
-    yaxis = {"anchor": f"x{ax}", "autorange": "reversed", "showgrid": False, "showline": False, "ticks": "", "dtick": 1,
-             "scaleanchor": f"x{ax}", "constrain": "domain"}
+             "title": {"text": title}, "side": "bottom"}
+    yaxis = {"anchor": f"x{ax}", "autorange": "reversed", "showgrid": False, "showline": False, "ticks": "", "dtick": 1}
     shapes = []
     if pad:
         shapes.append({"type": "rect", "xref": f"x{ax}", "yref": f"y{ax}", "x0": 0.5, "x1": w - 2 * pad + 0.5,
@@ -116,44 +115,35 @@ def _panel(z: np.ndarray, k: int, title: str, *, pad: int = 0) -> tuple[dict, di
     return trace, xaxis, yaxis, shapes
 
 
-def _outline(k: int, r0: int, c0: int, rows: int, cols: int, color: str, width: float) -> dict:
-    ax = "" if k == 1 else str(k)
-    return {"type": "rect", "xref": f"x{ax}", "yref": f"y{ax}", "x0": c0 + 0.5, "x1": c0 + cols + 0.5,
+def _outline(r0: int, c0: int, rows: int, cols: int, color: str, width: float) -> dict:
+    return {"type": "rect", "xref": "x", "yref": "y", "x0": c0 + 0.5, "x1": c0 + cols + 0.5,
             "y0": r0 + 0.5, "y1": r0 + rows + 0.5, "line": {"color": color, "width": width}}
 
 
-def _grid_figure(panels: list[tuple[np.ndarray, str, int]], th: Theme, shapes_extra: list[dict], *, height=None):
-    sizes = np.array([max(z.shape[1], 1) for z, _, _ in panels], float) + 0.8
-    edges = np.concatenate([[0], np.cumsum(sizes)]) / sizes.sum()
-    data, layout, shapes = [], {}, []
-    for k, (z, title, pad) in enumerate(panels, start=1):
-        trace, xaxis, yaxis, sh = _panel(z, k, title, pad=pad)
-        xaxis["domain"] = [float(edges[k - 1]) + 0.02, float(edges[k]) - 0.02]
-        yaxis["domain"] = [0, 1]
-        data.append(trace)
-        layout[f"xaxis{'' if k == 1 else k}"] = xaxis
-        layout[f"yaxis{'' if k == 1 else k}"] = yaxis
-        shapes += sh
-    layout["shapes"] = shapes + shapes_extra
-    layout["margin"] = {"t": 20, "b": 10}
-    return figure(data, layout, th, height=height or int(th.height * 0.75), legend=False)
+def matrix_figure(z: np.ndarray, title: str, th: Theme, *, pad: int = 0, outlines: list[dict] = ()):
+    """One matrix as a grid of numbered cells (row 1 on top), outlines drawn over it. Each matrix is its own
+    small figure, so that the page's columns can stack them on a narrow screen."""
+    trace, xaxis, yaxis, shapes = _panel(np.asarray(z, float), 1, title, pad=pad)
+    cell = 80 if th.present else 60
+    layout = {"xaxis": xaxis, "yaxis": yaxis, "shapes": shapes + list(outlines), "margin": {"t": 10, "b": 10},
+              "font": {"size": th.font + (4 if th.present else 2)}}
+    return figure([trace], layout, th, height=int(90 + cell * z.shape[0]), legend=False)
 
 
-def forward_figure(p: ConvPass, step: int, th: Theme):
+def forward_figures(p: ConvPass, step: int, th: Theme) -> list:
     """Padded input with the window of output ``step`` outlined, the filter, and the output with that cell outlined."""
     i, j = divmod(step, p.out.shape[1])
     k, l = p.f.shape
     pad = p.padding
-    panels = [(p.x_padded, "input X" + (" (padded with 0)" if pad else ""), pad), (p.f, "filter F", 0),
-              (p.out, "output O", 0)]
-    extra = [_outline(1, p.stride * i - pad, p.stride * j - pad, k, l, WINDOW, th.line + 2),
-             _outline(2, 0, 0, k, l, WINDOW, th.line + 2),
-             _outline(3, i, j, 1, 1, CELL, th.line + 2)]
-    return _grid_figure(panels, th, extra)
+    wide = th.line + 2
+    return [matrix_figure(p.x_padded, "input X" + (" (padded with 0)" if pad else ""), th, pad=pad,
+                          outlines=[_outline(p.stride * i - pad, p.stride * j - pad, k, l, WINDOW, wide)]),
+            matrix_figure(p.f, "filter F", th, outlines=[_outline(0, 0, k, l, WINDOW, wide)]),
+            matrix_figure(p.out, "output O", th, outlines=[_outline(i, j, 1, 1, CELL, wide)])]
 
 
-def backward_figure(p: ConvPass, g: ConvGrads, th: Theme):
-    """X, ∂L/∂O, ∂L/∂F, the rotated filter and ∂L/∂X side by side."""
-    panels = [(p.x_padded, "input X" + (" (padded)" if p.padding else ""), p.padding), (g.d_out, "∂L/∂O (upstream)", 0), (g.d_filter, "∂L/∂F", 0), (g.rotated, "F rotated 180°", 0),
-              (g.d_input, "∂L/∂X", 0)]
-    return _grid_figure(panels, th, [])
+def backward_figures(p: ConvPass, g: ConvGrads, th: Theme) -> list:
+    """X, ∂L/∂O, ∂L/∂F, the rotated filter and ∂L/∂X, one figure each."""
+    return [matrix_figure(p.x_padded, "input X" + (" (padded)" if p.padding else ""), th, pad=p.padding),
+            matrix_figure(g.d_out, "∂L/∂O (upstream)", th), matrix_figure(g.d_filter, "∂L/∂F", th),
+            matrix_figure(g.rotated, "F rotated 180°", th), matrix_figure(g.d_input, "∂L/∂X", th)]
