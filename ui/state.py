@@ -153,9 +153,13 @@ def parse_matrix(text: str, *, low: float = -1e6, high: float = 1e6, max_rows: i
             if not (math.isfinite(v) and low <= v <= high):
                 raise ValueError(f"{part[:12]} is outside {_fmt_float(low)} to {_fmt_float(high)}")
             values.append(v)
+        if not values:  # a row of separators only (",")
+            continue
         if len(values) > max_cols:
             raise ValueError(f"a row of {len(values)} numbers, at most {max_cols} allowed")
         out.append(tuple(values))
+    if not out:
+        raise ValueError("empty: type numbers, rows separated by ;")
     widths = {len(r) for r in out}
     if len(widths) > 1:
         raise ValueError(f"ragged: rows of {' and '.join(map(str, sorted(widths)))} numbers; "
