@@ -122,13 +122,19 @@ def regression_losses(delta: float = 1.0) -> dict[str, Loss]:
     }
 
 
+def _paired(a, b, first: str, second: str, seconds: str):
+    """Two flat float arrays of one non-zero length; ValueError naming the two kinds otherwise."""
+    a, b = np.asarray(a, float).ravel(), np.asarray(b, float).ravel()
+    if a.size == 0:
+        raise ValueError(f"type at least one {first} and one {second}")
+    if a.shape != b.shape:
+        raise ValueError(f"{a.size} {first}s but {b.size} {seconds}: give one {second} per {first}")
+    return a, b
+
+
 def check_regression(y, pred, *, needs_nonzero_y: bool = False, needs_above_minus_one: bool = False):
     """Targets and predictions as float arrays of one length; ValueError with a reason otherwise."""
-    y, pred = np.asarray(y, float).ravel(), np.asarray(pred, float).ravel()
-    if y.size == 0:
-        raise ValueError("type at least one target and one prediction")
-    if y.shape != pred.shape:
-        raise ValueError(f"{y.size} targets but {pred.size} predictions: give one prediction per target")
+    y, pred = _paired(y, pred, "target", "prediction", "predictions")
     if needs_nonzero_y and np.any(y == 0):
         raise ValueError("MAPE divides by every target y_i, and a target is 0")
     if needs_above_minus_one and (np.any(y <= -1) or np.any(pred <= -1)):
@@ -218,11 +224,8 @@ def categorical_hinge_grad(onehot, scores) -> np.ndarray:
 
 
 def check_binary(y, p):
-    y, p = np.asarray(y, float).ravel(), np.asarray(p, float).ravel()
-    if y.size == 0:
-        raise ValueError("type at least one label and one probability")
-    if y.shape != p.shape:
-        raise ValueError(f"{y.size} labels but {p.size} probabilities: give one probability per label")
+    """Labels 0/1 and probabilities in [0, 1], one per label."""
+    y, p = _paired(y, p, "label", "probability", "probabilities")
     if not np.all((y == 0) | (y == 1)):
         raise ValueError("binary labels must be 0 or 1")
     if np.any((p < 0) | (p > 1)):
@@ -231,11 +234,8 @@ def check_binary(y, p):
 
 
 def check_margin(y, s):
-    y, s = np.asarray(y, float).ravel(), np.asarray(s, float).ravel()
-    if y.size == 0:
-        raise ValueError("type at least one label and one score")
-    if y.shape != s.shape:
-        raise ValueError(f"{y.size} labels but {s.size} scores: give one score per label")
+    """Labels -1/+1 and any scores, one per label."""
+    y, s = _paired(y, s, "label", "score", "scores")
     if not np.all((y == -1) | (y == 1)):
         raise ValueError("hinge labels must be −1 or 1")
     return y, s

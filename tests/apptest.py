@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
+
+import numpy as np
 
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -56,6 +59,14 @@ def download_names(at: AppTest) -> list[str]:
 def plotly_specs(at: AppTest) -> list[dict]:
     """Every plotly chart's figure, as the JSON the browser receives."""
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def array(value) -> np.ndarray:
+    """A plotly JSON array: a plain list or numpy's base64 form (``bdata``, ``dtype``, ``shape``)."""
+    if isinstance(value, dict) and "bdata" in value:
+        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return a.reshape([int(s) for s in value["shape"].split(",")]) if "shape" in value else a
+    return np.asarray(value, dtype=float)
 
 
 def plotly_sizes(at: AppTest) -> list[int]:

@@ -3,7 +3,6 @@ and validates every setting, the learning-rate experiment is reported honestly, 
 
 from __future__ import annotations
 
-import base64
 import io
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 import streamlit as st
 
 import nets
-from apptest import download_bytes, open_page, plotly_specs, texts
+from apptest import array, download_bytes, open_page, plotly_specs, texts
 from viz.style import PRESENT
 
 PAGE = "pages/batch_norm.py"
@@ -20,14 +19,6 @@ PAGE = "pages/batch_norm.py"
 
 def key(name: str, part: str = "slider") -> str:
     return f"w:v:bn:{name}:{part}" if part else f"w:v:bn:{name}"
-
-
-def array(value) -> np.ndarray:
-    """A plotly JSON array: a plain list or numpy's base64 form."""
-    if isinstance(value, dict) and "bdata" in value:
-        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return a.reshape([int(s) for s in value["shape"].split(",")]) if "shape" in value else a
-    return np.asarray(value, dtype=float)
 
 
 def core_cache(m=32, shift=3.0, scale=2.0, skew=4.0, seed=0, gamma=1.0, beta=0.0, eps=1e-5, eps_in_sqrt=True):

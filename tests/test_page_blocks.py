@@ -4,7 +4,6 @@ last good view stays."""
 
 from __future__ import annotations
 
-import base64
 import io
 import math
 
@@ -12,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from apptest import download_bytes, download_names, open_page, plotly_specs, texts
+from apptest import array, download_bytes, download_names, open_page, plotly_specs, texts
 from nets import activations as A
 from nets import conv as C
 from nets import dropout as D
@@ -25,13 +24,6 @@ LOSSES, ACTS, INITS, DROP, CONV = ("pages/losses.py", "pages/activations.py", "p
 
 def key(scope: str, name: str, part: str = "text") -> str:
     return f"w:v:{scope}:{name}:{part}" if part else f"w:v:{scope}:{name}"
-
-
-def array(value) -> np.ndarray:
-    if isinstance(value, dict) and "bdata" in value:
-        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return a.reshape([int(s) for s in value["shape"].split(",")]) if "shape" in value else a
-    return np.asarray(value, dtype=float)
 
 
 def csv(at, index: int) -> pd.DataFrame:
