@@ -53,6 +53,12 @@ def tables(examples, losses, name: str, gradient=None) -> None:
                             label="Download the gradients (CSV)")
 
 
+def formulas(latex: list[str]) -> None:
+    """Formulas two to a row, under the figure (the control column is too narrow for them)."""
+    for col, tex in zip(layout.slots(len(latex), 2) if latex else [], latex):
+        col.latex(tex)
+
+
 th = layout.theme()
 layout.header("Loss functions", "How far a prediction is from its target, as one number to minimize: thirteen ways "
                                 "to count it, and the slope each one hands to gradient descent.")
@@ -60,8 +66,8 @@ view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, labe
 
 if view == "curves":
     family = widgets.segmented(FAMILY, "Family", tuple(FAMILIES), format_func=FAMILIES.get)
-    controls, picture = (st.container(), st.container()) if th.present else st.columns([1, 2.4], gap="medium")
     if family == "regression":
+        controls, picture = (st.container(), st.container()) if th.present else st.columns([1, 2.4], gap="medium")
         with controls:
             show = widgets.multiselect(SHOW, "losses", tuple(REGRESSION), format_func=REGRESSION.get)
             c = layout.slots(3, 3 if th.present else 1)
@@ -85,9 +91,8 @@ if view == "curves":
                        "stops growing at ±δ. L1 and L2 add the same terms as MAE and MSE without dividing by n.")
         keys = [k for k in ("mse", "mae", "l2", "l1", "huber", "msle", "mape")
                 if k in show or (k == "l2" and "mse" in show) or (k == "l1" and "mae" in show)]
-        for col, key in zip(layout.slots(len(keys), 2) if keys else [], keys):
-            loss = L.regression_losses(delta)[key]
-            col.latex(rf"\text{{{loss.name.split(' (')[0]}}} = {loss.latex}")
+        formulas([rf"\text{{{L.regression_losses(delta)[k].name.split(' (')[0]}}} = {L.regression_losses(delta)[k].latex}"
+                  for k in keys])
         if "huber" in show:
             bad = -3 * delta
             st.markdown(f"**A slip in the notes.** They print Huber's linear branch as δ((y − ŷ) − δ/2), without "
@@ -97,33 +102,29 @@ if view == "curves":
                         f"{vl.short(float(L.huber_term(bad, delta)))}. (Their code has `np.abs` and is right.)")
             st.latex(r"\text{notes: }" + NOTES_HUBER)
     elif family == "margin":
-        with picture:
-            layout.plotly(vl.margin_curves(th), key="margin-curves")
-            st.caption("The margin says how confidently right a score is: positive is on the right side, ≥ 1 is "
-                       "right with room to spare and costs nothing. Below 1 the hinge grows linearly, the squared "
-                       "hinge quadratically (and smoothly at 1). The categorical hinge is the same curve in its own "
-                       "margin: the true class's score minus the best other class's.")
-        with controls:
-            st.latex(r"\text{hinge} = \frac1n\sum_i \max(0,\ 1 - y_i s_i),\quad y_i \in \{-1, 1\}")
-            st.latex(r"\text{squared hinge} = \frac1n\sum_i \max(0,\ 1 - y_i s_i)^2")
-            st.latex(r"\text{categorical hinge} = \frac1n\sum_i \max\big(0,\ 1 + \max_{k \ne c_i} s_{ik} - s_{ic_i}\big)")
-            st.markdown("**A slip in the notes.** Their hinge code is `np.max(0, 1 - yHat * y)`. `np.max` takes one "
-                        "array and reads its second argument as the *axis*, so this raises an error; the "
-                        "elementwise maximum is `np.maximum(0, 1 - yHat * y)`. Try it under *Your numbers*.")
+        layout.plotly(vl.margin_curves(th), key="margin-curves")
+        st.caption("The margin says how confidently right a score is: positive is on the right side, ≥ 1 is right with "
+                   "room to spare and costs nothing. Below 1 the hinge grows linearly, the squared hinge "
+                   "quadratically (and smoothly at 1). The categorical hinge is the same curve in its own margin: the "
+                   "true class's score minus the best other class's.")
+        formulas([r"\text{hinge} = \frac1n\sum_i \max(0,\ 1 - y_i s_i),\quad y_i \in \{-1, 1\}",
+                  r"\text{squared hinge} = \frac1n\sum_i \max(0,\ 1 - y_i s_i)^2",
+                  r"\text{categorical hinge} = \frac1n\sum_i \max\big(0,\ 1 + \max_{k \ne c_i} s_{ik} - s_{ic_i}\big)"])
+        st.markdown("**A slip in the notes.** Their hinge code is `np.max(0, 1 - yHat * y)`. `np.max` takes one array "
+                    "and reads its second argument as the *axis*, so this raises an error; the elementwise maximum is "
+                    "`np.maximum(0, 1 - yHat * y)`. Try it under *Your numbers*.")
     else:
-        with picture:
-            layout.plotly(vl.probability_curves(th), key="probability-curves")
-            st.caption("Cross-entropy only looks at the probability given to the right answer: −ln p. Near p = 1 "
-                       "it costs almost nothing; as p → 0 the loss and its slope −1/p grow without bound, so a "
-                       "confident wrong answer is punished hardest. As in Keras, p is clipped to [10⁻⁷, 1 − 10⁻⁷], "
-                       "so the worst single term is −ln 10⁻⁷ ≈ 16.1.")
-        with controls:
-            st.latex(r"H(p, q) = -\sum_x p(x)\ln q(x)")
-            st.latex(r"\text{binary CE} = -\frac1n\sum_i \big(y_i \ln p_i + (1 - y_i)\ln(1 - p_i)\big)")
-            st.latex(r"\text{categorical CE} = -\frac1n\sum_i \sum_k y_{ik} \ln p_{ik}")
-            st.latex(r"\text{sparse categorical CE} = -\frac1n\sum_i \ln p_{i c_i}")
-            st.markdown("Categorical and sparse categorical cross-entropy are the same number: one-hot labels pick "
-                        "out one term of the sum, the class number picks out the same term directly.")
+        layout.plotly(vl.probability_curves(th), key="probability-curves")
+        st.caption("Cross-entropy only looks at the probability given to the right answer: −ln p. Near p = 1 it costs "
+                   "almost nothing; as p → 0 the loss and its slope −1/p grow without bound, so a confident wrong "
+                   "answer is punished hardest. As in Keras, p is clipped to [10⁻⁷, 1 − 10⁻⁷], so the worst single "
+                   "term is −ln 10⁻⁷ ≈ 16.1.")
+        formulas([r"H(p, q) = -\sum_x p(x)\ln q(x)",
+                  r"\text{binary CE} = -\frac1n\sum_i \big(y_i \ln p_i + (1 - y_i)\ln(1 - p_i)\big)",
+                  r"\text{categorical CE} = -\frac1n\sum_i \sum_k y_{ik} \ln p_{ik}",
+                  r"\text{sparse categorical CE} = -\frac1n\sum_i \ln p_{i c_i}"])
+        st.markdown("Categorical and sparse categorical cross-entropy are the same number: one-hot labels pick out one "
+                    "term of the sum, the class number picks out the same term directly.")
 
 else:
     task = widgets.segmented(TASK, "Task", tuple(TASKS), format_func=TASKS.get)

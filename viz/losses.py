@@ -67,7 +67,7 @@ def margin_curves(th: Theme, *, reach: float = 3.0):
                     "#E69F00"),
               Curve("categorical hinge, m = s_c − max other", L.hinge_term(one, m), L.hinge_dterm(one, m),
                     "#009E73", "dot")]
-    return function_and_derivative(m, curves, th, x_title="margin m = y·s (hinge) or s_c − max_{k≠c} s_k",
+    return function_and_derivative(m, curves, th, x_title="margin m = y·s (hinge), or s_c − the largest other s_k (categorical)",
                                    top="per-example loss", bottom="derivative d/dm",
                                    y_range=(-0.3, float((1 + reach) ** 2) * 0.6))
 
