@@ -31,14 +31,16 @@ acts = A.activations(hard)
 if view in ("one", "compare"):
     controls, picture = (st.container(), st.container()) if th.present else st.columns([1, 2.4], gap="medium")
     with controls:
+        c = layout.slots(3, 3 if th.present else 1)
         if view == "one":
-            key = widgets.selectbox(FN, "activation", KEYS, format_func=lambda k: acts[k].name)
+            key = widgets.selectbox(FN, "activation", KEYS, format_func=lambda k: acts[k].name, container=c[0])
             keys = (key,)
         else:
-            keys = widgets.multiselect(SHOW, "activations", KEYS, format_func=lambda k: acts[k].name)
-        reach = widgets.slider_entry(REACH, "inputs from −x to x", 1.0, 20.0, 0.5, fmt="%.1f")
+            keys = widgets.multiselect(SHOW, "activations", KEYS, format_func=lambda k: acts[k].name, container=c[0])
+        reach = widgets.slider_entry(REACH, "inputs from −x to x", 1.0, 20.0, 0.5, fmt="%.1f", container=c[1])
         if "hard_sigmoid" in keys:
-            widgets.selectbox(HARD, "hard sigmoid's slope", tuple(CONVENTIONS), format_func=CONVENTIONS.get)
+            widgets.selectbox(HARD, "hard sigmoid's slope", tuple(CONVENTIONS), format_func=CONVENTIONS.get,
+                              container=c[2])
     with picture:
         if view == "one":
             act = acts[key]

@@ -33,15 +33,19 @@ layout.header("Dropout", "In training, switch off a random share of a layer's un
                          "can rely on any other.")
 controls, picture = (st.container(), st.container()) if th.present else st.columns([1, 2.2], gap="medium")
 with controls:
-    meaning = widgets.selectbox(MEANING, "the number below is the", tuple(MEANINGS), format_func=MEANINGS.get)
+    c = layout.slots(6, 3 if th.present else 1)
+    meaning = widgets.selectbox(MEANING, "the number below is the", tuple(MEANINGS), format_func=MEANINGS.get,
+                                container=c[0])
     value = widgets.slider_entry(VALUE, "keep probability p" if meaning == "keep" else "drop rate",
-                                 0.0, 1.0, 0.05, fmt="%.2f")
-    n = widgets.slider_entry(UNITS, "units in the layer", 2, 64, 1, fmt="%d", integer=True)
-    mode = widgets.segmented(MODE, "pass", tuple(MODES), format_func=MODES.get)
-    scaling = widgets.selectbox(SCALING, "scaling", tuple(SCALINGS), format_func=SCALINGS.get)
+                                 0.0, 1.0, 0.05, fmt="%.2f", container=c[1])
+    n = widgets.slider_entry(UNITS, "units in the layer", 2, 64, 1, fmt="%d", integer=True, container=c[2])
+    mode = widgets.segmented(MODE, "pass", tuple(MODES), format_func=MODES.get, container=c[3])
+    scaling = widgets.selectbox(SCALING, "scaling", tuple(SCALINGS), format_func=SCALINGS.get, container=c[4])
     seed = state.get(SEED)
-    st.button("new mask", on_click=redraw, icon=":material/casino:", disabled=mode != "train")
-    st.caption(f"Mask seed {seed}.")
+    c[5].button("new mask", on_click=redraw, icon=":material/casino:", disabled=mode != "train",
+                help=f"Draw another mask (seed {seed} now).")
+    if not th.present:
+        st.caption(f"Mask seed {seed}.")
 
 keep = layout.last_good("dropout-keep", lambda: D.keep_probability(value, meaning),
                         lambda: D.keep_probability(VALUE.default, MEANING.default))
@@ -55,9 +59,9 @@ mean, sd = D.active_units(n, keep)
 
 with picture:
     cols = st.columns(4)
-    cols[0].metric("keep probability p", f"{keep:.4g}")
-    cols[1].metric("drop rate 1 − p", f"{1 - keep:.4g}")
-    cols[2].metric("training scale", f"×{train.scale:.4g}" if inverted else "×1")
+    cols[0].metric("keep p", f"{keep:.4g}", help="The keep probability.")
+    cols[1].metric("drop rate", f"{1 - keep:.4g}", help="1 − p, what PyTorch and Keras take.")
+    cols[2].metric("scale", f"×{train.scale:.4g}" if inverted else "×1")
     cols[3].metric("units kept", f"{mean:.3g} ± {sd:.3g}", help="Mean n·p and standard deviation √(n·p·(1 − p)).")
     shown = train if mode == "train" else infer
     layout.plotly(vd.layer_figure(shown, th, mode == "train"), key="layer")

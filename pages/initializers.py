@@ -56,21 +56,21 @@ view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, labe
 if view == "sample":
     controls, picture = (st.container(), st.container()) if th.present else st.columns([1, 2.2], gap="medium")
     with controls:
-        name = widgets.selectbox(INIT, "initializer", tuple(I.INITIALIZERS), format_func=vi.NAMES.get)
-        c = layout.slots(2, 2 if th.present else 1)
+        c = layout.slots(6, 3 if th.present else 1)
+        name = widgets.selectbox(INIT, "initializer", tuple(I.INITIALIZERS), format_func=vi.NAMES.get, container=c[0])
         fan_in = widgets.slider_entry(FAN_IN, "fan_in (inputs per unit)", 1, 1024, 1, fmt="%d", integer=True,
-                                      container=c[0])
-        fan_out = widgets.slider_entry(FAN_OUT, "fan_out (units)", 1, 1024, 1, fmt="%d", integer=True, container=c[1])
+                                      container=c[1])
+        fan_out = widgets.slider_entry(FAN_OUT, "fan_out (units)", 1, 1024, 1, fmt="%d", integer=True, container=c[2])
         mean, std, low, high, const = (state.get(s) for s in (MEAN, STD, LOW, HIGH, CONST))
         if name in ("random_normal", "truncated_normal"):
-            mean = widgets.slider_entry(MEAN, "mean μ", -1.0, 1.0, 0.01, fmt="%.2f")
-            std = widgets.slider_entry(STD, "stddev σ", 0.001, 2.0, 0.001, fmt="%.3f")
+            mean = widgets.slider_entry(MEAN, "mean μ", -1.0, 1.0, 0.01, fmt="%.2f", container=c[3])
+            std = widgets.slider_entry(STD, "stddev σ", 0.001, 2.0, 0.001, fmt="%.3f", container=c[4])
         elif name == "random_uniform":
-            low = widgets.slider_entry(LOW, "minval a", -2.0, 2.0, 0.01, fmt="%.2f")
-            high = widgets.slider_entry(HIGH, "maxval b", -2.0, 2.0, 0.01, fmt="%.2f")
+            low = widgets.slider_entry(LOW, "minval a", -2.0, 2.0, 0.01, fmt="%.2f", container=c[3])
+            high = widgets.slider_entry(HIGH, "maxval b", -2.0, 2.0, 0.01, fmt="%.2f", container=c[4])
         elif name == "constant":
-            const = widgets.slider_entry(CONST, "value c", -2.0, 2.0, 0.01, fmt="%.2f")
-        seed = widgets.number(SEED, "seed", 0, 9999, step=1, fmt="%d", integer=True)
+            const = widgets.slider_entry(CONST, "value c", -2.0, 2.0, 0.01, fmt="%.2f", container=c[3])
+        seed = widgets.number(SEED, "seed", 0, 9999, step=1, fmt="%d", integer=True, container=c[5])
     params = {"mean": mean, "stddev": std, "minval": low, "maxval": high, "value": const}
     result = layout.last_good("init-spec", lambda: (I.spec(name, fan_in, fan_out, **params),
                                                     table(fan_in, fan_out, tuple(sorted(params.items())), seed)),
@@ -80,8 +80,9 @@ if view == "sample":
         s, df = result
         w = I.sample(s, (fan_in, fan_out), np.random.default_rng(seed))
         with picture:
-            st.latex(vi.FORMULAS[name])
-            st.latex(vi.numbers_latex(name, s, fan_in, fan_out))
+            left, right = st.columns(2)
+            left.latex(vi.FORMULAS[name])
+            right.latex(vi.numbers_latex(name, s, fan_in, fan_out))
             layout.plotly(vi.histogram_figure(w, s, th, f"{vi.NAMES[name]}: a {fan_in} × {fan_out} weight matrix"),
                           key="histogram")
             st.caption(f"Seed {seed}: sample mean {w.mean():.5g}, sample sd {w.std():.5g}, largest |w| "

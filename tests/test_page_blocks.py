@@ -223,12 +223,12 @@ def test_dropout_table_is_the_mask_scaled_by_one_over_p():
 
 def test_drop_rate_meaning_and_a_keep_probability_of_zero():
     at = open_page(DROP, {"value": "0.8", "means": "drop"})
-    assert {m.label: m.value for m in at.metric}["keep probability p"] == "0.2"
+    assert {m.label: m.value for m in at.metric}["keep p"] == "0.2"
     at = open_page(DROP, {"value": "0"})
     assert not at.exception
     assert [w.value for w in at.warning] == ["a keep probability of 0 drops every unit, and the scale 1/p is "
                                              "undefined. Showing the last numbers that worked."]
-    assert {m.label: m.value for m in at.metric}["keep probability p"] == "0.8"
+    assert {m.label: m.value for m in at.metric}["keep p"] == "0.8"
 
 
 def test_new_mask_redraws_and_inference_is_unscaled_or_scaled_by_p():

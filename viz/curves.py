@@ -56,4 +56,4 @@ def function_and_derivative(x: np.ndarray, curves: Sequence[Curve], th: Theme, *
         "margin": {"t": 90 if th.present else 70},
         "hovermode": "x unified",
     }
-    return figure(data, layout, th, height=height or int(th.height * 1.25))
+    return figure(data, layout, th, height=height or int(th.height * (1.0 if th.present else 1.25)))
