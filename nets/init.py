@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-#: key -> (family, what sets the spread); the order is the page's
+#: Keras name -> the family of distribution it draws from; the order is the page's
 INITIALIZERS = {
     "zeros": "constant", "ones": "constant", "constant": "constant",
     "random_normal": "normal", "truncated_normal": "truncated", "random_uniform": "uniform",

@@ -48,7 +48,7 @@ if view in ("one", "compare"):
             left.latex(rf"\text{{{act.name}}}:\ f(x) = {act.latex}")
             right.latex(rf"f'(x) = {act.dlatex}")
             st.caption(f"Output range {act.range_text}.")
-            layout.plotly(va.one_figure(key, act, th, reach), key="one")
+            layout.plotly(va.one_figure(act, th, reach), key="one")
             st.markdown(va.vanishing_text(act, reach))
             st.caption(f"A unit whose input falls in the shaded range passes back less than {A.VANISH:g} of the "
                        "gradient it receives: stacked over layers, such factors multiply towards zero.")

@@ -50,7 +50,7 @@ with controls:
 keep = layout.last_good("dropout-keep", lambda: D.keep_probability(value, meaning),
                         lambda: D.keep_probability(VALUE.default, MEANING.default))
 inverted = scaling == "inverted"
-x = vd.layer_inputs(n, 0)
+x = vd.layer_inputs(n)
 train = D.dropout(x, keep, training=True, inverted=inverted, rng=np.random.default_rng(seed))
 infer = D.dropout(x, keep, training=False, inverted=inverted)
 masks = np.random.default_rng(seed).random((TRIALS, n)) < keep

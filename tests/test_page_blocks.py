@@ -116,6 +116,18 @@ def test_the_huber_curve_is_the_formula_and_the_notes_curve_goes_negative():
     assert "negative" in texts(at)
 
 
+@pytest.mark.parametrize("query, notice", [
+    ({"delta": "0"}, "`delta=0` in the link is outside 0.05 to 5; using 1."),
+    ({"delta": "-1"}, "`delta=-1` in the link is outside 0.05 to 5; using 1."),
+    ({"y": "1, x"}, "`y=1, x` in the link is “x” is not a number; using 3, -0.5, 2, 7."),
+])
+def test_bad_values_in_a_link_get_a_notice_and_the_default(query, notice):
+    at = open_page(LOSSES, {"view": "numbers", **query})
+    assert not at.exception
+    assert [w.value for w in at.warning] == [notice]
+    assert at.dataframe[0].value.set_index("loss").loc["MSE", "value"] == pytest.approx(9.5 / 4)
+
+
 def test_every_loss_view_renders_in_presentation_mode():
     for query in ({}, {"family": "margin"}, {"family": "probability"}, {"view": "numbers"}):
         at = open_page(LOSSES, {"present": "1", **query})

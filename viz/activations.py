@@ -42,7 +42,7 @@ def vanishing_text(act: A.Activation, reach: float) -> str:
     return f"|f′(x)| < {A.VANISH:g} (shaded) for " + " and ".join(parts) + f", within [−{reach:g}, {reach:g}]."
 
 
-def one_figure(key: str, act: A.Activation, th: Theme, reach: float):
+def one_figure(act: A.Activation, th: Theme, reach: float):
     x = grid(reach)
     y, dy = act.f(x), act.df(x)
     fin = y[np.isfinite(y)]

@@ -13,7 +13,6 @@ from .style import Theme, figure
 
 WINDOW = "#E69F00"
 CELL = "#D55E00"
-PAD = "#BBBBBB"
 SCALE = [[0, "#F7FBFF"], [1, "#9ECAE1"]]
 
 
@@ -96,36 +95,26 @@ def input_grad_frame(p: ConvPass, g: ConvGrads) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _panel(z: np.ndarray, k: int, title: str, *, pad: int = 0) -> tuple[dict, dict, dict, list[dict]]:
-    """A matrix as a heatmap with its numbers, row 1 at the top; its axes; padding cells greyed out."""
-    ax = "" if k == 1 else str(k)
-    h, w = z.shape
-    text = [[short(v) for v in row] for row in z]
-    trace = {"type": "heatmap", "z": z, "text": text, "texttemplate": "%{text}", "colorscale": SCALE,
-             "showscale": False, "xgap": 2, "ygap": 2, "hoverinfo": "skip", "name": title,
-             "x": np.arange(1 - pad, w + 1 - pad), "y": np.arange(1 - pad, h + 1 - pad),
-             "xaxis": f"x{ax}", "yaxis": f"y{ax}"}
-    xaxis = {"anchor": f"y{ax}", "showgrid": False, "showline": False, "ticks": "", "dtick": 1,
-             "title": {"text": title}, "side": "bottom"}
-    yaxis = {"anchor": f"x{ax}", "autorange": "reversed", "showgrid": False, "showline": False, "ticks": "", "dtick": 1}
-    shapes = []
-    if pad:
-        shapes.append({"type": "rect", "xref": f"x{ax}", "yref": f"y{ax}", "x0": 0.5, "x1": w - 2 * pad + 0.5,
-                       "y0": 0.5, "y1": h - 2 * pad + 0.5, "line": {"color": "#555555", "width": 2, "dash": "dot"}})
-    return trace, xaxis, yaxis, shapes
-
-
-def _outline(r0: int, c0: int, rows: int, cols: int, color: str, width: float) -> dict:
+def _outline(r0: int, c0: int, rows: int, cols: int, color: str, width: float, dash: str = "solid") -> dict:
+    """A rectangle around rows r0.. and columns c0.. of a matrix figure (0-based, in the figure's cell units)."""
     return {"type": "rect", "xref": "x", "yref": "y", "x0": c0 + 0.5, "x1": c0 + cols + 0.5,
-            "y0": r0 + 0.5, "y1": r0 + rows + 0.5, "line": {"color": color, "width": width}}
+            "y0": r0 + 0.5, "y1": r0 + rows + 0.5, "line": {"color": color, "width": width, "dash": dash}}
 
 
 def matrix_figure(z: np.ndarray, title: str, th: Theme, *, pad: int = 0, outlines: list[dict] = ()):
-    """One matrix as a grid of numbered cells (row 1 on top), outlines drawn over it. Each matrix is its own
-    small figure, so that the page's columns can stack them on a narrow screen."""
-    trace, xaxis, yaxis, shapes = _panel(np.asarray(z, float), 1, title, pad=pad)
+    """One matrix as a grid of numbered cells (row 1 on top; a zero border of width ``pad`` numbered from 0
+    outwards, the matrix itself dotted), outlines drawn over it. Each matrix is its own small figure, so that
+    the page's columns can stack them on a narrow screen."""
+    z = np.asarray(z, float)
+    h, w = z.shape
+    trace = {"type": "heatmap", "z": z, "text": [[short(v) for v in row] for row in z], "texttemplate": "%{text}",
+             "colorscale": SCALE, "showscale": False, "xgap": 2, "ygap": 2, "hoverinfo": "skip", "name": title,
+             "x": np.arange(1 - pad, w + 1 - pad), "y": np.arange(1 - pad, h + 1 - pad)}
+    plain = {"showgrid": False, "showline": False, "ticks": "", "dtick": 1}
+    shapes = [_outline(0, 0, h - 2 * pad, w - 2 * pad, "#555555", 2, "dot")] if pad else []
     cell = 80 if th.present else 60
-    layout = {"xaxis": xaxis, "yaxis": yaxis, "shapes": shapes + list(outlines), "margin": {"t": 10, "b": 10},
+    layout = {"xaxis": plain | {"title": {"text": title}}, "yaxis": plain | {"autorange": "reversed"},
+              "shapes": shapes + list(outlines), "margin": {"t": 10, "b": 10},
               "font": {"size": th.font + (4 if th.present else 2)}}
     return figure([trace], layout, th, height=int(90 + cell * z.shape[0]), legend=False)
 
