@@ -145,11 +145,12 @@ class DepthRun(NamedTuple):
     grad_var: np.ndarray  #: (lines, layers) variance of ∂L/∂W_l over its entries (0 where all entries are equal
     #: to rounding, as with constant weights: every weight of the layer gets the same update)
     unit_spread: np.ndarray  #: (lines, layers) std across a layer's units over their RMS, batch mean: 0 = identical
+    stalled: np.ndarray  #: (lines, layers) share of outputs whose local derivative φ'(a) is below 0.01
     input_var: float
 
 
 def depth_experiment(labels=tuple(EXPERIMENT_LINES), *, activation: str = "relu", layers: int = 20,
-                     width: int = 128, batch: int = 128, small_sigma: float = 0.05, large_sigma: float = 0.2,
+                     width: int = 128, batch: int = 128, small_sigma: float = 0.05, large_sigma: float = 0.5,
                      seed: int = 0) -> DepthRun:
     r"""Push one seeded batch :math:`x \sim \mathcal N(0, 1)` through ``layers`` square layers
     :math:`h_l = \phi(h_{l-1} W_l)` (no bias) for every initializer in ``labels`` and backpropagate a seeded
@@ -157,8 +158,9 @@ def depth_experiment(labels=tuple(EXPERIMENT_LINES), *, activation: str = "relu"
 
     Records the variance of each layer's outputs, of each weight gradient
     :math:`\partial L/\partial W_l = h_{l-1}^\top \delta_l` (taken as exactly 0 when it is below
-    :math:`10^{-12}` of the entries' mean square: equal entries up to rounding), and how much the units of a
-    layer differ. All
+    :math:`10^{-12}` of the entries' mean square: equal entries up to rounding), how much the units of a
+    layer differ, and the share of outputs where :math:`|\varphi'(a)| < 0.01` (ReLU: switched off; tanh:
+    saturated, :math:`|h| > 0.995`), which pass almost no gradient back. All
     lines run together as one stack of matrix products per layer. Values beyond float range become inf.
     """
     if activation not in ("relu", "tanh"):
@@ -175,7 +177,7 @@ def depth_experiment(labels=tuple(EXPERIMENT_LINES), *, activation: str = "relu"
     upstream = rng.standard_normal((batch, width))
     W = np.stack([sample(s, (layers, width, width), rng) for s in specs])  # (lines, layers, w, w)
     n = len(specs)
-    act_var, grad_var, spread = (np.empty((n, layers)) for _ in range(3))
+    act_var, grad_var, spread, stalled = (np.empty((n, layers)) for _ in range(4))
     hs, pre = [np.broadcast_to(x, (n, batch, width))], []
     with np.errstate(over="ignore", invalid="ignore"):
         for l in range(layers):
@@ -186,6 +188,8 @@ def depth_experiment(labels=tuple(EXPERIMENT_LINES), *, activation: str = "relu"
             act_var[:, l] = h.var(axis=(1, 2))
             rms = np.sqrt(np.mean(h * h, axis=2))
             spread[:, l] = np.mean(np.divide(h.std(axis=2), rms, out=np.zeros_like(rms), where=rms > 0), axis=1)
+            local = (a > 0) if activation == "relu" else 1.0 - h * h  # φ'(a): ReLU's 0 or 1, tanh's 1 − h²
+            stalled[:, l] = np.mean(local < 0.01, axis=(1, 2))
         g = np.broadcast_to(upstream, (n, batch, width))
         for l in reversed(range(layers)):
             d = g * ((pre[l] > 0) if activation == "relu" else 1.0 - hs[l + 1] ** 2)
@@ -194,4 +198,5 @@ def depth_experiment(labels=tuple(EXPERIMENT_LINES), *, activation: str = "relu"
             grad_var[:, l] = np.where(v <= 1e-12 * m2, 0.0, v)  # equal entries up to rounding: exactly 0
             g = d @ np.swapaxes(W[:, l], 1, 2)
     act_var, grad_var = (np.where(np.isfinite(v), v, np.inf) for v in (act_var, grad_var))
-    return DepthRun(tuple(labels), np.array([s.std for s in specs]), act_var, grad_var, spread, float(x.var()))
+    return DepthRun(tuple(labels), np.array([s.std for s in specs]), act_var, grad_var, spread, stalled,
+                    float(x.var()))

@@ -29,7 +29,7 @@ LAYERS = state.integer("layers", 20, 2, I.MAX_LAYERS, scope=SCOPE)
 WIDTH = state.integer("width", 128, 8, I.MAX_WIDTH, scope=SCOPE)
 BATCH = state.integer("batch", 128, 8, I.MAX_BATCH, scope=SCOPE)
 SMALL = state.number("small", 0.05, 0.001, 0.5, scope=SCOPE)
-LARGE = state.number("large", 0.2, 0.01, 2.0, scope=SCOPE)
+LARGE = state.number("large", 0.5, 0.01, 2.0, scope=SCOPE)
 SHOW = state.names("lines", LINES, LINES, scope=SCOPE)
 DSEED = state.integer("dseed", 0, 0, 9999, scope=SCOPE)
 DEFAULTS = {"mean": MEAN.default, "stddev": STD.default, "minval": LOW.default, "maxval": HIGH.default,
@@ -129,10 +129,14 @@ else:
                "gradient. Log scale; a line that stops has hit exactly 0 or overflowed.")
     st.subheader("What happened")
     st.markdown("\n".join(f"- {t}" for t in vi.depth_findings(run, activation)))
-    summary = vi.depth_summary(run)
+    summary = vi.depth_summary(run, activation)
     layout.dataframe(summary, key="depth-summary")
     layout.csv_download(vi.depth_frame(run), f"initializers_depth_{activation}_{layers}x{width}_seed{seed}.csv",
                         key="depth-csv", label="Download every layer (CSV)")
     st.caption("He's σ = √(2/fan_in) makes up for ReLU zeroing half of its inputs, so the variance stays put layer "
                "after layer; Glorot and LeCun are a factor of 2 too small for ReLU and shrink it by about half per "
-               "layer, but suit tanh. A fixed σ ignores the fan-in: too small vanishes, too large explodes.")
+               "layer, and suit tanh better (it still shrinks slowly there). A fixed σ ignores the fan-in: too small "
+               "vanishes; too large explodes with ReLU and saturates tanh, whose outputs pile up at ±1. Verdicts: "
+               "Var(h) at the last layer over the first, above 100 explodes, above 3 grows, below 1/3 shrinks, below "
+               "1/100 vanishes; saturates = more than half of the last layer's tanh outputs pass under 1% of the "
+               "gradient.")

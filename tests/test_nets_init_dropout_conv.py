@@ -110,6 +110,14 @@ def test_depth_experiment_he_stays_small_vanishes_large_explodes_zeros_are_dead(
     assert np.nanmax(run.unit_spread[k]) < 1e-6  # identical units
     assert np.all(run.grad_var[k, 1:-1] == 0)  # every weight of a hidden layer gets the same update
     assert np.nanmin(run.unit_spread[run.labels.index("He normal")]) > 0.3
+    # about half of ReLU's outputs are switched off (φ' = 0) at every layer with He
+    np.testing.assert_allclose(run.stalled[run.labels.index("He normal")], 0.5, atol=0.1)
+
+
+def test_large_weights_saturate_tanh():
+    run = I.depth_experiment(("He normal", "large-σ normal"), activation="tanh", layers=10, width=128, batch=64,
+                             large_sigma=1.0, seed=0)
+    assert run.stalled[0, -1] < 0.05 and run.stalled[1, -1] > 0.5
 
 
 def test_depth_experiment_agrees_with_a_torch_forward_and_backward():

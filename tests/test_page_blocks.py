@@ -206,7 +206,7 @@ def test_the_depth_experiment_reports_what_it_measured():
     summary = at.dataframe[0].value.set_index("initializer")
     assert summary.loc["He normal", "outputs"] == "stays put"
     assert summary.loc["small-σ normal", "outputs"] == "vanishes"
-    assert summary.loc["large-σ normal", "outputs"] == "explodes"  # ×(128 · 0.2² / 2) = ×2.56 per layer
+    assert summary.loc["large-σ normal", "outputs"] == "explodes"  # ×(128 · 0.5² / 2) = ×16 per layer
     assert summary.loc["zeros", "outputs"] == "dead: every output 0"
     assert summary.loc["constant 0.05", "units identical?"] == "yes"
     long = csv(at, 0)
@@ -214,6 +214,10 @@ def test_the_depth_experiment_reports_what_it_measured():
     np.testing.assert_array_equal(long["Var(h_l)"].to_numpy(), run.act_var.ravel())
     np.testing.assert_array_equal(long["Var(∂L/∂W_l)"].to_numpy(), run.grad_var.ravel())
     assert "He normal" in texts(at) and "seed 0" in texts(at)
+    np.testing.assert_array_equal(long["share with φ′ < 0.01"].to_numpy(), run.stalled.ravel())
+    tanh = open_page(INITS, {"view": "depth", "act": "tanh", "layers": "12", "batch": "64"}).dataframe[0].value
+    tanh = tanh.set_index("initializer")
+    assert tanh.loc["large-σ normal", "outputs"] == "saturates" and tanh.loc["He normal", "outputs"] == "stays put"
 
 
 # -- dropout --------------------------------------------------------------------------------------------------------

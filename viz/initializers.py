@@ -120,9 +120,12 @@ def depth_figure(run: I.DepthRun, th: Theme, activation: str):
     return figure(data, layout, th, height=int(th.height * 1.1))
 
 
-def verdict(act_var: np.ndarray) -> str:
+def verdict(act_var: np.ndarray, stalled_last: float = 0.0, activation: str = "relu") -> str:
+    """In words: what happened to the outputs' variance from the first layer to the last."""
     if np.all(act_var == 0):
         return "dead: every output 0"
+    if activation == "tanh" and stalled_last > 0.5:
+        return "saturates"
     first, last = act_var[0], act_var[-1]
     if not np.isfinite(last):
         return "explodes (overflow)"
@@ -130,10 +133,14 @@ def verdict(act_var: np.ndarray) -> str:
         return "explodes"
     if last < first / 100:
         return "vanishes"
+    if last > 3 * first:
+        return "grows"
+    if last < first / 3:
+        return "shrinks"
     return "stays put"
 
 
-def depth_summary(run: I.DepthRun) -> pd.DataFrame:
+def depth_summary(run: I.DepthRun, activation: str) -> pd.DataFrame:
     """One row per initializer, variances as text with 4 significant digits (they span 10⁻³⁰⁰ to 10³⁰⁰; the CSV
     of :func:`depth_frame` keeps the numbers)."""
     last = run.act_var.shape[1]
@@ -143,7 +150,8 @@ def depth_summary(run: I.DepthRun) -> pd.DataFrame:
         f"Var(h) layer {last}": [short(v) for v in run.act_var[:, -1]],
         "Var(∂L/∂W) layer 1": [short(v) for v in run.grad_var[:, 0]],
         f"Var(∂L/∂W) layer {last}": [short(v) for v in run.grad_var[:, -1]],
-        "outputs": [verdict(v) for v in run.act_var],
+        "outputs": [verdict(v, st[-1], activation) for v, st in zip(run.act_var, run.stalled)],
+        f"φ′ < 0.01 at layer {last}": [f"{100 * st[-1]:.0f}%" for st in run.stalled],
         "units identical?": ["yes" if np.nanmax(s) < 1e-6 else "no" for s in run.unit_spread],
     })
 
@@ -153,7 +161,8 @@ def depth_frame(run: I.DepthRun) -> pd.DataFrame:
     n, layers = run.act_var.shape
     return pd.DataFrame({"initializer": np.repeat(run.labels, layers), "layer": np.tile(np.arange(1, layers + 1), n),
                          "Var(h_l)": run.act_var.ravel(), "Var(∂L/∂W_l)": run.grad_var.ravel(),
-                         "spread across units / RMS": run.unit_spread.ravel()})
+                         "spread across units / RMS": run.unit_spread.ravel(),
+                         "share with φ′ < 0.01": run.stalled.ravel()})
 
 
 def depth_findings(run: I.DepthRun, activation: str) -> list[str]:
@@ -161,13 +170,16 @@ def depth_findings(run: I.DepthRun, activation: str) -> list[str]:
     last = run.act_var.shape[1]
     for k, label in enumerate(run.labels):
         v = run.act_var[k]
-        what = verdict(v)
+        what = verdict(v, run.stalled[k, -1], activation)
         if what.startswith("dead"):
             out.append(f"**{label}:** every output and every weight gradient is exactly 0 from layer 1 on: all units "
                        "compute the same thing and receive the same update, so they can never become different.")
             continue
         line = (f"**{label}** (weights' sd {short(run.sigmas[k])}): Var(h) {short(v[0])} at layer 1, "
                 f"{short(v[-1])} at layer {last}: {what}.")
+        if what == "saturates":
+            line += (f" {100 * run.stalled[k, -1]:.0f}% of the last layer's outputs sit at ±1, where tanh passes "
+                     "less than 1% of the gradient back.")
         if np.nanmax(run.unit_spread[k]) < 1e-6:
             line += " Every unit of a layer holds the same value: the layer acts like a single unit."
         out.append(line)
