@@ -91,8 +91,11 @@ if view == "curves":
                        "stops growing at ±δ. L1 and L2 add the same terms as MAE and MSE without dividing by n.")
         keys = [k for k in ("mse", "mae", "l2", "l1", "huber", "msle", "mape")
                 if k in show or (k == "l2" and "mse" in show) or (k == "l1" and "mae" in show)]
-        formulas([rf"\text{{{L.regression_losses(delta)[k].name.split(' (')[0]}}} = {L.regression_losses(delta)[k].latex}"
-                  for k in keys])
+        losses = L.regression_losses(delta)
+        formulas([rf"\text{{{losses[k].name.split(' (')[0]}}} = {losses[k].latex}" for k in keys])
+        if "l1" in keys:
+            st.caption("The notes start L1's sum at i = 0 and the others at i = 1: every sum here runs over the n "
+                       "examples, i = 1 to n.")
         if "huber" in show:
             bad = -3 * delta
             st.markdown(f"**A slip in the notes.** They print Huber's linear branch as δ((y − ŷ) − δ/2), without "
