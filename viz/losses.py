@@ -45,15 +45,17 @@ def regression_curves(show, th: Theme, *, delta: float, target: float, reach: fl
         term = np.full_like(r, np.nan)
         dterm = np.full_like(r, np.nan)
         ok = pred > -1 if key == "msle" else np.ones_like(r, bool)
-        term[ok] = loss.scale * loss.term(np.full(ok.sum(), target), pred[ok])
-        dterm[ok] = -loss.scale * loss.dterm(np.full(ok.sum(), target), pred[ok])
-        name = {"msle": f"MSLE term (y = {target:g})", "mape": f"MAPE term, % (y = {target:g})"}.get(
-            key, {"mse": "MSE term r² (= L2's)", "mae": "MAE term |r| (= L1's)"}.get(key, loss.name))
+        term[ok] = loss.term(np.full(ok.sum(), target), pred[ok])  # MAPE's term without its 100 %
+        dterm[ok] = -loss.dterm(np.full(ok.sum(), target), pred[ok])
+        name = {"msle": f"MSLE term (y = {target:g})", "mape": f"MAPE term |r/y| (y = {target:g}; MAPE is 100 × the "
+                "mean)"}.get(key, {"mse": "MSE term r² (= L2's)", "mae": "MAE term |r| (= L1's)"}.get(key, loss.name))
         curves.append(Curve(name, term, dterm, REGRESSION_COLORS[key]))
     if notes_huber and "huber" in show:
         curves.append(Curve("Huber as printed in the notes", L.huber_notes(r, delta),
                             np.where(np.abs(r) < delta, r, delta), NOTES_COLOR, "dash"))
-    top = max(4.0, float(np.nanmax([np.nanmax(np.where(np.isfinite(c.y), c.y, np.nan)) for c in curves] + [0])))
+    # MSLE grows without bound as ŷ approaches −1: scale the axis to the other curves when there are any
+    scaled = [c for k, c in zip(show, curves) if k != "msle"] or curves
+    top = max(4.0, float(np.nanmax([np.nanmax(c.y) for c in scaled])))
     low = min(0.0, float(np.nanmin([np.nanmin(c.y) for c in curves])))
     return function_and_derivative(r, curves, th, x_title="residual r = y − ŷ", top="per-example loss",
                                    bottom="derivative d/dr", y_range=(low - 0.05 * (top - low), top * 1.05))
