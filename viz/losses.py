@@ -57,8 +57,10 @@ def regression_curves(show, th: Theme, *, delta: float, target: float, reach: fl
     scaled = [c for k, c in zip(show, curves) if k != "msle"] or curves
     top = max(4.0, float(np.nanmax([np.nanmax(c.y) for c in scaled])))
     low = min(0.0, float(np.nanmin([np.nanmin(c.y) for c in curves])))
+    slope = max(1.2, float(np.nanmax([np.nanmax(np.abs(c.dy)) for c in scaled])) * 1.1)
     return function_and_derivative(r, curves, th, x_title="residual r = y − ŷ", top="per-example loss",
-                                   bottom="derivative d/dr", y_range=(low - 0.05 * (top - low), top * 1.05))
+                                   bottom="derivative d/dr", y_range=(low - 0.05 * (top - low), top * 1.05),
+                                   dy_range=(-slope, slope))
 
 
 def margin_curves(th: Theme, *, reach: float = 3.0):
