@@ -53,6 +53,19 @@ def tables(examples, losses, name: str, gradient=None) -> None:
                             label="Download the gradients (CSV)")
 
 
+def typed_task(name: str, first: state.Setting, first_label: str, second: state.Setting, second_label: str,
+               build, formula: str):
+    """Two typed lists side by side, the task's formula, and its tables (the last good ones under a message);
+    returns the tables shown."""
+    c1, c2 = layout.slots(2, 2)
+    a = widgets.text_entry(first, first_label, container=c1)
+    b = widgets.text_entry(second, second_label, container=c2)
+    result = layout.last_good(f"loss-{name}", lambda: build(a, b), lambda: build(first.default, second.default))
+    st.latex(formula)
+    tables(result[0], result[1], name)
+    return result
+
+
 def formulas(latex: list[str]) -> None:
     """Formulas two to a row, under the figure (the control column is too narrow for them)."""
     for col, tex in zip(layout.slots(len(latex), 2) if latex else [], latex):
@@ -146,34 +159,20 @@ else:
         if (result[0]["r_i = y_i − ŷ_i"] <= -delta).any():
             st.caption("The notes' Huber row: where r_i ≤ −δ its term is negative, which no loss may be.")
     elif task == "binary":
-        c1, c2 = layout.slots(2, 2)
-        y = widgets.text_entry(BY, "labels y (0 or 1)", container=c1)
-        p = widgets.text_entry(BP, "predicted probabilities p of class 1, in [0, 1]", container=c2)
-        result = layout.last_good("loss-binary", lambda: vl.binary_tables(y, p),
-                                  lambda: vl.binary_tables(BY.default, BP.default))
-        st.latex(r"\text{binary CE} = -\frac1n\sum_i \big(y_i \ln p_i + (1 - y_i)\ln(1 - p_i)\big)")
-        tables(result[0], result[1], "binary")
+        typed_task("binary", BY, "labels y (0 or 1)", BP, "predicted probabilities p of class 1, in [0, 1]",
+                   vl.binary_tables, r"\text{binary CE} = -\frac1n\sum_i \big(y_i \ln p_i + (1 - y_i)\ln(1 - p_i)\big)")
     elif task == "hinge":
-        c1, c2 = layout.slots(2, 2)
-        y = widgets.text_entry(HY, "labels y (−1 or 1)", container=c1)
-        s = widgets.text_entry(HS, "scores s (any number)", container=c2)
-        result = layout.last_good("loss-hinge", lambda: vl.hinge_tables(y, s),
-                                  lambda: vl.hinge_tables(HY.default, HS.default))
-        st.latex(r"\text{hinge} = \frac1n\sum_i \max(0,\ 1 - y_i s_i),\qquad "
-                 r"\text{squared hinge} = \frac1n\sum_i \max(0,\ 1 - y_i s_i)^2")
-        tables(result[0], result[1], "hinge")
+        shown = typed_task("hinge", HY, "labels y (−1 or 1)", HS, "scores s (any number)", vl.hinge_tables,
+                          r"\text{hinge} = \frac1n\sum_i \max(0,\ 1 - y_i s_i),\qquad "
+                          r"\text{squared hinge} = \frac1n\sum_i \max(0,\ 1 - y_i s_i)^2")
         st.markdown("**The notes' code on these numbers:** `np.max(0, 1 - yHat * y)` raises")
-        st.code(vl.notes_hinge_error(y, s), language=None)
+        st.code(vl.notes_hinge_error(shown[0]["y_i"].to_numpy(), shown[0]["s_i"].to_numpy()), language=None)
         st.caption("`np.max(a, axis)` reduces one array; `np.maximum(a, b)` compares two elementwise. The tables "
                    "above use `np.maximum`.")
     else:
-        c1, c2 = layout.slots(2, 2)
-        labels = widgets.text_entry(CL, "true classes c (0, 1, 2, …), one per example", container=c1)
-        probs = widgets.text_entry(CP, "probabilities, one row per example (rows separated by ;)", container=c2)
-        result = layout.last_good("loss-categorical", lambda: vl.categorical_tables(labels, probs),
-                                  lambda: vl.categorical_tables(CL.default, CP.default))
-        st.latex(r"\text{CCE} = -\frac1n\sum_i \sum_k y_{ik}\ln p_{ik},\quad \text{sparse} = -\frac1n\sum_i "
-                 r"\ln p_{ic_i},\quad \text{cat. hinge} = \frac1n\sum_i \max\big(0,\ 1 + \max_{k \ne c_i} p_{ik} - "
-                 r"p_{ic_i}\big)")
-        tables(result[0], result[1], "categorical")
+        typed_task("categorical", CL, "true classes c (0, 1, 2, …), one per example", CP,
+                   "probabilities, one row per example (rows separated by ;)", vl.categorical_tables,
+                   r"\text{CCE} = -\frac1n\sum_i \sum_k y_{ik}\ln p_{ik},\quad \text{sparse} = -\frac1n\sum_i "
+                   r"\ln p_{ic_i},\quad \text{cat. hinge} = \frac1n\sum_i \max\big(0,\ 1 + \max_{k \ne c_i} p_{ik} - "
+                   r"p_{ic_i}\big)")
         st.caption("Categorical hinge is computed on the same rows, as Keras would on a softmax output.")
