@@ -29,6 +29,11 @@ SHOTS = {
     "batch_norm": ("?view=lr", '[data-testid="stPlotlyChart"]', 0),
     "lstm": ("", '[data-testid="stPlotlyChart"]', 0),
     "spatial_transformer": ("", '[data-testid="stPlotlyChart"]', 0),
+    "losses": ("?delta=1.5", '[data-testid="stPlotlyChart"]', 0),
+    "activations": ("?view=compare&show=relu,sigmoid,tanh,elu,softplus", '[data-testid="stPlotlyChart"]', 0),
+    "initializers": ("?view=depth", '[data-testid="stPlotlyChart"]', 0),
+    "dropout": ("", '[data-testid="stPlotlyChart"]', 0),
+    "convolution": ("?step=3", '[data-testid="stHorizontalBlock"]', 3),
 }
 
 

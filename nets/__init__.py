@@ -1,4 +1,4 @@
-"""Numerical cores of the "Inside the networks" pages: numpy forward and backward passes, no streamlit.
+"""Numerical cores of the network and building-block pages: numpy forward and backward passes, no streamlit.
 
 * ``nets.batchnorm``: Batch Normalization step by step (mean, variance, normalize with eps, gamma/beta), its
   backward pass, running averages and inference mode, and a seeded generator of activation batches.
@@ -10,6 +10,12 @@
 * ``nets.spatial``: the spatial transformer's affine grid generator and bilinear sampler with their backward
   passes, theta from rotation/scale/shear/translation and back; ``nets.stn_recovery``: recovering theta by
   gradient descent.
+
+The building blocks, as modules of their own (``from nets import losses``): ``nets.losses`` (the notes' loss
+functions with their derivatives, and their two slips), ``nets.activations`` (activations, derivatives,
+softmax), ``nets.init`` (initializers from fan-in and fan-out, and the depth experiment), ``nets.dropout``
+(keep probability, inverted dropout, active units) and ``nets.conv`` (one channel's convolution, forward and
+backward).
 
 Training loops use the project's optimizers (``optim.adam``); everything else needs numpy only.
 

@@ -66,9 +66,10 @@ INJECTION = "`**bold** [link](https://example.com) ![x](https://example.com/x.pn
 LONG = "a" * 10_000
 
 
-def hostile(page: str, key: str, value: str):
+def hostile(page: str, key: str, value: str, **context: str):
+    """A hostile ``value`` of ``key`` on ``page``; ``context`` gives the valid settings (a view) that read it."""
     label = {LONG: "10000-chars", INJECTION: "markdown-injection"}.get(value, value)
-    return pytest.param(page, key, value, id=f"{page}-{key}={label}")
+    return pytest.param(page, key, value, context, id=f"{page}-{key}={label}")
 
 
 #: (page, parameter, value): hostile values of the settings each page declares (and the app-wide ``present``)
@@ -114,6 +115,27 @@ BAD_LINKS = [
     hostile("spatial_transformer", "i", str(10**12)),
     hostile("spatial_transformer", "theta", INJECTION),
     hostile("spatial_transformer", "theta", LONG),
+    hostile("losses", "delta", "-1"),
+    hostile("losses", "yhat", "1, x", view="numbers"),
+    hostile("losses", "show", "mse,,zzz"),
+    hostile("losses", "cp", INJECTION, view="numbers", task="categorical"),
+    hostile("losses", "y", LONG, view="numbers"),
+    hostile("activations", "fn", "nope"),
+    hostile("activations", "z", "nan", view="softmax"),
+    hostile("activations", "show", INJECTION, view="compare"),
+    hostile("activations", "reach", LONG),
+    hostile("initializers", "fanin", "0"),
+    hostile("initializers", "layers", str(10**12), view="depth", batch="16"),
+    hostile("initializers", "init", INJECTION),
+    hostile("initializers", "std", LONG),
+    hostile("dropout", "value", "1.5"),
+    hostile("dropout", "n", "abc"),
+    hostile("dropout", "means", INJECTION),
+    hostile("dropout", "seed", LONG),
+    hostile("convolution", "X", "1 2; 3"),
+    hostile("convolution", "F", ""),
+    hostile("convolution", "dO", INJECTION, view="backward"),
+    hostile("convolution", "X", LONG),
 ]
 
 
@@ -158,9 +180,9 @@ def assert_main_element(page: str, at) -> None:
         assert at.get("plotly_chart") or at.dataframe, "no chart and no table"
 
 
-@pytest.mark.parametrize("page, key, value", BAD_LINKS)
-def test_a_hostile_link_gives_a_notice_naming_the_parameter(page, key, value, open_page):
-    at = open_page(None if page == "home" else BY_NAME[page].path, SMALL.get(page, {}) | {key: value})
+@pytest.mark.parametrize("page, key, value, context", BAD_LINKS)
+def test_a_hostile_link_gives_a_notice_naming_the_parameter(page, key, value, context, open_page):
+    at = open_page(None if page == "home" else BY_NAME[page].path, SMALL.get(page, {}) | context | {key: value})
     assert not at.exception, [e.value for e in at.exception]
     notices = [w.value for w in at.warning if f"{key}=" in w.value]
     assert len(notices) == 1, [w.value[:200] for w in at.warning]

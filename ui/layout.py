@@ -93,3 +93,20 @@ def csv_download(t: Table | pd.DataFrame | bytes, file_name: str, *, label: str 
 def plotly(fig: go.Figure, *, key: str | None = None, **kwargs):
     """A plotly chart with our theme (Streamlit's own theme would override fonts and colours)."""
     return st.plotly_chart(fig, theme=None, key=key, config={"displaylogo": False}, **kwargs)
+
+
+def last_good(key: str, compute, fallback=None):
+    """``compute()``, remembered as this page's last good result; if it raises ValueError (numbers that do not
+    fit together), a one-line warning with the reason and the last good result instead (or ``fallback()``,
+    the defaults' result, when there is none yet)."""
+    store = f"last-good:{key}"
+    try:
+        value = compute()
+    except ValueError as exc:
+        st.warning(f"{widgets.quote(str(exc), 160)}. Showing the last numbers that worked.",
+                   icon=":material/edit_off:")
+        if store not in st.session_state and fallback is not None:
+            st.session_state[store] = fallback()
+        return st.session_state.get(store)
+    st.session_state[store] = value
+    return value

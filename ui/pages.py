@@ -50,5 +50,20 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("pages/spatial_transformer.py", "Spatial Transformer", ":material/transform:", "Networks",
              "Rotate, scale and shear a digit through a sampling grid.\n"
              "Recover the transformation by gradient descent through the sampler."),
+    PageInfo("pages/losses.py", "Loss functions", ":material/functions:", "Building blocks",
+             "Thirteen losses against the residual, the margin and the probability, with their slopes.\n"
+             "Type targets and predictions and see every loss worked out."),
+    PageInfo("pages/activations.py", "Activations", ":material/ssid_chart:", "Building blocks",
+             "Eleven activation functions, their derivatives and where the gradient vanishes.\n"
+             "Softmax on logits you type."),
+    PageInfo("pages/initializers.py", "Initializers", ":material/scatter_plot:", "Building blocks",
+             "Where the first weights come from, computed from fan-in and fan-out.\n"
+             "Push a batch through 50 layers: which ones vanish, explode or stay put."),
+    PageInfo("pages/dropout.py", "Dropout", ":material/grain:", "Building blocks",
+             "Keep probability or drop rate, the 1/p scale and a live mask.\n"
+             "Training against inference, and why not on the output layer."),
+    PageInfo("pages/convolution.py", "Convolution", ":material/filter_center_focus:", "Building blocks",
+             "The notes' 3 × 3 input and 2 × 2 filter, forward and backward, every product written out.\n"
+             "∂L/∂F and ∂L/∂X with the rotated filter; stride and padding."),
 )
-SECTIONS = ("Optimizers", "Concepts", "Networks")
+SECTIONS = ("Optimizers", "Concepts", "Networks", "Building blocks")

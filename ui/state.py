@@ -179,6 +179,66 @@ def escape_markdown(text: str) -> str:
     return re.sub(r"([\\`*_\[\]()!<>$~])", r"\\\1", str(text))
 
 
+def parse_matrix(text: str, *, low: float = -1e6, high: float = 1e6, max_rows: int = 6,
+                 max_cols: int = 6) -> tuple[tuple[float, ...], ...]:
+    """Numbers typed as a matrix: rows separated by ``;`` or new lines, entries by commas or spaces.
+
+    ``"1 2 3; 4 5 6"`` -> ``((1.0, 2.0, 3.0), (4.0, 5.0, 6.0))``. Raises ValueError with a short reason for empty
+    text, a word, a ragged matrix, a value outside ``[low, high]`` (or not finite) and a matrix too large.
+    """
+    rows = [r for r in re.split(r"[;\n]+", text.strip()) if r.strip()]
+    if not rows:
+        raise ValueError("empty: type numbers, rows separated by ;")
+    if len(rows) > max_rows:
+        raise ValueError(f"{len(rows)} rows, at most {max_rows} allowed")
+    out = []
+    for r in rows:
+        values = []
+        for part in (p for p in re.split(r"[,\s]+", r.strip()) if p):
+            try:
+                v = float(part.replace("−", "-"))
+            except ValueError:
+                raise ValueError(f"“{part[:12]}” is not a number") from None
+            if not (math.isfinite(v) and low <= v <= high):
+                raise ValueError(f"{part[:12]} is outside {format_float(low)} to {format_float(high)}")
+            values.append(v)
+        if not values:  # a row of separators only (",")
+            continue
+        if len(values) > max_cols:
+            raise ValueError(f"a row of {len(values)} numbers, at most {max_cols} allowed")
+        out.append(tuple(values))
+    if not out:
+        raise ValueError("empty: type numbers, rows separated by ;")
+    widths = {len(r) for r in out}
+    if len(widths) > 1:
+        raise ValueError(f"ragged: rows of {' and '.join(map(str, sorted(widths)))} numbers; "
+                         "every row needs the same count")
+    return tuple(out)
+
+
+def show_matrix(m) -> str:
+    return "; ".join(" ".join(format_float(x) for x in row) for row in m)
+
+
+def matrix(name: str, default, *, low: float = -1e6, high: float = 1e6, max_rows: int = 6, max_cols: int = 6,
+           scope: str = "") -> Setting:
+    """A small matrix typed as text (see :func:`parse_matrix`), e.g. ``?X=1 2; 3 4``."""
+    default = tuple(tuple(float(x) for x in row) for row in default)
+    return Setting(name, default, lambda t: parse_matrix(t, low=low, high=high, max_rows=max_rows,
+                                                         max_cols=max_cols), show_matrix, scope)
+
+
+def vector(name: str, default: Sequence[float], *, low: float = -1e6, high: float = 1e6, max_count: int = 12,
+           scope: str = "") -> Setting:
+    """Numbers separated by commas, spaces or semicolons, e.g. ``?y=1, 2.5, 3``."""
+    def parse(text: str) -> tuple[float, ...]:
+        flat = parse_matrix(re.sub(r"[;\n]", " ", text), low=low, high=high, max_rows=1, max_cols=max_count)
+        return flat[0]
+
+    return Setting(name, tuple(float(x) for x in default), parse, lambda v: ", ".join(format_float(x) for x in v),
+                   scope)
+
+
 # -- the per-run flow -------------------------------------------------------------------------------------------
 
 def begin_run() -> None:

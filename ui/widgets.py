@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Sequence
 
 import streamlit as st
@@ -141,9 +142,17 @@ def text_entry(s: Setting, label: str, *, help: str | None = None, container=Non
     container.text_input(label, key=key, help=help, on_change=callback, placeholder=placeholder)
     error = st.session_state.get(error_key)
     if error:
-        container.warning(f"Could not read “{error[0]}”: {error[1]}. Still using the last valid value, "
-                          f"{s.show(value)}.", icon=":material/edit_off:")
+        container.warning(f"Could not read “{quote(error[0])}”: {quote(error[1], 120)}. Still using the last valid "
+                          f"value, {quote(s.show(value), 80)}.", icon=":material/edit_off:")
     return state.get(s)
+
+
+def quote(text: str, limit: int = 40) -> str:
+    """User text made safe to show in a one-line message: shortened with "…", markdown characters escaped."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return re.sub(r"([\\`*_\[\]<>$~|])", r"\\\1", text)
 
 
 def number(s: Setting, label: str, low: float, high: float, *, step: float | None = None, fmt: str = "%.4g",

@@ -174,6 +174,17 @@ class SpatialSizes:
 
 
 @dataclass(frozen=True)
+class BlocksSizes:
+    """The building-block pages' figures (curves, initializers, convolution grids)."""
+
+    curve_margin_top: int
+    curve_height: int
+    depth_margin_top: int
+    conv_cell: int
+    conv_font: int
+
+
+@dataclass(frozen=True)
 class Theme:
     """Everything about a figure's look that presentation mode changes: larger type, thicker lines, higher
     contrast, and each figure's sizes (grouped by figure). Frozen and hashable: cached builders take it as an
@@ -196,6 +207,7 @@ class Theme:
     lstm: LSTMSizes
     batchnorm: BatchNormSizes
     spatial: SpatialSizes
+    blocks: BlocksSizes
     ink: str = "#111111"
 
 
@@ -214,6 +226,7 @@ NORMAL = Theme(
                              spacing=0.025, panel_height=420, nticks=5, experiment_margin_top=120,
                              dataset_height=260),
     spatial=SpatialSizes(grid_height=520, grid_margin_bottom=70, recovery_height=680, recovery_margin_bottom=120),
+    blocks=BlocksSizes(curve_margin_top=70, curve_height=575, depth_margin_top=80, conv_cell=60, conv_font=16),
 )
 PRESENT = Theme(
     present=True, font=22, title=26, line=4.5, marker=16, height=620, grid="#B0B0B0", margin_top=50, axis_line=2,
@@ -230,6 +243,7 @@ PRESENT = Theme(
                              spacing=0.05, panel_height=620, nticks=4, experiment_margin_top=150,
                              dataset_height=320),
     spatial=SpatialSizes(grid_height=700, grid_margin_bottom=90, recovery_height=800, recovery_margin_bottom=150),
+    blocks=BlocksSizes(curve_margin_top=90, curve_height=620, depth_margin_top=110, conv_cell=80, conv_font=26),
 )
 
 
