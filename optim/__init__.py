@@ -14,7 +14,7 @@ Each optimizer's knowledge lives in one home in ``optim.methods``: its factory, 
 
 from .base import Objective, Optimizer
 from .config import MAX_STEPS
-from .methods import adadelta, adagrad, adam, conjugate_gradients, gd, momentum, nesterov, newton, rmsprop, sgd
+from .methods import adadelta, adagrad, adam, bfgs, conjugate_gradients, gd, momentum, nesterov, newton, rmsprop, sgd
 from .registry import CONVENTIONS, FEATURED, NAMES, SPECS, defaults_for, gradient_noise, latex, make, spec
 from .run import run
 from .spec import Hyperparameter, OptimizerSpec, StateField, Variant
@@ -23,7 +23,7 @@ from .trajectory import Status, Trajectory, describe_outcome
 
 __all__ = [
     "CONVENTIONS", "FEATURED", "Hyperparameter", "MAX_STEPS", "NAMES", "Objective", "Optimizer", "OptimizerSpec",
-    "SPECS", "StateField", "Status", "Table", "Trajectory", "Variant", "adadelta", "adagrad", "adam",
+    "SPECS", "StateField", "Status", "Table", "Trajectory", "Variant", "adadelta", "adagrad", "adam", "bfgs",
     "conjugate_gradients", "defaults_for", "describe_outcome", "gd", "gradient_noise", "iteration_table", "latex",
     "make", "momentum", "nesterov", "newton", "rmsprop", "run", "sgd", "spec", "to_csv",
 ]

@@ -511,7 +511,8 @@ def test_update_shapes_for_any_batch(name, convention, d, shapes, safeguard):
 def test_registry_specs_match_the_factories():
     import inspect
 
-    assert optim.NAMES == ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "newton", "cg")
+    assert optim.NAMES == ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "newton", "cg",
+                           "bfgs")
     for name, spec in optim.SPECS.items():
         params = inspect.signature(spec.factory).parameters
         options = [p for p, v in params.items() if isinstance(v.default, (bool, str))]

@@ -2,8 +2,8 @@
 
 ``LOOKS`` gives each optimizer its colour, marker symbol and dash (paths remain distinguishable in grey-scale
 and for every reader). Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies), its
-yellow swapped for grey and olive to reach nine and to stay visible on white; conjugate gradients takes indigo
-from Paul Tol's colour-blind-safe "muted" scheme, dark enough for white.
+yellow swapped for grey and olive to reach nine and to stay visible on white; conjugate gradients and BFGS take
+indigo and wine from Paul Tol's colour-blind-safe "muted" scheme, both dark enough for white.
 
 ``Theme`` holds every size that presentation mode changes, grouped by figure; ``NORMAL`` and ``PRESENT`` are
 the two themes. Figure builders read its fields and never ask whether the theme is the presentation one.
@@ -43,6 +43,7 @@ LOOKS = {
     "adam": Look(color="#CC79A7", symbol="star", dash="solid"),
     "newton": Look(color="#999933", symbol="x", dash="dash"),
     "cg": Look(color="#332288", symbol="hexagon", dash="dot"),
+    "bfgs": Look(color="#882255", symbol="cross", dash="longdash"),
 }
 #: for several runs of one optimizer (learning rates side by side): Paul Tol's colour-blind-safe "bright"
 SERIES_COLORS = ("#4477AA", "#EE6677", "#228833", "#AA3377", "#66CCEE", "#CCBB44", "#BBBBBB")
