@@ -12,9 +12,9 @@ Each optimizer's knowledge lives in one home in ``optim.methods``: its factory, 
     'still moving after 3 steps'
 """
 
-from .base import Optimizer
+from .base import Objective, Optimizer
 from .config import MAX_STEPS
-from .methods import adadelta, adagrad, adam, gd, momentum, nesterov, newton, rmsprop, sgd
+from .methods import adadelta, adagrad, adam, bfgs, conjugate_gradients, gd, momentum, nesterov, newton, rmsprop, sgd
 from .registry import CONVENTIONS, FEATURED, NAMES, SPECS, defaults_for, gradient_noise, latex, make, spec
 from .run import run
 from .spec import Hyperparameter, OptimizerSpec, StateField, Variant
@@ -22,8 +22,8 @@ from .table import Table, iteration_table, to_csv
 from .trajectory import Status, Trajectory, describe_outcome
 
 __all__ = [
-    "CONVENTIONS", "FEATURED", "Hyperparameter", "MAX_STEPS", "NAMES", "Optimizer", "OptimizerSpec", "SPECS", "StateField",
-    "Status", "Table", "Trajectory", "Variant", "adadelta", "adagrad", "adam", "defaults_for", "describe_outcome",
-    "gd", "gradient_noise", "iteration_table", "latex", "make", "momentum", "nesterov", "newton", "rmsprop", "run",
-    "sgd", "spec", "to_csv",
+    "CONVENTIONS", "FEATURED", "Hyperparameter", "MAX_STEPS", "NAMES", "Objective", "Optimizer", "OptimizerSpec",
+    "SPECS", "StateField", "Status", "Table", "Trajectory", "Variant", "adadelta", "adagrad", "adam", "bfgs",
+    "conjugate_gradients", "defaults_for", "describe_outcome", "gd", "gradient_noise", "iteration_table", "latex",
+    "make", "momentum", "nesterov", "newton", "rmsprop", "run", "sgd", "spec", "to_csv",
 ]

@@ -21,6 +21,24 @@ import numpy as np
 Hyper = float | np.ndarray
 
 
+class Objective(NamedTuple):
+    """The function being minimized, for an update that evaluates it at trial points (a line search).
+
+    Every function takes points coordinate-first, ``X`` shaped ``(d, *batch)``: ``value(X)`` gives ``(*batch)``,
+    ``grad(X)`` gives ``(d, *batch)``, ``hess(X)`` gives ``(d, d, *batch)``. A run builds it from the surface
+    (:meth:`from_surface`) and passes it as ``update(..., objective=...)`` to optimizers whose spec says
+    ``needs_objective``.
+    """
+
+    value: Callable[[np.ndarray], np.ndarray]
+    grad: Callable[[np.ndarray], np.ndarray]
+    hess: Callable[[np.ndarray], np.ndarray]
+
+    @classmethod
+    def from_surface(cls, surface) -> "Objective":
+        return cls(surface.value_cf, surface.grad_cf, surface.hess_cf)
+
+
 class Optimizer(NamedTuple):
     """An optimizer as data: its name, validated hyperparameters and the (init, update) pair.
 
@@ -30,7 +48,9 @@ class Optimizer(NamedTuple):
         options: the update-rule variant, e.g. ``{"form": "ema"}`` or ``{"eps_in_sqrt": True}``.
         init: ``params -> state``.
         update: ``(grads, state, params, hess=None, out=None) -> (updates, state)``; with ``out = (updates,
-            state)`` buffers (the state may be the input state) it writes there instead of allocating.
+            state)`` buffers (the state may be the input state) it writes there instead of allocating. A
+            line-search method also takes ``objective=`` (an :class:`Objective`); its state has a boolean
+            field ``failed``, true for a trajectory whose line search found no decrease (it then stays put).
         recorded: the state fields a run records per step and an iteration table shows.
         lookahead: for Nesterov's look-ahead form, ``(params, state) -> point`` where the next gradient is
             evaluated; ``None`` when the gradient is taken at ``params``.

@@ -2,13 +2,16 @@
 
     python -m optim list
     python -m optim trace --surface notes-quadratic --optimizer gd --x0 2 --steps 21 --lr 0.1
+    python -m optim trace --surface rosenbrock --optimizer cg --beta-rule fletcher-reeves --line-search armijo \
+        --x0 -1.5 2 --steps 50
     python -m optim sweep --surface rosenbrock --optimizer adam --x0 -1.5 2 --steps 500 \
         --grid lr=1e-4:1:200:log --grid beta1=0:0.99:200
 
 ``trace`` writes the iteration table as CSV to stdout (full precision). ``sweep`` runs a grid of one or two
 hyperparameters in one vectorized call and writes one CSV row per cell: the parameter values, the final
-loss, the status (converged, diverged, running) and the step at which it converged or diverged. Bad
-arguments end with exit status 2 and one line on stderr, never a traceback.
+loss, the status (converged, diverged, running, line search failed) and the step at which it happened. Every
+variant of an update rule has a flag named after its option (``--line-search exact``, ``--safeguard on``);
+its values are the variant's. Bad arguments end with exit status 2 and one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -32,6 +35,24 @@ def hyperparameter_flags() -> dict[str, list]:
         for h in s.hyperparameters:
             flags.setdefault(h.cli_flag, []).append((s, h))
     return flags
+
+
+def variant_flags() -> dict[str, list]:
+    """Every command-line flag of a rule variant (its option, ``-`` for ``_``), with the variants it sets."""
+    flags: dict[str, list] = {}
+    for s in registry.SPECS.values():
+        for v in s.variants:
+            flags.setdefault(v.option, []).append((s, v))
+    return flags
+
+
+def _flag_text(value) -> str:
+    """A variant's value as typed on the command line: ``on``/``off`` for a switch, the value itself otherwise."""
+    return ("on" if value else "off") if isinstance(value, bool) else str(value)
+
+
+def _variant_help(entries) -> str:
+    return "; ".join(f"{v.title.lower()}: {'|'.join(_flag_text(x) for x in v.labels)} ({s.name})" for s, v in entries)
 
 
 def _flag_help(entries) -> str:
@@ -74,6 +95,9 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--optimizer", required=True, metavar="NAME", help="one of: " + ", ".join(registry.NAMES))
     for flag, entries in hyperparameter_flags().items():
         p.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=float, metavar="F", help=_flag_help(entries))
+    for option, entries in variant_flags().items():
+        p.add_argument(f"--{option.replace('_', '-')}", dest=f"variant_{option}", metavar="VALUE",
+                       help=_variant_help(entries))
     p.add_argument("--noise", type=float, metavar="F", help="std of Gaussian gradient noise (default: SGD's)")
     p.add_argument("--batch-size", type=int, metavar="N", help="mini-batch size on linear-regression")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the noise and mini-batches")
@@ -96,9 +120,29 @@ def build(args):
             raise ValueError(f"{spec.name} does not take --{flag.replace('_', '-')}; it takes: "
                              + ", ".join(f"--{h.cli_flag.replace('_', '-')}" for h in spec.hyperparameters))
         hyper[keyword] = value
-    optimizer = registry.make(spec.name, args.convention, **hyper)
+    optimizer = registry.make(spec.name, args.convention, **hyper, **chosen_variants(args, spec))
     options = {"noise": args.noise, "batch_size": args.batch_size, "seed": args.seed, "tol": args.tol}
     return surface, optimizer, options
+
+
+def chosen_variants(args, spec) -> dict:
+    """The variant options given on the command line, checked against ``spec``'s variants."""
+    chosen = {}
+    for option in variant_flags():
+        text = getattr(args, f"variant_{option}", None)
+        if text is None:
+            continue
+        flag = f"--{option.replace('_', '-')}"
+        try:
+            variant = spec.variant(option)
+        except ValueError:
+            takes = ", ".join(f"--{v.option.replace('_', '-')}" for v in spec.variants) or "no variant flags"
+            raise ValueError(f"{spec.name} does not take {flag}; it takes: {takes}") from None
+        values = {_flag_text(x): x for x in variant.labels}
+        if text not in values:
+            raise ValueError(f"{flag} must be one of {', '.join(values)} for {spec.name}; got '{text}'")
+        chosen[option] = values[text]
+    return chosen
 
 
 def start_point(values: list[str], surface) -> list[float]:
@@ -124,6 +168,8 @@ def sweep_spec(args) -> SweepSpec:
             if any(h.name == axis.param for _, h in entries) and getattr(args, flag) is not None:
                 raise ValueError(f"--{flag} fixes {axis.param}, which --grid sweeps: give one or the other")
     surface, optimizer, options = build(args)  # validates the fixed hyperparameters
+    if chosen_variants(args, registry.spec(optimizer.name)):
+        raise ValueError("a sweep runs the variants of its --convention; variant flags apply to trace")
     spec = registry.spec(optimizer.name)
     for axis in axes:
         spec.hyperparameter(axis.param)

@@ -11,12 +11,18 @@ from .base import Optimizer
 
 @dataclass
 class Buffers:
-    """Preallocated per-step records, coordinate-first: positions (T+1, d, *shape), losses (T+1, *shape), ..."""
+    """Preallocated per-step records, coordinate-first: positions (T+1, d, *shape), losses (T+1, *shape), ...
+
+    A state field is recorded with the shape the optimizer's initial state gives it, behind the time axis:
+    ``(T+1, d, *shape)`` for a vector, ``(T+1, *shape)`` for a scalar, ``(T+1, d, d, *shape)`` for a matrix;
+    ``lead`` holds each field's number of axes before the batch (time axis included).
+    """
 
     positions: np.ndarray | None
     losses: np.ndarray | None
     gradients: np.ndarray | None
     state: dict[str, np.ndarray]
+    lead: dict[str, int] | None = None
 
     @classmethod
     def allocate(cls, optimizer: Optimizer, X0: np.ndarray, steps: int, record: str) -> "Buffers":
@@ -27,16 +33,20 @@ class Buffers:
             losses = np.empty((steps + 1,) + X0.shape[1:])
         if record == "all":
             gradients = np.empty((steps,) + X0.shape)
-            names = list(optimizer.recorded) + (["lookahead"] if optimizer.lookahead else [])
-            state = {name: np.empty((steps + 1,) + X0.shape) for name in names}
-        return cls(positions, losses, gradients, state)
+            state0 = optimizer.init(X0) if optimizer.recorded else None
+            shapes = {name: np.shape(getattr(state0, name)) for name in optimizer.recorded}
+            if optimizer.lookahead:
+                shapes["lookahead"] = X0.shape
+            state = {name: np.empty((steps + 1,) + shape) for name, shape in shapes.items()}
+        batch_ndim = X0.ndim - 1
+        return cls(positions, losses, gradients, state, {k: v.ndim - batch_ndim for k, v in state.items()})
 
     def view(self, sel) -> "Buffers":
         """The records of the trajectories ``sel`` (a tuple indexing the batch axes)."""
         vec, sca = (slice(None), slice(None)) + sel, (slice(None),) + sel
         pick = lambda a, idx: None if a is None else a[idx]  # noqa: E731
         return Buffers(pick(self.positions, vec), pick(self.losses, sca), pick(self.gradients, vec),
-                        {k: v[vec] for k, v in self.state.items()})
+                       {k: v[(slice(None),) * self.lead[k] + sel] for k, v in self.state.items()}, self.lead)
 
     def finish(self, diverged_at: np.ndarray, escape_loss: np.ndarray, batch: tuple[int, ...]) -> dict:
         """Freeze diverged trajectories, restore the batch shape and move to the public ``(..., d)`` layout.
@@ -57,8 +67,10 @@ class Buffers:
             out["gradients"] = cf(self.gradients)
             out["state"] = {}
             for k, v in self.state.items():
-                freeze(v, diverged_at, 0)
-                out["state"][k] = cf(v)
+                lead = self.lead[k]
+                freeze(v, diverged_at, 0, lead=lead)
+                v = v.reshape(v.shape[:lead] + batch)  # the batch behind the field's own axes, then in front
+                out["state"][k] = np.moveaxis(v, tuple(range(1, lead)), tuple(range(-(lead - 1), 0))) if lead > 1 else v
         return out
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import noise as _noise
 from . import registry
-from .base import Optimizer
+from .base import Objective, Optimizer
 from .config import MAX_STEPS, RunConfig
 from .record import Buffers, reset, sanitize
 from .trajectory import DEFAULT_BOUND, DEFAULT_TOL, Status, Trajectory
@@ -79,6 +79,7 @@ def _execute(cfg: RunConfig) -> Trajectory:
     X0 = cfg.starts.reshape((d,) + ((K,) if flat else batch))
     buffers = Buffers.allocate(optimizer, X0, steps, cfg.record)
     needs_hessian = cfg.spec.needs_hessian
+    objective = Objective.from_surface(surface) if cfg.spec.needs_objective else None
     exact = cfg.exact
 
     def job(chunk):
@@ -90,22 +91,25 @@ def _execute(cfg: RunConfig) -> Trajectory:
             X, ids_c = X0[(slice(None),) + sel], cfg.ids.reshape(-1)[sel]
             noise_c = np.broadcast_to(cfg.noise, batch).reshape(-1)[sel] if np.ndim(cfg.noise) else cfg.noise
         oracle = _gradient_oracle(surface, noise_c, cfg.batch_size, cfg.seed, ids_c)
-        return _loop(surface, opt, needs_hessian, X, steps, oracle, exact, cfg.tol ** 2, cfg.bound, buffers.view(sel))
+        return _loop(surface, opt, needs_hessian, X, steps, oracle, exact, cfg.tol ** 2, cfg.bound, buffers.view(sel),
+                     objective)
 
     if len(chunks) > 1:
         with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
             parts = list(pool.map(job, chunks))
     else:
         parts = [job(chunks[0])]
-    last_above, diverged_at, escape, X, final_loss = (
+    last_above, diverged_at, escape, X, final_loss, failed_at = (
         np.concatenate(arrays, axis=-1).reshape(arrays[0].shape[:-1] + batch) if flat else arrays[0]
         for arrays in zip(*parts)
     )
 
     diverged = diverged_at >= 0
     converged = ~diverged & (last_above < steps)
-    status = np.where(diverged, Status.DIVERGED, np.where(converged, Status.CONVERGED, Status.RUNNING)).astype(np.int8)
-    event_step = np.where(diverged, diverged_at, np.where(converged, last_above + 1, -1))
+    failed = ~diverged & ~converged & (failed_at >= 0)
+    status = np.select([diverged, converged, failed], [Status.DIVERGED, Status.CONVERGED, Status.LINE_SEARCH_FAILED],
+                       Status.RUNNING).astype(np.int8)
+    event_step = np.select([diverged, converged, failed], [diverged_at, last_above + 1, failed_at], -1)
     final = np.where(diverged, escape, X)
     if diverged.any():
         with np.errstate(all="ignore"):  # the escaped point may be inf: inf - inf is NaN, sanitized below
@@ -152,8 +156,11 @@ def _slice_optimizer(optimizer: Optimizer, batch: tuple[int, ...], sel) -> Optim
 
 
 def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: int, oracle, exact: bool,
-          tol2: float, bound: float, rec: Buffers):
-    """The step loop for one chunk of trajectories; fills ``rec`` and returns the per-trajectory outcome."""
+          tol2: float, bound: float, rec: Buffers, objective: Objective | None = None):
+    """The step loop for one chunk of trajectories; fills ``rec`` and returns the per-trajectory outcome.
+
+    ``objective`` (for a line-search method) is passed to the update, which may then evaluate the surface at
+    trial points; the step at which a trajectory's state first says ``failed`` is its line-search failure."""
     batch = X.shape[1:]
     state = opt.init(X)
     keep_path, keep_all = rec.positions is not None, rec.gradients is not None
@@ -167,6 +174,8 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
     fused = keep_path and exact_at_x
     last_above = np.full(batch, -1, dtype=np.int64)  # last step whose true gradient norm was >= tol
     diverged_at = np.full(batch, -1, dtype=np.int64)
+    failed_at = np.full(batch, -1, dtype=np.int64)  # the step whose line search found no decrease
+    extra = {} if objective is None else {"objective": objective}
     escape = np.zeros(X.shape)  # the point that left the bound, per diverged trajectory
     limit = min(bound, np.finfo(float).max)  # an infinite coordinate diverged even when bound = inf
     park = np.array(surface.stationary[0].point if surface.stationary else [0.0] * X.shape[0])
@@ -192,7 +201,9 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
                 g = oracle(Xg, t, out=g_buffer)
             track_convergence(g if exact_at_x else surface.grad_cf(X), t)
             H = surface.hess_cf(Xg) if needs_hessian else None
-            updates, state = opt.update(g, state, X, hess=H, out=(u, state), diagnostics=keep_all)
+            updates, state = opt.update(g, state, X, hess=H, out=(u, state), diagnostics=keep_all, **extra)
+            if objective is not None:
+                np.copyto(failed_at, t + 1, where=state.failed & (failed_at < 0))
             X = np.add(X, updates, out=rec.positions[t + 1] if keep_path else X)
             if keep_all:
                 rec.gradients[t] = g
@@ -215,4 +226,4 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
         if keep_path:
             rec.losses[steps] = final_loss
         track_convergence(surface.grad_cf(X), steps)
-    return last_above, diverged_at, escape, X, final_loss
+    return last_above, diverged_at, escape, X, final_loss, failed_at

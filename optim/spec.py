@@ -63,7 +63,12 @@ class StateField:
     """A state field a run records: its name in the state tuple and how a table names its columns.
 
     ``kind="state"``: one column per coordinate, ``v_x, v_y`` (``v`` in 1-D); ``kind="point"``: a point,
-    ``x_look, y_look``; ``kind="eigen"``: curvatures, ``lambda_1, lambda_2`` (``f''(w)`` in 1-D).
+    ``x_look, y_look``; ``kind="eigen"``: curvatures, ``lambda_1, lambda_2`` (``f''(w)`` in 1-D);
+    ``kind="scalar"``: one number per step, ``alpha`` (a step length, a count stored as a float);
+    ``kind="matrix"``: a d x d matrix per step, row by row, ``H_11, H_12, H_21, H_22`` (``H`` in 1-D).
+
+    A run records a field with the shape the optimizer's state gives it, behind the time axis: ``(d, *batch)``
+    for the vector kinds, ``(*batch)`` for a scalar, ``(d, d, *batch)`` for a matrix.
     """
 
     name: str
@@ -75,6 +80,11 @@ class StateField:
             return ["f''(w)"] if len(variables) == 1 else [f"lambda_{i + 1}" for i in range(len(variables))]
         if self.kind == "point":
             return [f"{v}_{self.column}" for v in variables]
+        if self.kind == "scalar":
+            return [self.column]
+        if self.kind == "matrix":
+            n = len(variables)
+            return [self.column] if n == 1 else [f"{self.column}_{i + 1}{j + 1}" for i in range(n) for j in range(n)]
         return [self.column] if len(variables) == 1 else [f"{self.column}_{v}" for v in variables]
 
 
@@ -100,6 +110,9 @@ class OptimizerSpec:
     noisy_by_default: bool = False  #: defined with a noisy gradient (SGD): a run uses the surface's default noise
     accepts_noise: bool = True  #: may be given a noisy or mini-batch gradient
     needs_hessian: bool = False
+    #: the update searches along a line: the run passes ``objective=`` (an :class:`optim.base.Objective`, the
+    #: surface's value, gradient and Hessian, coordinate-first) so it can evaluate trial points
+    needs_objective: bool = False
     step_arrow: bool = True  #: the step taken differs from -lr g, so a race draws it
     iteration_matrix: Callable | None = None  #: the linear theory on a quadratic (GD, momentum, Nesterov)
     matrix_latex: Callable[[dict], str] | None = None

@@ -6,7 +6,12 @@ Status of each trajectory, decided from the true gradient (not a noisy one):
 * diverged at step k: step k produced a point that is not finite or has a coordinate beyond ``bound``.
   Nothing after step k is computed garbage: every later row repeats step k's values, and a coordinate
   that overflowed is stored as +/-inf, never NaN;
-* running: neither, when the steps ran out.
+* line search failed at step k: a line-search method (conjugate gradients, BFGS) found no step along its
+  direction at step k that decreases f (Armijo: none in 40 halvings; exact: the curvature along the direction
+  is not positive). The trajectory stops there: every later row repeats its point, with step length 0;
+* running: none of these, when the steps ran out.
+
+A diverged trajectory counts as diverged, then a converged one as converged, before a failed line search.
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ class Status(IntEnum):
     RUNNING = 0
     CONVERGED = 1
     DIVERGED = 2
+    LINE_SEARCH_FAILED = 3
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        return self.name.lower().replace("_", " ")
 
 
 def describe_outcome(status: int, event_step, steps) -> str:
@@ -40,6 +46,8 @@ def describe_outcome(status: int, event_step, steps) -> str:
         return f"converged at step {text(event_step)}"
     if status == Status.DIVERGED:
         return f"diverged at step {text(event_step)}"
+    if status == Status.LINE_SEARCH_FAILED:
+        return f"line search failed at step {text(event_step)}"
     return f"still moving after {text(steps)} steps"
 
 
@@ -71,7 +79,8 @@ class Trajectory:
     positions: np.ndarray | None = None  # (steps + 1, *batch, d)
     losses: np.ndarray | None = None  # (steps + 1, *batch)
     gradients: np.ndarray | None = None  # (steps, *batch, d)
-    state: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (steps + 1, *batch, d)
+    state: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (steps + 1, *batch, d), a scalar field
+    # (steps + 1, *batch), a matrix field (steps + 1, *batch, d, d)
     tol: float = DEFAULT_TOL
     bound: float = DEFAULT_BOUND
     noise: float | np.ndarray = 0.0
@@ -94,8 +103,10 @@ class Trajectory:
 
     @property
     def rows(self) -> np.ndarray:
-        """Number of meaningful steps per trajectory: all of them, or up to the step that diverged."""
-        return np.where(self.status == Status.DIVERGED, self.event_step, self.steps)
+        """Number of meaningful steps per trajectory: all of them, or up to the step that diverged or whose line
+        search failed."""
+        stopped = (self.status == Status.DIVERGED) | (self.status == Status.LINE_SEARCH_FAILED)
+        return np.where(stopped, self.event_step, self.steps)
 
     @property
     def diverged(self) -> np.ndarray:

@@ -33,6 +33,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("adadelta", "bowl"): Row(300, 1e-8),
     ("adam", "bowl"): Row(1000, 1e-8),
     ("newton", "bowl"): Row(5, 1e-12, why="the exact minimum of a quadratic in one step"),
+    ("cg", "bowl"): Row(5, 1e-12, why="Armijo halves α = 1 (which lands on -w) to the exact minimizer α = 1/2"),
+    ("bfgs", "bowl"): Row(5, 1e-12, why="its first step is steepest descent with the same line search as CG's"),
     # ... but a constant-rate RMSProp step is about η long whatever the gradient (g / √E[g²] ≈ ±1), so it ends up
     # circling the minimum at a distance of order η = 0.05
     ("rmsprop", "bowl"): Row(300, 0.05, why="circles the minimum at about η"),
@@ -47,6 +49,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("rmsprop", "rosenbrock"): Row(8000, 1e-2, {"lr": 0.001}, why="circles the minimum at about η"),
     ("adam", "rosenbrock"): Row(3000, 1e-3),
     ("newton", "rosenbrock"): Row(50, 1e-12),
+    ("cg", "rosenbrock"): Row(1500, 1e-6, why="Armijo backtracking alone (no curvature condition) keeps CG's steps "
+                              "short: about 830 steps (see optim.methods.cg)"),
+    ("bfgs", "rosenbrock"): Row(100, 1e-10),
     # AdaDelta's step √(E[Δw²] + ε) / √(E[g²] + ε) · g stays tiny along the flat valley floor: with any ε and ρ
     # tried it has not reached (1, 1) after the 10,000 steps a run allows. torch.optim.Adadelta with the same
     # settings takes the same path (0.557 away at step 2000, 0.69 at 10,000): the method, not our code.

@@ -29,10 +29,10 @@ ALLOWED: dict[str, set[str]] = {
     "surfaces": {"numpy"},
     "nets": {"optim", "numpy"},  # the training loops use optim.adam
     "bench": {"viz", "optim", "surfaces", "nets", "tests", "numpy", "pandas", "plotly", "streamlit", "playwright",
-              "torch"},  # tests: the browser fixtures' server and Chromium settings
+              "torch", "scipy"},  # tests: the browser fixtures' server and Chromium settings; scipy: a reference
     "assets": {"ui", "tests", "numpy", "playwright"},  # thumbnails are screenshots taken with the browser fixtures
     "tests": {"ui", "viz", "optim", "surfaces", "nets", "numpy", "pandas", "plotly", "streamlit",
-              "pytest", "hypothesis", "playwright", "torch"},
+              "pytest", "hypothesis", "playwright", "torch", "scipy"},  # torch, scipy: references only
     "dev.py": set(),
 }
 SKIPPED_DIRS = {".venv", ".git", "artifacts", "__pycache__", ".ci"}

@@ -354,6 +354,17 @@ def test_newton_safeguard_on_a_rotated_indefinite_hessian():
     assert g @ safe_step > 0
 
 
+def objective_for(name: str, surface) -> dict:
+    """The ``objective=`` keyword a line-search method's update takes (nothing for the others)."""
+    return {"objective": optim.Objective.from_surface(surface)} if optim.spec(name).needs_objective else {}
+
+
+def recorded_shape(name: str, field: str, d: int, batch: tuple) -> tuple:
+    """The shape of a recorded state field: ``(d, *batch)``, a scalar's ``batch``, a matrix's ``(d, d, *batch)``."""
+    kind = optim.spec(name).state_field(field).kind
+    return {"scalar": batch, "matrix": (d, d, *batch)}.get(kind, (d, *batch))
+
+
 def test_optax_style_update_does_not_modify_its_arguments():
     for name in optim.NAMES:
         opt = optim.make(name)
@@ -362,7 +373,7 @@ def test_optax_style_update_does_not_modify_its_arguments():
         hess = surfaces.get("bowl").hess_cf(params)
         state = opt.init(params)
         copies = [params.copy(), grads.copy(), hess.copy()] + [np.copy(x) for x in state]
-        updates, new_state = opt.update(grads, state, params, hess=hess)
+        updates, new_state = opt.update(grads, state, params, hess=hess, **objective_for(name, surfaces.get("bowl")))
         for before, after in zip(copies, [params, grads, hess, *state]):
             np.testing.assert_array_equal(before, after)
         assert updates.shape == params.shape
@@ -487,10 +498,10 @@ def test_update_shapes_for_any_batch(name, convention, d, shapes, safeguard):
     s = surfaces.get("bowl" if d == 2 else "notes-quadratic")
     state = opt.init(params)
     for _ in range(2):
-        updates, state = opt.update(grads, state, params, hess=s.hess_cf(params))
+        updates, state = opt.update(grads, state, params, hess=s.hess_cf(params), **objective_for(name, s))
         assert updates.shape == (d, *batch)
         for field in opt.recorded:
-            assert np.shape(getattr(state, field)) == (d, *batch), field
+            assert np.shape(getattr(state, field)) == recorded_shape(name, field, d, batch), field
         assert np.all(np.isfinite(updates))
 
 
@@ -500,7 +511,8 @@ def test_update_shapes_for_any_batch(name, convention, d, shapes, safeguard):
 def test_registry_specs_match_the_factories():
     import inspect
 
-    assert optim.NAMES == ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "newton")
+    assert optim.NAMES == ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "newton", "cg",
+                           "bfgs")
     for name, spec in optim.SPECS.items():
         params = inspect.signature(spec.factory).parameters
         options = [p for p, v in params.items() if isinstance(v.default, (bool, str))]

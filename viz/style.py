@@ -2,7 +2,8 @@
 
 ``LOOKS`` gives each optimizer its colour, marker symbol and dash (paths remain distinguishable in grey-scale
 and for every reader). Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies), its
-yellow swapped for grey and olive to reach nine and to stay visible on white.
+yellow swapped for grey and olive to reach nine and to stay visible on white; conjugate gradients and BFGS take
+indigo and wine from Paul Tol's colour-blind-safe "muted" scheme, both dark enough for white.
 
 ``Theme`` holds every size that presentation mode changes, grouped by figure; ``NORMAL`` and ``PRESENT`` are
 the two themes. Figure builders read its fields and never ask whether the theme is the presentation one.
@@ -41,6 +42,8 @@ LOOKS = {
     "adadelta": Look(color="#009E73", symbol="pentagon", dash="solid"),
     "adam": Look(color="#CC79A7", symbol="star", dash="solid"),
     "newton": Look(color="#999933", symbol="x", dash="dash"),
+    "cg": Look(color="#332288", symbol="hexagon", dash="dot"),
+    "bfgs": Look(color="#882255", symbol="cross", dash="longdash"),
 }
 #: for several runs of one optimizer (learning rates side by side): Paul Tol's colour-blind-safe "bright"
 SERIES_COLORS = ("#4477AA", "#EE6677", "#228833", "#AA3377", "#66CCEE", "#CCBB44", "#BBBBBB")
@@ -48,7 +51,7 @@ SERIES_COLORS = ("#4477AA", "#EE6677", "#228833", "#AA3377", "#66CCEE", "#CCBB44
 KIND_SYMBOLS = {"minimum": "star", "maximum": "triangle-up", "saddle": "x"}
 KIND_COLORS = {"minimum": "#009E73", "maximum": "#D55E00", "saddle": "#0072B2"}
 #: run outcomes (a verdict, a table cell, a map region)
-STATUS_COLORS = {"converged": "#009E73", "running": "#E69F00", "diverged": "#D55E00"}
+STATUS_COLORS = {"converged": "#009E73", "running": "#E69F00", "diverged": "#D55E00", "line search failed": "#AA4499"}
 
 DECIMALS = 5  # the course notes' tables show 5 decimals
 LARGE = 1e6  # beyond this, numbers switch to scientific notation

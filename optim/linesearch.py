@@ -1,0 +1,99 @@
+r"""Line searches along a direction, vectorized over a batch of trajectories (conjugate gradients, BFGS).
+
+Given the point :math:`w` (``X``, coordinate-first ``(d, *batch)``), the gradient :math:`g` there and a
+direction :math:`d` (``D``), each search returns one step length :math:`\alpha` per trajectory:
+
+* ``"exact"``: :math:`\alpha = -\dfrac{g^\top d}{d^\top H(w)\, d}`, the minimum of f along the line when f is
+  quadratic (exact there; on other surfaces the minimum of the local quadratic model along the line). It
+  fails where the curvature :math:`d^\top H d` along the line is not positive (no minimum along the line).
+* ``"armijo"``: backtracking from a first trial :math:`\alpha_0`, halving until the sufficient decrease
+  (Armijo) condition :math:`f(w + \alpha d) \le f(w) + c_1 \alpha\, g^\top d` holds, at most ``MAX_HALVINGS``
+  halvings. All trajectories are tried at once; each round evaluates f only at the trajectories still
+  searching (a mask, never a Python loop over trajectories). It fails where no trial satisfies the condition.
+
+A failed search gives :math:`\alpha = 0` (the trajectory stays put) and ``failed = True``. A zero direction
+(a zero gradient) gives :math:`\alpha = 0` without failing.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .base import Objective
+
+LINE_SEARCHES = ("exact", "armijo")
+MAX_HALVINGS = 40
+
+
+class Search(NamedTuple):
+    alpha: np.ndarray  #: (*batch) the step length found, 0 where the search failed
+    fevals: np.ndarray  #: (*batch) function evaluations the search made (f(w) included), as floats
+    failed: np.ndarray  #: (*batch) bool
+
+
+def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:math:`a^\\top b` per trajectory, for coordinate-first ``(d, *batch)`` arrays."""
+    return np.einsum("i...,i...->...", a, b)
+
+
+def matvec(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """:math:`M v` per trajectory: ``M`` is ``(d, d, *batch)``, ``v`` is ``(d, *batch)``."""
+    return np.einsum("ij...,j...->i...", M, v)
+
+
+def exact(objective: Objective, X: np.ndarray, G: np.ndarray, D: np.ndarray) -> Search:
+    r""":math:`\alpha = -g^\top d / (d^\top H(w) d)`; fails where :math:`d^\top H d \le 0` or :math:`g^\top d > 0`."""
+    slope = dot(G, D)
+    curvature = dot(D, matvec(objective.hess(X), D))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = -slope / curvature
+    zero = slope == 0
+    failed = ~zero & ~((curvature > 0) & (slope < 0) & np.isfinite(alpha))
+    alpha = np.where(zero | failed, 0.0, alpha)
+    return Search(alpha, np.zeros(np.shape(slope)), failed)
+
+
+def armijo(objective: Objective, X: np.ndarray, G: np.ndarray, D: np.ndarray, alpha0, c1,
+           max_halvings: int = MAX_HALVINGS) -> Search:
+    r"""Backtracking: :math:`\alpha = \alpha_0 / 2^j` for the smallest :math:`j \le` ``max_halvings`` with
+    :math:`f(w + \alpha d) \le f(w) + c_1 \alpha\, g^\top d`.
+
+    Args:
+        objective: the function (coordinate-first value at least).
+        X, G, D: the point :math:`w`, the gradient :math:`g` there and the direction :math:`d`, ``(d, *batch)``.
+        alpha0: :math:`\alpha_0` > 0, the first trial, a number or an array shaped like the batch.
+        c1: :math:`c_1`, the sufficient-decrease constant, a number or an array broadcasting over the batch.
+    """
+    d, batch = X.shape[0], X.shape[1:]
+    K = int(np.prod(batch, dtype=np.int64))
+    Xf, Df = X.reshape(d, K), D.reshape(d, K)
+    slope = dot(G, D).reshape(K)
+    f0 = np.asarray(objective.value(X), dtype=float).reshape(K)
+    alpha = np.array(np.broadcast_to(alpha0, batch), dtype=float).reshape(K)
+    c1 = np.broadcast_to(c1, batch).reshape(K)
+    fevals = np.ones(K)  # f(w)
+    accepted = np.zeros(K, dtype=bool)
+    todo = np.flatnonzero(slope <= 0)  # an ascent direction has no Armijo step: it fails
+    with np.errstate(all="ignore"):
+        for _ in range(max_halvings + 1):
+            a = alpha[todo]
+            trial = np.asarray(objective.value(Xf[:, todo] + a * Df[:, todo]), dtype=float).reshape(-1)
+            fevals[todo] += 1
+            ok = trial <= f0[todo] + c1[todo] * a * slope[todo]  # NaN or inf at the trial point: not ok
+            accepted[todo[ok]] = True
+            todo = todo[~ok]
+            if not todo.size:
+                break
+            alpha[todo] *= 0.5
+    failed = ~accepted
+    alpha[failed] = 0.0
+    return Search(alpha.reshape(batch), fevals.reshape(batch), failed.reshape(batch))
+
+
+def search(kind: str, objective: Objective, X, G, D, alpha0, c1) -> Search:
+    """The line search ``kind`` (one of ``LINE_SEARCHES``)."""
+    if kind == "exact":
+        return exact(objective, X, G, D)
+    return armijo(objective, X, G, D, alpha0, c1)
