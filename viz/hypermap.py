@@ -110,11 +110,10 @@ def _outcome_traces(fig: go.Figure, grid: MapGrid, result: SweepResult, outcome:
                             hoverinfo="skip", name="steps"))
         fig.add_trace(_mask(grid, status == Status.RUNNING, RUNNING_GREY, "running"))
     elif outcome == "status":
-        for s in (Status.CONVERGED, Status.RUNNING):  # the diverged cells are painted by the caller
-            fig.add_trace(_mask(grid, status == s, STATUS_COLORS[s.label], s.label))
-        if np.any(status == Status.LINE_SEARCH_FAILED):  # only line-search methods stop this way
-            s = Status.LINE_SEARCH_FAILED
-            fig.add_trace(_mask(grid, status == s, STATUS_COLORS[s.label], s.label))
+        # the diverged cells are painted by the caller; a rarer ending (a failed line search) only where it occurs
+        for s in Status:
+            if s != Status.DIVERGED and (s in (Status.CONVERGED, Status.RUNNING) or np.any(status == s)):
+                fig.add_trace(_mask(grid, status == s, STATUS_COLORS[s.label], s.label))
     elif outcome == "rate":
         shown_value = rates.rate
         grows = diverged | (rates.rate >= 1)
