@@ -136,6 +136,12 @@ BAD_LINKS = [
     hostile("convolution", "F", ""),
     hostile("convolution", "dO", INJECTION, view="backward"),
     hostile("convolution", "X", LONG),
+    hostile("moving_averages", "beta", "abc"),
+    hostile("moving_averages", "beta", "2"),
+    hostile("moving_averages", "typed", "1, x", series="typed"),
+    hostile("moving_averages", "n", str(10**12)),
+    hostile("moving_averages", "series", INJECTION),
+    hostile("moving_averages", "mlr", LONG),
 ]
 
 
