@@ -38,7 +38,7 @@ def weights_figure(weights: np.ndarray, beta: float, th: Theme):
                "line": {"color": CORRECTED, "dash": "dash", "width": th.line}}]
     annotations = [{"x": window, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom", "showarrow": False,
                     "text": f"1/(1 − β) = {window:.4g}"}]
-    layout = {"xaxis": {"title": {"text": "j, steps back (x_{t−j})"}}, "yaxis": {"title": {"text": "weight"}},
+    layout = {"xaxis": {"title": {"text": "j, steps back (weight of x at t − j)"}}, "yaxis": {"title": {"text": "weight"}},
               "shapes": shapes, "annotations": annotations, "showlegend": False}
     return figure(data, layout, th, height=int(th.height * 0.7))
 
