@@ -142,6 +142,12 @@ BAD_LINKS = [
     hostile("moving_averages", "n", str(10**12)),
     hostile("moving_averages", "series", INJECTION),
     hostile("moving_averages", "mlr", LONG),
+    hostile("batch_learning", "n", "abc"),
+    hostile("batch_learning", "sizes", "1, x"),
+    hostile("batch_learning", "lr", "-1"),
+    hostile("batch_learning", "updates", str(10**12)),
+    hostile("batch_learning", "replace", INJECTION),
+    hostile("batch_learning", "tau", LONG),
 ]
 
 
