@@ -92,8 +92,9 @@ with left:
     layout.dataframe(counts, key="counts")
     layout.csv_download(counts, f"epoch_counts_n{n}.csv", key="counts-csv")
 with right:
-    st.latex(r"\text{updates per epoch} = \left\lceil \frac{n}{B} \right\rceil,\quad "
-             r"\text{reads per update} = B,\quad \text{reads per epoch} = n")
+    st.latex(r"\begin{gathered}\text{updates per epoch} = \left\lceil \frac{n}{B} \right\rceil,\quad "
+             r"\text{last batch} = n - \left(\left\lceil \frac{n}{B} \right\rceil - 1\right) B \\ "
+             r"\text{reads per update} = B,\qquad \text{reads per epoch} = n\end{gathered}")
     row = counts.iloc[-1]
     st.markdown(f"Batch gradient descent on {n:,} samples for {iterations} iterations is "
                 f"**{row.iloc[-1]:g} epochs** and **{int(row.iloc[-2]):,} reads** of a sample: every update reads "

@@ -10,6 +10,7 @@ from optim import minibatch as M
 
 from .style import SERIES_COLORS, Theme, figure
 
+FLOOR_EXPONENT = -9  # the loss plots stop at 1e-9: below it the full batch is only rounding
 LEGEND = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}
 
 
@@ -54,8 +55,10 @@ def loss_figure(races: list[M.Race], n: int, minimum: float, x_column: str, th: 
     data = [{"type": "scatter", "mode": "lines", "x": r.column(x_column), "y": r.column("loss") - minimum,
              "name": label(r.batch_size, n), "line": {"color": color(i), "width": th.line / 1.5}}
             for i, r in enumerate(races)]
+    top = max(float(np.nanmax(r.column("loss") - minimum)) for r in races)
     layout = {"xaxis": {"title": {"text": x_column}, "type": "log" if x_column == "samples read" else "linear"},
-              "yaxis": {"title": {"text": "L − L* (full data)"}, "type": "log", "exponentformat": "power"},
+              "yaxis": {"title": {"text": "L − L* (full data)"}, "type": "log", "exponentformat": "power",
+                        "range": [FLOOR_EXPONENT, np.log10(max(top, 1e-300)) + 0.3]},
               "legend": LEGEND}
     return figure(data, layout, th, height=int(th.height * 0.9))
 
@@ -83,4 +86,7 @@ def summary_frame(races, decayed, n: int, minimum: float, target: float, tail: f
                      "epochs to target": np.nan if k is None else r.column("samples read")[k] / n,
                      "floor, constant η": M.noise_floor(loss, minimum, tail),
                      "floor, decaying η": M.noise_floor(d.column("loss"), minimum, tail)})
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    for c in ("updates to target", "samples read to target"):
+        df[c] = df[c].astype("Int64")
+    return df
