@@ -8,6 +8,7 @@ import pandas as pd
 
 from optim import minibatch as M
 
+from .contour import contour_trace
 from .style import SERIES_COLORS, Theme, figure
 
 FLOOR_EXPONENT = -9  # the loss plots stop at 1e-9: below it the full batch is only rounding
@@ -33,12 +34,7 @@ def counts_frame(n: int, batch_sizes, iterations: int) -> pd.DataFrame:
 
 def contour_figure(surface, races: list[M.Race], th: Theme):
     (w0, w1), (b0, b1) = surface.bounds
-    w, b = np.linspace(w0, w1, 90), np.linspace(b0, b1, 90)
-    W, B = np.meshgrid(w, b)
-    Z = surface.value(np.stack([W, B], axis=-1))
-    data = [{"type": "contour", "x": w, "y": b, "z": np.log10(Z), "showscale": False, "colorscale": "Greys",
-             "reversescale": True, "opacity": 0.45, "contours": {"coloring": "lines"}, "hoverinfo": "skip",
-             "ncontours": 25}]
+    data = [contour_trace(surface, th)]
     n = surface.n_samples
     for i, r in enumerate(races):
         data.append({"type": "scatter", "mode": "lines", "x": r.column("w"), "y": r.column("b"),
