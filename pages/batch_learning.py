@@ -148,6 +148,9 @@ st.subheader("The noise floor")
 st.markdown(f"With η constant, a mini-batch gradient is never exactly 0 at the minimum, so the run jitters around "
             f"it: the mean of L − L* over the last quarter of the run measures that floor. A decaying rate "
             f"η/(1 + t/τ), τ = {tau:g}, shrinks the jitter as it goes.")
+layout.plotly(vm.loss_figure(decayed, n, best, "update", th), key="floor-decaying")
+st.caption(f"The same batches with η/(1 + t/τ), τ = {tau:g}; compare the loss against updates above (η constant): "
+           "the small batches settle lower, the large ones slow down.")
 layout.dataframe(summary, key="summary")
 layout.csv_download(summary, f"batch_summary_n{n}_lr{lr:g}.csv", key="summary-csv")
 
