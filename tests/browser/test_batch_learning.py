@@ -35,6 +35,8 @@ def test_screenshot(browser, server, present):
     pg = context.new_page()
     pg.goto(f"{server}/batch_learning" + ("?present=1" if present else ""))
     wait_idle(pg, timeout=60_000)
+    pg.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=60_000)
+    wait_idle(pg)
     assert_no_exception(pg)
     screenshot(pg, "batch_learning" + ("_present" if present else ""))
     context.close()
