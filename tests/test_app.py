@@ -136,6 +136,18 @@ BAD_LINKS = [
     hostile("convolution", "F", ""),
     hostile("convolution", "dO", INJECTION, view="backward"),
     hostile("convolution", "X", LONG),
+    hostile("moving_averages", "beta", "abc"),
+    hostile("moving_averages", "beta", "2"),
+    hostile("moving_averages", "typed", "1, x", series="typed"),
+    hostile("moving_averages", "n", str(10**12)),
+    hostile("moving_averages", "series", INJECTION),
+    hostile("moving_averages", "mlr", LONG),
+    hostile("batch_learning", "n", "abc"),
+    hostile("batch_learning", "sizes", "1, x"),
+    hostile("batch_learning", "lr", "-1"),
+    hostile("batch_learning", "updates", str(10**12)),
+    hostile("batch_learning", "replace", INJECTION),
+    hostile("batch_learning", "tau", LONG),
 ]
 
 

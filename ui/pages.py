@@ -41,6 +41,12 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("pages/learning_rate.py", "Learning rate", ":material/speed:", "Concepts",
              "The notes' gradient-descent tables for 2w² + w + 4, live.\n"
              "Why one step size converges, another oscillates and a third diverges."),
+    PageInfo("pages/moving_averages.py", "Moving averages: momentum and bias correction", ":material/show_chart:", "Concepts",
+             "An exponential moving average, its weights unrolled and Adam's bias correction.\n"
+             "Momentum as an average of gradients against the classic sum."),
+    PageInfo("pages/batch_learning.py", "Batch, mini-batch and online", ":material/dataset:", "Concepts",
+             "Epochs, updates and samples read, counted for every batch size.\n"
+             "Race batch sizes on real mini-batches of a regression dataset."),
     PageInfo("pages/batch_norm.py", "Batch Normalization", ":material/equalizer:", "Networks",
              "Follow a batch of activations through mean, spread, normalization and rescaling.\n"
              "Test the claim that it allows higher learning rates."),
