@@ -255,3 +255,14 @@ def test_bad_variant_flags_exit_with_status_2_and_one_line(argv, message):
     code, out, err = cli("trace", "--surface", "bowl", "--x0", "1", "1", "--steps", "2", *argv)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and message in err
+
+
+@pytest.mark.parametrize("line_search", ["armijo", "exact"])
+def test_bfgs_stays_at_the_minimum_long_after_it_got_there(line_search):
+    """Once the steps are tiny, y's underflows: the update must be skipped, not divided by a denormal number
+    (it made H infinite and the run "diverged" at step 16 on the elongated bowl)."""
+    s = surfaces.get("elongated-bowl")
+    traj = optim.run(s, optim.make("bfgs", line_search=line_search), list(s.starts[0]), 300)
+    assert traj.status == optim.Status.CONVERGED
+    assert np.all(np.isfinite(traj.state["inverse_hessian"]))
+    np.testing.assert_allclose(traj.final_position, s.minima[0].point, atol=1e-12)

@@ -40,14 +40,19 @@ def bfgs_update(H: np.ndarray, s: np.ndarray, y: np.ndarray) -> tuple[np.ndarray
     update is skipped and :math:`H` kept. ``H`` is ``(d, d, *batch)``, ``s`` and ``y`` are ``(d, *batch)``.
     """
     ys = dot(y, s)
-    skip = ~(ys > SKIP * np.sqrt(dot(s, s) * dot(y, y)))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # the norms apart: their product would underflow to 0 for the tiny steps taken once a run has converged
+    skip = ~(ys > SKIP * (np.sqrt(dot(s, s)) * np.sqrt(dot(y, y))))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rho = np.where(skip, 0.0, 1.0 / ys)
+    skip |= ~np.isfinite(rho)  # y's = a denormal number: 1 / y's overflows
+    rho = np.where(skip, 0.0, rho)
     Hy = matvec(H, y)  # H y
     yH = np.einsum("i...,ij...->j...", y, H)  # yᵀ H
     yHy = dot(yH, y)
     outer = lambda a, b: np.einsum("i...,j...->ij...", a, b)  # noqa: E731
-    new = H - rho * (outer(s, yH) + outer(Hy, s)) + (rho * rho * yHy + rho) * outer(s, s)
+    with np.errstate(over="ignore", invalid="ignore"):
+        new = H - rho * (outer(s, yH) + outer(Hy, s)) + (rho * rho * yHy + rho) * outer(s, s)
+    skip |= ~np.all(np.isfinite(new), axis=(0, 1))  # an update that overflowed is no estimate: keep H
     return np.where(skip, H, new), skip
 
 
