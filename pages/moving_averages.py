@@ -77,7 +77,7 @@ with left:
     layout.plotly(va.series_figure(x, avg, cor if corrected_on else None, beta, th), key="series")
 with right:
     k = 1 - beta
-    st.latex(rf"\begin{{aligned}} \text{{EMA}}_t &= k\,x_t + (1-k)\,\text{{EMA}}_{{t-1}},\quad k = {k:.4g} \\ "
+    st.latex(rf"\begin{{aligned}} \text{{EMA}}_t &= k\,x_t + (1-k)\,\text{{EMA}}_{{t-1}} \\ k &= {k:.4g} \\ "
              rf"a_t &= \beta\,a_{{t-1}} + (1-\beta)\,x_t,\quad \beta = {beta:.4g} \\ "
              rf"\hat a_t &= \frac{{a_t}}{{1-\beta^t}},\qquad a_0 = 0 \end{{aligned}}")
     st.markdown(f"The notes write the average with k, the weight of today's value; optimizers write it with "
