@@ -6,7 +6,10 @@ Status of each trajectory, decided from the true gradient (not a noisy one):
 * diverged at step k: step k produced a point that is not finite or has a coordinate beyond ``bound``.
   Nothing after step k is computed garbage: every later row repeats step k's values, and a coordinate
   that overflowed is stored as +/-inf, never NaN;
-* running: neither, when the steps ran out.
+* left the domain at step k: on a function undefined in part of the plane (a typed ``log(x)``, say), the point
+  after step k is finite but the function or its gradient is not defined there. Its rows are frozen like a
+  diverged run's;
+* running: none of these, when the steps ran out.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ class Status(IntEnum):
     RUNNING = 0
     CONVERGED = 1
     DIVERGED = 2
+    LEFT_DOMAIN = 3
 
     @property
     def label(self) -> str:
@@ -40,6 +44,8 @@ def describe_outcome(status: int, event_step, steps) -> str:
         return f"converged at step {text(event_step)}"
     if status == Status.DIVERGED:
         return f"diverged at step {text(event_step)}"
+    if status == Status.LEFT_DOMAIN:
+        return f"left the domain at step {text(event_step)}"
     return f"still moving after {text(steps)} steps"
 
 
@@ -94,8 +100,10 @@ class Trajectory:
 
     @property
     def rows(self) -> np.ndarray:
-        """Number of meaningful steps per trajectory: all of them, or up to the step that diverged."""
-        return np.where(self.status == Status.DIVERGED, self.event_step, self.steps)
+        """Number of meaningful steps per trajectory: all of them, or up to the step that diverged (or left the
+        domain)."""
+        return np.where((self.status == Status.DIVERGED) | (self.status == Status.LEFT_DOMAIN), self.event_step,
+                        self.steps)
 
     @property
     def diverged(self) -> np.ndarray:

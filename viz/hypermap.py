@@ -110,7 +110,7 @@ def _outcome_traces(fig: go.Figure, grid: MapGrid, result: SweepResult, outcome:
                             hoverinfo="skip", name="steps"))
         fig.add_trace(_mask(grid, status == Status.RUNNING, RUNNING_GREY, "running"))
     elif outcome == "status":
-        for s in (Status.CONVERGED, Status.RUNNING):
+        for s in (Status.CONVERGED, Status.RUNNING, Status.LEFT_DOMAIN):
             fig.add_trace(_mask(grid, status == s, STATUS_COLORS[s.label], s.label))
     elif outcome == "rate":
         shown_value = rates.rate
