@@ -232,10 +232,12 @@ class _Parser:
 
 
 def _number(text: str, pos: int):
-    mantissa = re.split("[eE]", text)[0]
+    mantissa, _, power = text.lower().partition("e")
     if sum(c.isdigit() for c in mantissa) > MAX_DIGITS:
         _fail(f"the number at position {pos} has more than {MAX_DIGITS} digits")
-    value = Fraction(text)
+    if power and (len(power.lstrip("+-")) > 3 or abs(int(power)) > 30):
+        _fail(f"the number at position {pos} has a power of ten beyond ±30")
+    value = Fraction(text)  # exact, and cheap now that the digits and the power of ten are bounded
     if abs(value) > MAX_LITERAL:
         _fail(f"the number at position {pos} is larger than {MAX_LITERAL:g}")
     return sympy.Rational(value.numerator, value.denominator)
@@ -367,6 +369,11 @@ def _real(a, shape) -> np.ndarray:
 def find_stationary(fn: TypedFunction, box, per_axis: int | None = None, iterations: int = 60):
     """Stationary points inside ``box`` (one (low, high) pair per coordinate): Newton's method on the gradient
     from a grid of starts, all at once; converged points deduplicated and classified by the Hessian."""
+    with np.errstate(all="ignore"):
+        return _find_stationary(fn, box, per_axis, iterations)
+
+
+def _find_stationary(fn: TypedFunction, box, per_axis, iterations):
     d = fn.d
     per_axis = per_axis or (41 if d == 1 else 15)
     axes = [np.linspace(lo, hi, per_axis) for lo, hi in box]
@@ -394,7 +401,10 @@ def find_stationary(fn: TypedFunction, box, per_axis: int | None = None, iterati
     points = []
     for p in sorted(found, key=tuple):
         try:
-            kind = classify(fn.d2f(p))
+            H = fn.d2f(p)
+            if not np.isfinite(H).all():
+                continue
+            kind = classify(H)
         except (ValueError, np.linalg.LinAlgError):
             continue  # degenerate: its kind is not decided by the Hessian
         value = float(fn.f(p))
@@ -424,7 +434,9 @@ def _default_start(fn: TypedFunction, box, stationary) -> tuple[float, ...]:
     for frac in ((0.8, 0.85), (0.2, 0.8), (0.75, 0.25), (0.3, 0.3), (0.6, 0.6), (0.95, 0.95), (0.55, 0.45)):
         p = np.array([lo + f * (hi - lo) for (lo, hi), f in zip(box, frac)])
         p = np.round(p, 2)
-        if np.isfinite(fn.f(p)) and np.isfinite(fn.df(p)).all() and np.linalg.norm(fn.df(p)) > 1e-6:
+        with np.errstate(all="ignore"):
+            usable = np.isfinite(fn.f(p)) and np.isfinite(fn.df(p)).all() and np.linalg.norm(fn.df(p)) > 1e-6
+        if usable:
             return tuple(float(v) for v in p)
     return tuple(float(np.round(lo + 0.8 * (hi - lo), 2)) for lo, hi in box)
 
