@@ -49,7 +49,7 @@ def main() -> None:
             times[name].append(time.perf_counter() - t0)
     catalog, own = results["rosenbrock"], results[typed.name]
     same = np.array_equal(catalog.status, own.status)
-    both = (catalog.status == 1) & (own.status == 1)  # converged in both: chaotic cells differ by rounding only
+    both = (catalog.status == 0) & (own.status == 0) & (catalog.final_loss < 1e-3)  # settled near the minimum
     loss_diff = float(np.max(np.abs(catalog.final_loss[both] - own.final_loss[both]), initial=0.0))
     med = {name: statistics.median(t) for name, t in times.items()}
     print(f"typed surface built in {build * 1000:.0f} ms (parse, derivatives, lambdify, stationary points)")
@@ -57,7 +57,7 @@ def main() -> None:
     print(f"  catalog rosenbrock  {med['rosenbrock'] * 1000:8.1f} ms")
     print(f"  typed   {TEXT}  {med[typed.name] * 1000:8.1f} ms")
     print(f"  ratio typed / catalog: {med[typed.name] / med['rosenbrock']:.2f}  (target <= 2)")
-    print(f"  same statuses: {same}; largest final-loss difference over the {int(both.sum())} cells converged in both: {loss_diff:.3g}")
+    print(f"  same statuses: {same}; largest final-loss difference over the {int(both.sum())} cells within 1e-3 of the minimum in both: {loss_diff:.3g}")
 
 
 if __name__ == "__main__":
