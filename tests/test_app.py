@@ -85,6 +85,8 @@ BAD_LINKS = [
     hostile("playground", "x0", "nan"),
     hostile("playground", "opt", INJECTION),
     hostile("playground", "surface", LONG),
+    hostile("playground", "f", "().__class__.__bases__", surface="own"),
+    hostile("playground", "f", "x^(10^10)", surface="own"),
     hostile("hyperparameter_map", "surface", "nope"),
     hostile("hyperparameter_map", "opt", "gd,,zzz"),
     hostile("hyperparameter_map", "steps", str(10**12)),
