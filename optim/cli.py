@@ -6,6 +6,10 @@
         --x0 -1.5 2 --steps 50
     python -m optim sweep --surface rosenbrock --optimizer adam --x0 -1.5 2 --steps 500 \
         --grid lr=1e-4:1:200:log --grid beta1=0:0.99:200
+    python -m optim trace --function "x^2 + 10" --optimizer gd --x0 -4 --steps 5 --lr 0.1
+
+``--function`` takes a typed-in function (see ``surfaces.typed``) wherever ``--surface`` takes a name: with one
+start coordinate it is f(w) (``x`` accepted for w), with two f(x, y).
 
 ``trace`` writes the iteration table as CSV to stdout (full precision). ``sweep`` runs a grid of one or two
 hyperparameters in one vectorized call and writes one CSV row per cell: the parameter values, the final
@@ -91,7 +95,11 @@ def _parser() -> Parser:
 
 def add_run_arguments(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs an optimizer."""
-    p.add_argument("--surface", required=True, metavar="NAME", help="one of: " + ", ".join(surfaces.names()))
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--surface", metavar="NAME", help="one of: " + ", ".join(surfaces.names()))
+    which.add_argument("--function", metavar="TEXT",
+                       help='a typed function, e.g. "6*w^4 - 2*w^3 - 12*w^2 + w + 1" or "x^2 + 10*y^2"; '
+                            "f(w) with one --x0 number, f(x, y) with two")
     p.add_argument("--optimizer", required=True, metavar="NAME", help="one of: " + ", ".join(registry.NAMES))
     for flag, entries in hyperparameter_flags().items():
         p.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=float, metavar="F", help=_flag_help(entries))
@@ -108,7 +116,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
 
 def build(args):
     """Surface, optimizer and run keywords from parsed arguments; a ValueError explains a bad combination."""
-    surface = surfaces.get(args.surface)
+    surface = chosen_surface(args)
     spec = registry.spec(args.optimizer)
     hyper = registry.defaults_for(surface, spec.name)
     for flag in hyperparameter_flags():
@@ -143,6 +151,18 @@ def chosen_variants(args, spec) -> dict:
             raise ValueError(f"{flag} must be one of {', '.join(values)} for {spec.name}; got '{text}'")
         chosen[option] = values[text]
     return chosen
+
+
+def chosen_surface(args):
+    """The catalog surface of ``--surface`` or the typed function of ``--function`` (its dimension from ``--x0``)."""
+    if args.function is None:
+        return surfaces.get(args.surface)
+    from surfaces.typed import typed_surface
+
+    count = len(args.x0)
+    if count not in (1, 2):
+        raise ValueError(f"--x0 needs 1 number (f(w)) or 2 (f(x, y)) with --function, got {count}")
+    return typed_surface(args.function, ("w",) if count == 1 else ("x", "y"))
 
 
 def start_point(values: list[str], surface) -> list[float]:

@@ -99,7 +99,7 @@ def _execute(cfg: RunConfig) -> Trajectory:
             parts = list(pool.map(job, chunks))
     else:
         parts = [job(chunks[0])]
-    last_above, diverged_at, escape, X, final_loss, failed_at = (
+    last_above, diverged_at, outside, escape, X, final_loss, failed_at = (
         np.concatenate(arrays, axis=-1).reshape(arrays[0].shape[:-1] + batch) if flat else arrays[0]
         for arrays in zip(*parts)
     )
@@ -107,7 +107,9 @@ def _execute(cfg: RunConfig) -> Trajectory:
     diverged = diverged_at >= 0
     converged = ~diverged & (last_above < steps)
     failed = ~diverged & ~converged & (failed_at >= 0)
-    status = np.select([diverged, converged, failed], [Status.DIVERGED, Status.CONVERGED, Status.LINE_SEARCH_FAILED],
+    left = diverged & outside  # stopped at a point where the function is not defined
+    status = np.select([left, diverged, converged, failed],
+                       [Status.LEFT_DOMAIN, Status.DIVERGED, Status.CONVERGED, Status.LINE_SEARCH_FAILED],
                        Status.RUNNING).astype(np.int8)
     event_step = np.select([diverged, converged, failed], [diverged_at, last_above + 1, failed_at], -1)
     final = np.where(diverged, escape, X)
@@ -176,6 +178,8 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
     diverged_at = np.full(batch, -1, dtype=np.int64)
     failed_at = np.full(batch, -1, dtype=np.int64)  # the step whose line search found no decrease
     extra = {} if objective is None else {"objective": objective}
+    outside = np.zeros(batch, dtype=bool)  # of those, the ones that stopped at a point outside the domain
+    check_domain = surface.partial_domain
     escape = np.zeros(X.shape)  # the point that left the bound, per diverged trajectory
     limit = min(bound, np.finfo(float).max)  # an infinite coordinate diverged even when bound = inf
     park = np.array(surface.stationary[0].point if surface.stationary else [0.0] * X.shape[0])
@@ -190,6 +194,20 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
         np.einsum("i...,i...->...", g_true, g_true, out=norm2)
         np.copyto(last_above, t, where=np.greater_equal(norm2, tol2, out=above))
 
+    def leave_domain(X, g, loss, t, state):
+        # A finite point where the function or its gradient is not defined: the run stops there ("left the
+        # domain at step t"); it is parked where it is with a zero gradient and zero state.
+        defined = np.isfinite(loss) & np.isfinite(g).all(axis=0)
+        if defined.all():
+            return X, g, state
+        bad = ~defined
+        newly = bad & (diverged_at < 0)
+        diverged_at[newly], outside[newly] = t, True
+        escape[:, newly] = X[:, newly]
+        g = np.array(g)
+        g[:, bad] = 0.0
+        return X, g, reset(state, bad)
+
     with np.errstate(all="ignore"):
         for t in range(steps):
             if fused:
@@ -199,6 +217,8 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
             Xg = opt.lookahead(X, state) if opt.lookahead else X
             if not fused:
                 g = oracle(Xg, t, out=g_buffer)
+            if check_domain:
+                X, g, state = leave_domain(X, g, rec.losses[t] if keep_path else surface.value_cf(X), t, state)
             track_convergence(g if exact_at_x else surface.grad_cf(X), t)
             H = surface.hess_cf(Xg) if needs_hessian else None
             updates, state = opt.update(g, state, X, hess=H, out=(u, state), diagnostics=keep_all, **extra)
@@ -225,5 +245,8 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
         final_loss = surface.value_cf(X)
         if keep_path:
             rec.losses[steps] = final_loss
-        track_convergence(surface.grad_cf(X), steps)
-    return last_above, diverged_at, escape, X, final_loss, failed_at
+        g_final = surface.grad_cf(X)
+        if check_domain:
+            leave_domain(X, g_final, final_loss, steps, state)
+        track_convergence(g_final, steps)
+    return last_above, diverged_at, outside, escape, X, final_loss, failed_at

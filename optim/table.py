@@ -59,7 +59,7 @@ def iteration_table(traj: Trajectory, index=()) -> Table:
         pos[1 : rows + 1],
     ]
     parts += [traj.state[name][sel][1 : rows + 1] for name in traj.state]
-    return Table(columns(traj), np.concatenate([p.reshape(rows, -1) for p in parts], axis=1))
+    return Table(columns(traj), np.concatenate([p.reshape(rows, int(np.prod(p.shape[1:]))) for p in parts], axis=1))
 
 
 def csv_text(header, rows: np.ndarray, lead: list[list[str]] | None = None) -> str:

@@ -9,6 +9,9 @@ Status of each trajectory, decided from the true gradient (not a noisy one):
 * line search failed at step k: a line-search method (conjugate gradients, BFGS) found no step along its
   direction at step k that decreases f (Armijo: none in 40 halvings; exact: the curvature along the direction
   is not positive). The trajectory stops there: every later row repeats its point, with step length 0;
+* left the domain at step k: on a function undefined in part of the plane (a typed ``log(x)``, say), the point
+  after step k is finite but the function or its gradient is not defined there. Its rows are frozen like a
+  diverged run's;
 * running: none of these, when the steps ran out.
 
 A diverged trajectory counts as diverged, then a converged one as converged, before a failed line search.
@@ -31,6 +34,7 @@ class Status(IntEnum):
     CONVERGED = 1
     DIVERGED = 2
     LINE_SEARCH_FAILED = 3
+    LEFT_DOMAIN = 4
 
     @property
     def label(self) -> str:
@@ -48,6 +52,8 @@ def describe_outcome(status: int, event_step, steps) -> str:
         return f"diverged at step {text(event_step)}"
     if status == Status.LINE_SEARCH_FAILED:
         return f"line search failed at step {text(event_step)}"
+    if status == Status.LEFT_DOMAIN:
+        return f"left the domain at step {text(event_step)}"
     return f"still moving after {text(steps)} steps"
 
 
@@ -103,9 +109,9 @@ class Trajectory:
 
     @property
     def rows(self) -> np.ndarray:
-        """Number of meaningful steps per trajectory: all of them, or up to the step that diverged or whose line
-        search failed."""
-        stopped = (self.status == Status.DIVERGED) | (self.status == Status.LINE_SEARCH_FAILED)
+        """Number of meaningful steps per trajectory: all of them, or up to the step that diverged, whose line
+        search failed, or that left the domain."""
+        stopped = np.isin(self.status, (Status.DIVERGED, Status.LINE_SEARCH_FAILED, Status.LEFT_DOMAIN))
         return np.where(stopped, self.event_step, self.steps)
 
     @property

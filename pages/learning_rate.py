@@ -11,6 +11,7 @@ from optim import Status, describe_outcome, run
 from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
 from optim.analysis import critical_learning_rates, curvature_is_constant, gd_verdict
 from optim.methods.gd import GD
+from surfaces.typed import typed_surface
 from ui import layout, state, widgets
 from viz import descent
 from viz.style import format_number, power_text
@@ -18,12 +19,34 @@ from viz.tables import csv_bytes, endpoints_frame, frame, stationary_frame
 
 SCOPE = "lr"
 ONE_D = surfaces.names(dim=1)
+OWN = "own"  #: the curve choice of a typed-in function f(w), given by the setting ``f``
+CURVES = (*ONE_D, OWN)
+OWN_DEFAULT = "6*w^4 - 2*w^3 - 12*w^2 + w + 1"
 VIEWS = {"one": "One learning rate", "compare": "Side by side", "minima": "Local vs global minimum"}
 NOTES_CASES = ((0.1, 21), (0.2, 10), (0.5, 10))  # the notes' three tables, from w0 = 2
 MAX_STEPS = 200
 
 VIEW = state.choice("view", "one", tuple(VIEWS), scope=SCOPE)
-SURFACE = state.choice("surface", "notes-quadratic", ONE_D, scope=SCOPE)
+SURFACE = state.choice("surface", "notes-quadratic", CURVES, scope=SCOPE)
+
+
+def function_text(text: str) -> str:
+    """A typed f(w) (x accepted for w), checked by building its surface; a one-line ValueError otherwise."""
+    text = text.strip()
+    typed_surface(text, ("w",))
+    return text
+
+
+FUNCTION = state.Setting("f", OWN_DEFAULT, function_text, scope=SCOPE)
+
+
+def curve(name: str):
+    """The catalog's curve ``name``, or the typed function for ``own``."""
+    return typed_surface(state.get(FUNCTION), ("w",)) if name == OWN else surfaces.get(name)
+
+
+def curve_title(name: str) -> str:
+    return "Your own function f(w)" if name == OWN else surfaces.get(name).title
 STEPS = state.integer("steps", 21, 1, MAX_STEPS, scope=SCOPE)
 
 
@@ -57,12 +80,16 @@ Q_STEPS = state.integer("qsteps", 60, 1, MAX_STEPS, scope=SCOPE)
 
 
 def lr_max(surface) -> float:
-    """Slider range: 40% beyond the stability limit 2/f''(w*) at the global minimum."""
+    """Slider range: 40% beyond the stability limit 2/f''(w*) at the global minimum (1 without a minimum)."""
     h = global_curvature(surface)
+    if h is None:
+        return 1.0
     return float(np.round(1.4 * critical_learning_rates(h)[1], 3))
 
 
-def global_curvature(surface) -> float:
+def global_curvature(surface) -> float | None:
+    if not surface.minima:
+        return None
     best = min(surface.minima, key=lambda m: m.value)
     return float(surface.hess([best.point[0]])[0, 0])
 
@@ -98,6 +125,8 @@ def show_verdict(v, status: int, event: int, steps: int) -> None:
     tol, bound = power_text(DEFAULT_TOL), power_text(DEFAULT_BOUND)
     if status == Status.DIVERGED:
         st.markdown(f"#### :red[{outcome}]: w left ±{bound}.")
+    elif status == Status.LEFT_DOMAIN:
+        st.markdown(f"#### :red[{outcome}]: f or f′ is not defined at the point it reached.")
     elif status == Status.CONVERGED:
         st.markdown(f"#### :green[{outcome}]: |f′(w)| < {tol} from then on.")
     else:
@@ -120,9 +149,13 @@ def show_derivation(lr: float, v, quadratic: bool) -> None:
 
 
 def reset_for_surface() -> None:
-    s = surfaces.get(state.get(SURFACE))
+    s = curve(state.get(SURFACE))
     state.set_value(lr_setting(s), GD.defaults_for(s.name)["lr"])
     state.set_value(w0_setting(s), s.starts[0][0])
+
+
+def file_name(name: str) -> str:
+    return "own-function" if name == OWN else name
 
 
 def preset(lr: float, steps: int) -> None:
@@ -141,8 +174,18 @@ view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, labe
 
 if view in ("one", "compare"):
     c_surface, c_formula = st.columns([1, 2], vertical_alignment="center")
-    surface = surfaces.get(widgets.selectbox(SURFACE, "Curve", ONE_D, format_func=lambda n: surfaces.get(n).title,
-                                             container=c_surface, then=reset_for_surface))
+    name = widgets.selectbox(SURFACE, "Curve", CURVES, format_func=curve_title, container=c_surface,
+                             then=reset_for_surface)
+    if name == OWN:
+        widgets.text_entry(FUNCTION, "f(w) =", container=c_surface, placeholder=OWN_DEFAULT,
+                           help="Numbers, w (or x), + − * / ^, parentheses, sin cos tan exp log sqrt abs tanh sinh "
+                                "cosh arctan min max, pi and e. 2w means 2*w.")
+    surface = curve(name)
+    (w_lo, w_hi), lr_top = surface.bounds[0], lr_max(surface)
+    if not w_lo <= state.get(w0_setting(surface)) <= w_hi:  # a new function: its own start
+        state.set_value(w0_setting(surface), surface.starts[0][0])
+    if state.get(lr_setting(surface)) > lr_top:
+        state.set_value(lr_setting(surface), min(GD.defaults_for(surface.name)["lr"], lr_top))
     with c_formula:
         st.latex(r"\begin{gathered}" + surface.latex + r",\qquad w_{t+1} = w_t - \eta\, f'(w_t) \\ "
                  + r",\quad ".join(surface.derivative_latex) + r"\end{gathered}")
@@ -157,27 +200,35 @@ if view == "one":
     with controls:
         lr = widgets.slider_entry(
             lr_setting(surface), "learning rate η", 0.001, lr_max(surface), 0.001, fmt="%.4f",
-            beneath=lambda value: layout.plotly(
+            beneath=None if global_curvature(surface) is None else lambda value: layout.plotly(
                 descent.rate_strip(global_curvature(surface), value, lr_max(surface), th), key="rate-strip"))
         c2, c3 = st.columns(2)
         lo, hi = surface.bounds[0]
         w0 = widgets.slider_entry(w0_setting(surface), "start w", lo, hi, 0.01, fmt="%.3f", container=c2)
         steps = widgets.slider_entry(STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c3)
     r = gd_run(surface.name, lr, w0, steps)
-    v, quadratic = verdict_for(surface, lr, float(r.positions[-1, 0]), int(r.status))
+    v, quadratic = verdict_for(surface, lr, float(r.positions[-1, 0]), int(r.status)) if surface.minima else (None, False)
     with verdict:
-        show_verdict(v, int(r.status), int(r.event_step), steps)
+        if v is None:
+            st.markdown(f"#### {describe_outcome(int(r.status), int(r.event_step), steps).capitalize()}")
+            st.caption("This function has no minimum in view, so there is no stability limit to predict.")
+        else:
+            show_verdict(v, int(r.status), int(r.event_step), steps)
     layout.plotly(descent.descent_figure(surface, r.positions[:, 0], r.losses, th), key="descent")
     left, right = st.columns([3, 2])
     with right:
-        st.subheader("Why")
-        show_derivation(lr, v, quadratic)
+        if v is not None:
+            st.subheader("Why")
+            show_derivation(lr, v, quadratic)
+        if surface.stationary and name == OWN:
+            st.subheader("Critical points")
+            layout.dataframe(stationary_frame(surface), key="own-critical")
     with left:
         st.subheader("Iteration table")
         st.caption("Each row: the point w before the step, f(w), the gradient f′(w), and w after the step. "
                    "Shown to 5 decimals; the CSV has every digit.")
         layout.dataframe(frame(r.table), key="table")
-        layout.csv_download(csv_bytes(r.table), f"{GD.name}_{surface.name}_lr{lr:g}_w{w0:g}.csv", key="csv")
+        layout.csv_download(csv_bytes(r.table), f"{GD.name}_{file_name(name)}_lr{lr:g}_w{w0:g}.csv", key="csv")
 
 elif view == "compare":
     st.caption("Each column is a separate run from the same start. Edit the list as η:rows, for example "
@@ -195,11 +246,14 @@ elif view == "compare":
                                         surface, th), key="compare-paths")
     for i, (col, (lr_c, n), r) in enumerate(zip(st.columns(len(runs)), runs, results)):
         with col:  # keys by position: the same η may appear twice
-            v, _ = verdict_for(surface, lr_c, float(r.positions[-1, 0]), int(r.status))
             st.markdown(f"### η = {lr_c:g}")
-            st.markdown(f":{'green' if v.converges else 'red'}[{v.label}] · factor {v.factor:.3g}")
+            if surface.minima:
+                v, _ = verdict_for(surface, lr_c, float(r.positions[-1, 0]), int(r.status))
+                st.markdown(f":{'green' if v.converges else 'red'}[{v.label}] · factor {v.factor:.3g}")
+            else:
+                st.markdown(describe_outcome(int(r.status), int(r.event_step), n).capitalize())
             layout.dataframe(frame(r.table)[["iteration", "w", "f(w)", "f'(w)", "w_next"]], key=f"cmp-{i}")
-            layout.csv_download(csv_bytes(r.table), f"{GD.name}_{surface.name}_lr{lr_c:g}.csv", key=f"cmp-csv-{i}")
+            layout.csv_download(csv_bytes(r.table), f"{GD.name}_{file_name(name)}_lr{lr_c:g}.csv", key=f"cmp-csv-{i}")
 
 else:
     st.latex(QUARTIC.latex + r",\quad " + r",\quad ".join(QUARTIC.derivative_latex))

@@ -8,6 +8,7 @@ import streamlit as st
 import optim
 import surfaces
 from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
+from surfaces.typed import typed_surface
 from ui import layout, state, widgets
 from ui.optimizer_settings import OptimizerSettings, RunSettings, settings_panel
 from viz.race import race_figure
@@ -25,7 +26,28 @@ DEFAULT_STEPS = {"rosenbrock": 500, "saddle": 60, "beale": 300, "himmelblau": 15
 VIEWS = {"contour": "Contour", "3d": "3-D"}
 CONVENTION_LABELS = {"notes": "Notes", "pytorch": "PyTorch"}
 
-SURFACE = state.choice("surface", "rosenbrock", TWO_D, scope=SCOPE)
+OWN = "own"  #: the surface choice of a typed-in function f(x, y), given by the setting ``f``
+OWN_DEFAULT = "sin(x)*cos(y) + 0.1*(x^2+y^2)"
+SURFACE = state.choice("surface", "rosenbrock", (*TWO_D, OWN), scope=SCOPE)
+
+
+def function_text(text: str) -> str:
+    """A typed f(x, y), checked by building its surface; a one-line ValueError otherwise."""
+    text = text.strip()
+    typed_surface(text, ("x", "y"))
+    return text
+
+
+FUNCTION = state.Setting("f", OWN_DEFAULT, function_text, scope=SCOPE)
+
+
+def current(name: str):
+    """The catalog's surface ``name``, or the typed function for ``own``."""
+    return typed_surface(state.get(FUNCTION), ("x", "y")) if name == OWN else surfaces.get(name)
+
+
+def surface_title(name: str) -> str:
+    return "Your own function f(x, y)" if name == OWN else surfaces.get(name).title
 OPTIMIZERS = state.names("opt", optim.FEATURED, optim.NAMES, scope=SCOPE)
 CONVENTION = state.choice("conv", "notes", optim.CONVENTIONS, scope=SCOPE)
 VIEW = state.choice("view", "contour", tuple(VIEWS), scope=SCOPE)
@@ -50,7 +72,7 @@ def optimizer_settings(surface, convention: str) -> dict[str, OptimizerSettings]
 
 def reset_for_surface() -> None:
     """A new surface brings its own start, steps and per-optimizer defaults."""
-    surface = surfaces.get(state.get(SURFACE))
+    surface = current(state.get(SURFACE))
     for s, v in zip(start_settings(surface), surface.starts[0]):
         state.set_value(s, v)
     state.set_value(steps_setting(surface), DEFAULT_STEPS.get(surface.name, 200))
@@ -136,8 +158,16 @@ if th.present:  # large type: fewer controls per row
     c_surface, c_opt = st.columns([1.2, 2.4], vertical_alignment="bottom")
 else:
     c_surface, c_opt, c_conv, c_view = st.columns([1.4, 2.7, 1.3, 1.2], vertical_alignment="bottom")
-surface = surfaces.get(widgets.selectbox(SURFACE, "Surface", TWO_D, format_func=lambda n: surfaces.get(n).title,
-                                         container=c_surface, then=reset_for_surface))
+surface_name = widgets.selectbox(SURFACE, "Surface", (*TWO_D, OWN), format_func=surface_title, container=c_surface,
+                                 then=reset_for_surface)
+if surface_name == OWN:
+    widgets.text_entry(FUNCTION, "f(x, y) =", container=c_surface, placeholder=OWN_DEFAULT,
+                       help="Numbers, x and y, + − * / ^, parentheses, sin cos tan exp log sqrt abs tanh sinh cosh "
+                            "arctan min max, pi and e. 2x means 2*x.")
+surface = current(surface_name)
+for s_, (lo_, hi_), v_ in zip(start_settings(surface), surface.bounds, surface.starts[0]):
+    if not lo_ <= state.get(s_) <= hi_:  # a new function: its own start
+        state.set_value(s_, v_)
 selected = widgets.multiselect(OPTIMIZERS, "Optimizers", optim.NAMES, format_func=lambda n: optim.spec(n).title,
                                container=c_opt, help="Any of them; each has its own colour, marker and dash.")
 if th.present:

@@ -19,7 +19,12 @@ def names(dim: int | None = None) -> list[str]:
 
 
 def get(name: str) -> Surface:
-    """The surface called ``name``; a ValueError lists the valid names otherwise."""
+    """The surface called ``name``; a ValueError lists the valid names otherwise. A typed function's name
+    (``f(x,y)=x^2 + y^2``, see ``surfaces.typed``) gives that function back."""
+    if isinstance(name, str) and name.startswith("f(") and name not in SURFACES:
+        from .typed import from_name
+
+        return from_name(name)
     try:
         return SURFACES[name]
     except KeyError:

@@ -70,6 +70,7 @@ class Surface:
     fg: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None  #: optional fused (f, df)
     derivative_latex: tuple[str, ...] = ()  #: for 1-D surfaces: f'(w) and f''(w) in LaTeX
     df_writes_out: bool = False  #: whether ``df`` takes ``out=`` (the run loop then reuses one buffer)
+    partial_domain: bool = False  #: f may be undefined (NaN) at finite points: a run checks for leaving the domain
 
     def __post_init__(self) -> None:
         if not self.variables:

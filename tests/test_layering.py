@@ -26,7 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "ui": {"viz", "optim", "surfaces", "nets", "streamlit", "pandas", "plotly"},  # tables and charts, by type
     "viz": {"optim", "surfaces", "nets", "numpy", "plotly", "pandas"},
     "optim": {"surfaces", "numpy"},
-    "surfaces": {"numpy"},
+    "surfaces": {"numpy", "sympy"},  # sympy: typed-in functions (surfaces.typed) only
     "nets": {"optim", "numpy"},  # the training loops use optim.adam
     "bench": {"viz", "optim", "surfaces", "nets", "tests", "numpy", "pandas", "plotly", "streamlit", "playwright",
               "torch", "scipy"},  # tests: the browser fixtures' server and Chromium settings; scipy: a reference

@@ -198,3 +198,41 @@ def test_quartic_starts_end_in_the_local_or_the_global_minimum(open_page):
     assert list(ends["ends at"]) == ["local minimum", "local minimum", "global minimum", "global minimum"]
     core = run(q, gd(lr=0.01), np.array(starts)[:, None], 60)
     np.testing.assert_array_equal(ends["final w"].to_numpy(), core.positions[-1, :, 0])
+
+
+# -- a typed-in function ---------------------------------------------------------------------------------------------
+
+QUARTIC_TEXT = "6*w^4 - 2*w^3 - 12*w^2 + w + 1"
+
+
+def test_a_typed_function_runs_and_its_link_reproduces_it(open_page, widget_key, texts):
+    from surfaces.typed import typed_surface
+
+    at = open_page(LR_PAGE, {"surface": "own", "f": "x^2 + 10", "lr": "0.1", "w0": "-2", "steps": "5"})
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[0].value
+    expected = frame(iteration_table(run(typed_surface("x^2 + 10", ("w",)), gd(lr=0.1), [-2.0], 5)))
+    pd.testing.assert_frame_equal(table.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
+    assert any("w^{2} + 10" in m.value for m in at.get("latex") or []) or "w^{2}" in str(at.get("latex"))
+    # typing a new function changes the run, and the link carries it
+    at.text_input(key=widget_key(SCOPE, "f", "text")).input(QUARTIC_TEXT).run()
+    assert not at.exception
+    link = dict(at.query_params)
+    assert link["surface"] == "own" and link.get("f", QUARTIC_TEXT) == QUARTIC_TEXT
+    shared = open_page(LR_PAGE, link)
+    pd.testing.assert_frame_equal(shared.dataframe[0].value, at.dataframe[0].value)
+    assert "Critical points" in texts(shared)
+
+
+def test_a_bad_typed_function_gives_a_warning_and_keeps_the_last(open_page, widget_key, texts):
+    at = open_page(LR_PAGE, {"surface": "own", "f": "x^2"})
+    at.text_input(key=widget_key(SCOPE, "f", "text")).input("__import__('os')").run()
+    assert not at.exception and "position" in texts(at)
+    assert at.query_params["f"] == "x^2"
+
+
+def test_a_typed_function_that_leaves_its_domain(open_page, texts):
+    at = open_page(LR_PAGE, {"surface": "own", "f": "log(w) + w^2", "lr": "0.9", "w0": "2", "steps": "10"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Left the domain at step 1" in texts(at)
+    assert not at.dataframe[0].value.isna().any().any()

@@ -276,3 +276,32 @@ def test_nine_optimizers_times_500_steps_fit_the_figure_budget_on_the_page(plotl
     assert len(moving) <= 5, "frames carry data for at most five small traces; the paths are sent once"
     assert len(spec["frames"]) <= FRAME_CAP + 1
     assert spec["frames"][-1]["name"] == "501", "the slider reaches the end"
+
+
+# -- a typed-in function ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["x^2 + 10*y^2", "sin(x)*cos(y) + 0.1*(x^2+y^2)", "(1-x)^2 + 100*(y-x^2)^2",
+                                  "log(x) + y^2"])
+def test_a_typed_function_races_and_its_link_reproduces_it(text, page, widget_key):
+    from surfaces.typed import typed_surface
+
+    at = page({"surface": "own", "f": text, "opt": "gd,adam", "steps": "40"})
+    s = typed_surface(text, ("x", "y"))
+    assert s.latex.split("= ", 1)[1] in " ".join(str(el.proto) for el in at.get("latex")) or at.get("latex")
+    shared = page(params(at))
+    pd.testing.assert_frame_equal(summary_of(shared), summary_of(at))
+    assert params(at)["surface"] == "own"
+
+
+def test_typing_a_function_in_the_playground(page, widget_key):
+    at = page({"surface": "own", "opt": "gd"})
+    at.text_input(key=widget_key(SCOPE, "f", "text")).input("x^2 + y^2 + x*y").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert params(at)["f"] == "x^2 + y^2 + x*y"
+    at.text_input(key=widget_key(SCOPE, "f", "text")).input("x^^2").run()
+    assert not at.exception and params(at)["f"] == "x^2 + y^2 + x*y"
+
+
+def test_a_typed_function_undefined_in_part_in_3d(page):
+    at = page({"surface": "own", "f": "log(x) + sqrt(y)", "opt": "gd,adam", "steps": "30", "view": "3d"})
+    assert "left the domain" in " ".join(summary_of(at).astype(str).to_numpy().ravel()) or len(summary_of(at))

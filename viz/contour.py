@@ -66,14 +66,16 @@ def contour_data(surface: Surface, n: int = 81, delta: float | None = None) -> C
     (x0, x1), (y0, y1) = surface.bounds
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     F = grid_values(surface, xs, ys)
-    f_min = float(min([F.min()] + [m.value for m in surface.minima]))
-    f_max = float(F.max())
+    if not np.isfinite(F).all():
+        F = np.where(np.isfinite(F), F, np.nan)
+    f_min = float(min([np.nanmin(F)] + [m.value for m in surface.minima]))  # NaN: a typed function's
+    f_max = float(np.nanmax(F))  # undefined region, left blank
     if surface.log_levels:
         delta = delta if delta is not None else max(1e-3, 1e-6 * (f_max - f_min))
         offset = f_min - delta
         Z = np.log10(F - offset)
-        hi = math.ceil(float(Z.max()))
-        lo = math.floor(float(Z.min()))
+        hi = math.ceil(float(np.nanmax(Z)))
+        lo = math.floor(float(np.nanmin(Z)))
         # no levels in the lowest 2 % of the view: there a valley narrower than the grid would break into dashes
         levels = (max(lo + 0.25, math.floor(float(np.percentile(Z, 2)) * 4) / 4), hi, 0.25)
     else:
@@ -101,13 +103,15 @@ def contour_trace(surface: Surface, th: Theme) -> dict:
     1/65535 of the range); nothing shows the units, as hovering the contour is off.
     """
     cd = contour_data(surface, n=CONTOUR_POINTS)
-    lo, hi = float(cd.z.min()), float(cd.z.max())
+    lo, hi = float(np.nanmin(cd.z)), float(np.nanmax(cd.z))
     scale = 65535.0 / ((hi - lo) or 1.0)
     q = np.round((cd.z - lo) * scale)
     start, end, size = cd.levels
+    # a typed function undefined in part of the box: float32 heights, where NaN is a blank gap
+    z = b64(q, "u2") if np.isfinite(q).all() else b64(q, "f4")
     return dict(
         type="contour", x0=float(cd.xs[0]), dx=float(cd.xs[1] - cd.xs[0]), y0=float(cd.ys[0]),
-        dy=float(cd.ys[1] - cd.ys[0]), z=b64(q, "u2"), colorscale=CONTOUR_SCALE, showscale=False, autocontour=False,
+        dy=float(cd.ys[1] - cd.ys[0]), z=z, colorscale=CONTOUR_SCALE, showscale=False, autocontour=False,
         contours=dict(start=(start - lo) * scale, end=(end - lo) * scale, size=size * scale, coloring="fill"),
         line=dict(color=LINE_COLOR, width=th.race.contour_line, smoothing=0), hoverinfo="skip", name="f",
         showlegend=False, xaxis="x", yaxis="y")

@@ -67,7 +67,7 @@ def descent_figure(surface: Surface, positions: np.ndarray, losses: np.ndarray, 
     T = w.size - 1
     grid, (x0, x1) = curve_view(surface, w)
     fg = surface.value(grid[:, None])
-    y_lo, y_hi = float(fg.min()), float(fg.max())
+    y_lo, y_hi = float(np.nanmin(fg)), float(np.nanmax(fg))  # a typed function may be undefined in part: blank there
     pad = 0.08 * (y_hi - y_lo)
     it = np.arange(1, T + 2)  # w_1 is the start
     lw, ms = th.line, th.marker

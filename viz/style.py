@@ -51,7 +51,8 @@ SERIES_COLORS = ("#4477AA", "#EE6677", "#228833", "#AA3377", "#66CCEE", "#CCBB44
 KIND_SYMBOLS = {"minimum": "star", "maximum": "triangle-up", "saddle": "x"}
 KIND_COLORS = {"minimum": "#009E73", "maximum": "#D55E00", "saddle": "#0072B2"}
 #: run outcomes (a verdict, a table cell, a map region)
-STATUS_COLORS = {"converged": "#009E73", "running": "#E69F00", "diverged": "#D55E00", "line search failed": "#AA4499"}
+STATUS_COLORS = {"converged": "#009E73", "running": "#E69F00", "diverged": "#D55E00", "line search failed": "#AA4499",
+                 "left the domain": "#CC79A7"}
 
 DECIMALS = 5  # the course notes' tables show 5 decimals
 LARGE = 1e6  # beyond this, numbers switch to scientific notation

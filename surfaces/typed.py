@@ -1,0 +1,493 @@
+r"""Typed-in functions: ``f(w)`` or ``f(x, y)`` in ordinary notation, turned into a :class:`Surface`.
+
+    >>> s = typed_surface("x^2 + 10*y^2", ("x", "y"))
+    >>> float(s.value([1.0, 1.0])), s.grad([1.0, 1.0]).tolist()
+    (11.0, [2.0, 20.0])
+    >>> parse("2w^2 - 3w", ("w",))
+    2*w**2 - 3*w
+
+The text is never given to Python's ``eval`` (nor to ``sympy.sympify``, which calls it): a small tokenizer and
+a recursive-descent parser build the SymPy expression from tokens they have checked. Accepted:
+
+* numbers (``3``, ``0.5``, ``1e-3``), the variables (``w`` in 1-D, ``x`` accepted for it; ``x`` and ``y`` in 2-D),
+  the constants ``pi`` and ``e``;
+* ``+ - * /``, powers ``^`` or ``**`` (right-associative; ``-x^2`` is ``-(x^2)``), parentheses, and implicit
+  multiplication before a name or a parenthesis (``2w``, ``3(x+1)``, ``sin(x)cos(y)``);
+* the functions sin, cos, tan, exp, log, sqrt, abs, tanh, sinh, cosh, arctan (one argument), min and max (two).
+
+Anything else is refused with a one-line ValueError that says what was not understood and at which character
+(counted from 1). Limits, all checked before any symbolic work: at most ``MAX_LENGTH`` characters, parentheses
+nested at most ``MAX_DEPTH`` deep, numeric literals of at most ``MAX_DIGITS`` digits and magnitude at most
+``1e15``; an exponent that is a constant must lie in ``[-MAX_EXPONENT, MAX_EXPONENT]``, and a constant raised to a
+constant power must stay below ``1e300`` (so ``9^9^9^9`` and ``x^(10^10)`` are refused before anything expands);
+the expression tree at most ``MAX_OPS`` operations. The derivatives are computed in a worker thread and refused
+if they take longer than ``DERIVATIVE_TIMEOUT`` seconds.
+
+The gradient and Hessian are derived symbolically and compiled with ``sympy.lambdify`` (numpy module) into
+coordinate-first functions that broadcast over any batch of points, like the catalog's surfaces. Where the
+function is undefined (``log`` of a non-positive number, ``sqrt`` of a negative one) the compiled functions give
+NaN: plots leave that region blank, and a run stopping there ends with the status "left the domain".
+
+Stationary points are found by Newton's method on the gradient from a grid of starts in the search box (all
+starts at once, vectorized), deduplicated and classified by the Hessian's eigenvalues; the view box is computed
+from them unless given.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+import sympy
+
+from .base import StationaryPoint, Surface, classify
+
+MAX_LENGTH = 300
+MAX_DEPTH = 30
+MAX_DIGITS = 20
+MAX_LITERAL = 1e15
+MAX_EXPONENT = 100
+MAX_CONSTANT = 1e300
+MAX_OPS = 300
+DERIVATIVE_TIMEOUT = 1.0
+SEARCH_BOX = (-5.0, 5.0)
+PREFIX = "f("  #: typed surfaces are named ``f(w)=<text>`` or ``f(x,y)=<text>``: ``surfaces.get`` rebuilds them
+
+FUNCTIONS = {
+    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "exp": sympy.exp, "log": sympy.log,
+    "sqrt": sympy.sqrt, "abs": sympy.Abs, "tanh": sympy.tanh, "sinh": sympy.sinh, "cosh": sympy.cosh,
+    "arctan": sympy.atan, "min": sympy.Min, "max": sympy.Max,
+}
+ARITY = {"min": 2, "max": 2}
+CONSTANTS = {"pi": sympy.pi, "e": sympy.E}
+SYMBOLS = {name: sympy.Symbol(name, real=True) for name in ("w", "x", "y")}
+
+_TOKEN = re.compile(r"\s*(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+                    r"|(?P<op>\*\*|[-+*/^(),]))", re.ASCII)
+
+
+def _fail(message: str) -> None:
+    raise ValueError(" ".join(message.split()))
+
+
+def _show(text: str) -> str:
+    text = text if len(text) <= 12 else text[:12] + "…"
+    return repr(text)
+
+
+def tokenize(text: str) -> list[tuple[str, str, int]]:
+    """``(kind, text, position)`` tokens (position counted from 1); a ValueError names the first bad character."""
+    if not isinstance(text, str):
+        _fail("the function must be text")
+    if len(text) > MAX_LENGTH:
+        _fail(f"the function is {len(text)} characters long; at most {MAX_LENGTH} are accepted")
+    tokens, i = [], 0
+    while i < len(text):
+        if text[i].isspace() and text[i] in " \t\n\r":
+            i += 1
+            continue
+        m = _TOKEN.match(text, i)
+        if m is None or m.end() == i:
+            _fail(f"character {_show(text[i])} at position {i + 1} is not understood")
+        kind = m.lastgroup
+        tokens.append((kind, m.group(kind), m.start(kind) + 1))
+        i = m.end()
+    return tokens
+
+
+class _Parser:
+    """Recursive descent over checked tokens; builds the SymPy expression bottom-up."""
+
+    def __init__(self, text: str, variables: tuple[str, ...]):
+        self.text, self.tokens, self.i, self.depth = text, tokenize(text), 0, 0
+        self.variables = variables
+        self.names = set(variables) | ({"x"} if variables == ("w",) else set())
+        self.used: set[str] = set()
+
+    # -- helpers
+    def peek(self):
+        return self.tokens[self.i] if self.i < len(self.tokens) else ("end", "", len(self.text) + 1)
+
+    def take(self):
+        tok = self.peek()
+        self.i += 1
+        return tok
+
+    def expect(self, op: str, what: str):
+        kind, value, pos = self.peek()
+        if kind != "op" or value != op:
+            found = "the end of the text" if kind == "end" else f"{_show(value)} at position {pos}"
+            _fail(f"expected {what} but found {found}")
+        return self.take()
+
+    def enter(self, pos: int):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            _fail(f"nested more than {MAX_DEPTH} deep at position {pos}")
+
+    # -- grammar
+    def parse(self):
+        if not self.tokens:
+            _fail("the function is empty")
+        expr = self.expression()
+        kind, value, pos = self.peek()
+        if kind != "end":
+            _fail(f"{_show(value)} at position {pos} is not understood here" if value != ")"
+                  else f"unbalanced ')' at position {pos}")
+        if "w" in self.used and "x" in self.used and self.variables == ("w",):
+            _fail("use one variable, w or x, not both")
+        return expr
+
+    def expression(self):
+        left = self.term()
+        while self.peek()[0] == "op" and self.peek()[1] in "+-":
+            op = self.take()[1]
+            right = self.term()
+            left = left + right if op == "+" else left - right
+        return left
+
+    def term(self):
+        left = self.unary()
+        while True:
+            kind, value, pos = self.peek()
+            if kind == "op" and value in ("*", "/"):
+                self.take()
+                right = self.unary()
+                if value == "/" and right.is_zero:
+                    _fail(f"division by zero at position {pos}")
+                left = left * right if value == "*" else left / right
+            elif kind == "name" or (kind == "op" and value == "("):
+                left = left * self.power()  # implicit multiplication: 2w, 3(x + 1), sin(x)cos(y)
+            elif kind == "number":
+                _fail(f"a number at position {pos} follows another term; write * between them")
+            else:
+                return left
+
+    def unary(self):
+        kind, value, pos = self.peek()
+        if kind == "op" and value in "+-":
+            self.take()
+            self.enter(pos)
+            operand = self.unary()
+            self.depth -= 1
+            return operand if value == "+" else -operand
+        return self.power()
+
+    def power(self):
+        base = self.atom()
+        kind, value, pos = self.peek()
+        if kind == "op" and value in ("^", "**"):
+            self.take()
+            self.enter(pos)
+            exponent = self.unary()
+            self.depth -= 1
+            return _power(base, exponent, pos)
+        return base
+
+    def atom(self):
+        kind, value, pos = self.take()
+        if kind == "number":
+            return _number(value, pos)
+        if kind == "name":
+            if value in self.names:
+                self.used.add(value)
+                return SYMBOLS[self.variables[0] if len(self.variables) == 1 else value]
+            if value in CONSTANTS:
+                return CONSTANTS[value]
+            if value in FUNCTIONS:
+                return self.call(value, pos)
+            allowed = " and ".join(sorted(self.names))
+            _fail(f"name {_show(value)} at position {pos} is not understood (variables: {allowed}; "
+                  f"functions: {', '.join(FUNCTIONS)}; constants: pi, e)")
+        if kind == "op" and value == "(":
+            self.enter(pos)
+            inner = self.expression()
+            self.depth -= 1
+            self.expect(")", f"')' to close the '(' at position {pos}")
+            return inner
+        if kind == "end":
+            _fail("the function ends too early: a number, variable or '(' is missing at the end")
+        _fail(f"{_show(value)} at position {pos} is not understood here")
+
+    def call(self, name: str, pos: int):
+        self.expect("(", f"'(' after {name} at position {pos}")
+        self.enter(pos)
+        args = [self.expression()]
+        while self.peek()[0] == "op" and self.peek()[1] == ",":
+            self.take()
+            args.append(self.expression())
+        self.depth -= 1
+        self.expect(")", f"')' to close {name}( at position {pos}")
+        if len(args) != ARITY.get(name, 1):
+            n = ARITY.get(name, 1)
+            _fail(f"{name} at position {pos} takes {n} argument{'s' if n > 1 else ''}, got {len(args)}")
+        if name == "log" and args[0].is_number and args[0].is_zero:
+            _fail(f"log(0) at position {pos}")
+        return FUNCTIONS[name](*args)
+
+
+def _number(text: str, pos: int):
+    mantissa, _, power = text.lower().partition("e")
+    if sum(c.isdigit() for c in mantissa) > MAX_DIGITS:
+        _fail(f"the number at position {pos} has more than {MAX_DIGITS} digits")
+    if power and (len(power.lstrip("+-")) > 3 or abs(int(power)) > 30):
+        _fail(f"the number at position {pos} has a power of ten beyond ±30")
+    value = Fraction(text)  # exact, and cheap now that the digits and the power of ten are bounded
+    if abs(value) > MAX_LITERAL:
+        _fail(f"the number at position {pos} is larger than {MAX_LITERAL:g}")
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def _power(base, exponent, pos: int):
+    """``base ** exponent``, refusing constant exponents beyond ±MAX_EXPONENT and huge constants, before SymPy
+    evaluates anything."""
+    if not exponent.free_symbols:
+        e = float(exponent.evalf(30)) if exponent.is_real is not False else math.nan
+        if not abs(e) <= MAX_EXPONENT:
+            _fail(f"the exponent at position {pos} must be a number between -{MAX_EXPONENT} and {MAX_EXPONENT}")
+        if not base.free_symbols:
+            b = complex(base.evalf(30))
+            if b == 0 and e < 0:
+                _fail(f"division by zero at position {pos} (0 to a negative power)")
+            if b != 0 and e * math.log10(abs(b)) > math.log10(MAX_CONSTANT):
+                _fail(f"the power at position {pos} is too large (beyond {MAX_CONSTANT:g})")
+    return sympy.Pow(base, exponent)
+
+
+def parse(text: str, variables: tuple[str, ...] = ("x", "y")):
+    """The SymPy expression of ``text`` in ``variables`` (``("w",)`` or ``("x", "y")``); a ValueError (one line,
+    with the character position) otherwise."""
+    variables = tuple(variables)
+    if variables not in (("w",), ("x", "y")):
+        _fail(f"the variables must be (w) or (x, y), got {variables}")
+    try:
+        expr = _Parser(text, variables).parse()
+    except RecursionError:
+        _fail(f"nested too deeply (more than {MAX_DEPTH} levels)")
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or expr.has(sympy.I):
+        _fail("the function is not a finite real number (a constant part is infinite, undefined or complex)")
+    if sympy.count_ops(expr) > MAX_OPS:
+        _fail(f"the function has more than {MAX_OPS} operations")
+    return expr
+
+
+def _derivatives(expr, symbols):
+    grad = [sympy.diff(expr, s) for s in symbols]
+    hess = [[sympy.diff(g, s) for s in symbols] for g in grad]
+    strip = lambda e: e.replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)  # noqa: E731  zero almost everywhere
+    return [strip(g) for g in grad], [[strip(h) for h in row] for row in hess]
+
+
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typed-derivatives")
+
+
+def derivatives(expr, symbols, timeout: float = DERIVATIVE_TIMEOUT):
+    """The gradient (list) and Hessian (list of lists) of ``expr``, computed in a worker thread; a ValueError if
+    that takes more than ``timeout`` seconds."""
+    future = _WORKER.submit(_derivatives, expr, symbols)
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        _fail(f"the derivatives take longer than {timeout:g} s to compute; simplify the function")
+
+
+def _compile(exprs, symbols):
+    fn = sympy.lambdify(symbols, exprs, modules="numpy", cse=True)
+    return fn
+
+
+def _latex(expr) -> str:
+    return sympy.latex(expr)
+
+
+class TypedFunction:
+    """The parsed function, its derivatives (SymPy and LaTeX) and their coordinate-first numpy versions."""
+
+    def __init__(self, text: str, variables: tuple[str, ...]):
+        self.text, self.variables = text, tuple(variables)
+        self.expr = parse(text, variables)
+        self.symbols = [SYMBOLS[v] for v in self.variables]
+        self.grad_exprs, self.hess_exprs = derivatives(self.expr, self.symbols)
+        d = len(self.symbols)
+        self._f = _compile(self.expr, self.symbols)
+        self._fg = _compile([self.expr, *self.grad_exprs], self.symbols)
+        self._g = _compile(self.grad_exprs, self.symbols)
+        self._h = _compile([e for row in self.hess_exprs for e in row], self.symbols)
+        self.d = d
+
+    # coordinate-first numpy functions: X shaped (d, ...)
+    def f(self, X):
+        X = np.asarray(X, dtype=float)
+        with np.errstate(all="ignore"):
+            return _real(self._f(*X), X.shape[1:])
+
+    def df(self, X):
+        X = np.asarray(X, dtype=float)
+        with np.errstate(all="ignore"):
+            return np.stack([_real(g, X.shape[1:]) for g in self._g(*X)])
+
+    def fg(self, X):
+        X = np.asarray(X, dtype=float)
+        with np.errstate(all="ignore"):
+            out = self._fg(*X)
+        shape = X.shape[1:]
+        return _real(out[0], shape), np.stack([_real(g, shape) for g in out[1:]])
+
+    def d2f(self, X):
+        X = np.asarray(X, dtype=float)
+        with np.errstate(all="ignore"):
+            flat = [_real(h, X.shape[1:]) for h in self._h(*X)]
+        return np.stack(flat).reshape((self.d, self.d) + X.shape[1:])
+
+    @property
+    def latex(self) -> str:
+        return _latex(self.expr)
+
+    def derivative_latex(self) -> tuple[str, ...]:
+        v = self.variables
+        if len(v) == 1:
+            return (rf"f'({v[0]}) = {_latex(self.grad_exprs[0])}", rf"f''({v[0]}) = {_latex(self.hess_exprs[0][0])}")
+        grad = r" \\ ".join(_latex(g) for g in self.grad_exprs)
+        hess = r" \\ ".join(" & ".join(_latex(h) for h in row) for row in self.hess_exprs)
+        return (rf"\nabla f = \begin{{pmatrix}} {grad} \end{{pmatrix}}",
+                rf"\nabla^2 f = \begin{{pmatrix}} {hess} \end{{pmatrix}}")
+
+
+def _real(a, shape) -> np.ndarray:
+    """A float array of ``shape`` (a constant derivative comes back as a scalar); complex values become NaN."""
+    a = np.asarray(a)
+    if np.iscomplexobj(a):
+        a = np.where(a.imag == 0, a.real, np.nan)
+    return np.broadcast_to(a.astype(float, copy=False), shape).copy() if a.shape != shape else a.astype(float)
+
+
+def find_stationary(fn: TypedFunction, box, per_axis: int | None = None, iterations: int = 60):
+    """Stationary points inside ``box`` (one (low, high) pair per coordinate): Newton's method on the gradient
+    from a grid of starts, all at once; converged points deduplicated and classified by the Hessian."""
+    with np.errstate(all="ignore"):
+        return _find_stationary(fn, box, per_axis, iterations)
+
+
+def _find_stationary(fn: TypedFunction, box, per_axis, iterations):
+    d = fn.d
+    per_axis = per_axis or (41 if d == 1 else 15)
+    axes = [np.linspace(lo, hi, per_axis) for lo, hi in box]
+    X = np.stack(np.meshgrid(*axes, indexing="ij")).reshape(d, -1)  # (d, K)
+    with np.errstate(all="ignore"):
+        for _ in range(iterations):
+            g = fn.df(X)  # (d, K)
+            H = np.moveaxis(fn.d2f(X), (0, 1), (-2, -1))  # (K, d, d)
+            ok = np.isfinite(H).all(axis=(-2, -1)) & np.isfinite(g).all(axis=0) & (np.abs(np.linalg.det(H)) > 1e-12)
+            step = np.zeros_like(X)
+            if ok.any():
+                step[:, ok] = np.linalg.solve(H[ok], g.T[ok][..., None])[..., 0].T
+            X = np.where(ok, X - step, np.nan)
+        g = fn.df(X)
+    scale = np.array([hi - lo for lo, hi in box])[:, None]
+    inside = np.all((X >= np.array([lo for lo, _ in box])[:, None]) & (X <= np.array([hi for _, hi in box])[:, None]),
+                    axis=0)
+    good = inside & np.isfinite(X).all(axis=0) & (np.sqrt((g ** 2).sum(axis=0)) < 1e-8)
+    found: list[np.ndarray] = []
+    for p in X[:, good].T:
+        if not any(np.all(np.abs(p - q) <= 1e-6 * scale[:, 0]) for q in found):
+            found.append(p + 0.0)
+        if len(found) >= 50:
+            break
+    points = []
+    for p in sorted(found, key=tuple):
+        try:
+            H = fn.d2f(p)
+            if not np.isfinite(H).all():
+                continue
+            kind = classify(H)
+        except (ValueError, np.linalg.LinAlgError):
+            continue  # degenerate: its kind is not decided by the Hessian
+        value = float(fn.f(p))
+        if np.isfinite(value):
+            points.append((tuple(float(v) for v in p), kind, value))
+    minima = [v for _, k, v in points if k == "minimum"]
+    lowest = min(minima) if minima else None
+    return tuple(StationaryPoint(point=p, kind=k, value=v, is_global=k == "minimum" and abs(v - lowest) <= 1e-12)
+                 for p, k, v in points)
+
+
+def view_box(points, d: int, search=SEARCH_BOX) -> tuple[tuple[float, float], ...]:
+    """A box around the stationary points (padded by half their span, at least 2), or the search box."""
+    if not points:
+        return tuple(search for _ in range(d))
+    P = np.array([p.point for p in points])
+    box = []
+    for k in range(d):
+        lo, hi = float(P[:, k].min()), float(P[:, k].max())
+        pad = max(2.0, 0.5 * (hi - lo))
+        box.append((float(f"{lo - pad:.3g}"), float(f"{hi + pad:.3g}")))
+    return tuple(box)
+
+
+def _default_start(fn: TypedFunction, box, stationary) -> tuple[float, ...]:
+    """A start point in the box where the function and its gradient are defined, away from the minima."""
+    for frac in ((0.8, 0.85), (0.2, 0.8), (0.75, 0.25), (0.3, 0.3), (0.6, 0.6), (0.95, 0.95), (0.55, 0.45)):
+        p = np.array([lo + f * (hi - lo) for (lo, hi), f in zip(box, frac)])
+        p = np.round(p, 2)
+        with np.errstate(all="ignore"):
+            usable = np.isfinite(fn.f(p)) and np.isfinite(fn.df(p)).all() and np.linalg.norm(fn.df(p)) > 1e-6
+        if usable:
+            return tuple(float(v) for v in p)
+    return tuple(float(np.round(lo + 0.8 * (hi - lo), 2)) for lo, hi in box)
+
+
+def surface_name(text: str, variables: tuple[str, ...]) -> str:
+    """The name a typed surface carries: ``f(x,y)=x^2 + y^2``; :func:`surfaces.get` rebuilds it from that."""
+    return f"{PREFIX}{','.join(variables)})={text.strip()}"
+
+
+def from_name(name: str) -> Surface:
+    head, sep, text = name.partition("=")
+    if not (sep and head.startswith(PREFIX) and head.endswith(")")):
+        _fail(f"not a typed function's name: {name[:40]!r}")
+    return typed_surface(text, tuple(head[len(PREFIX):-1].split(",")))
+
+
+def typed_surface(text: str, variables: tuple[str, ...] = ("x", "y"), bounds=None) -> Surface:
+    """The Surface of a typed function (cached by text, variables and bounds); a one-line ValueError if the text is
+    not accepted. ``bounds``: the view box (one (low, high) pair per variable); computed when not given."""
+    if not isinstance(text, str):
+        _fail("the function must be text")
+    if len(text) > MAX_LENGTH:
+        _fail(f"the function is {len(text)} characters long; at most {MAX_LENGTH} are accepted")
+    box = None if bounds is None else tuple((float(lo), float(hi)) for lo, hi in bounds)
+    return _typed_surface(text.strip(), tuple(variables), box)
+
+
+@lru_cache(maxsize=128)
+def _typed_surface(text: str, variables: tuple[str, ...], box) -> Surface:
+    fn = TypedFunction(text, variables)
+    d = len(variables)
+    if box is not None:
+        if len(box) != d or not all(math.isfinite(lo) and math.isfinite(hi) and lo < hi for lo, hi in box):
+            _fail(f"the view box needs {d} ranges low < high")
+    stationary = find_stationary(fn, box or tuple(SEARCH_BOX for _ in range(d)))
+    box = box or view_box(stationary, d)
+    stationary = tuple(p for p in stationary
+                       if all(lo <= c <= hi for c, (lo, hi) in zip(p.point, box)))
+    name = surface_name(text, variables)
+    return Surface(
+        name=name,
+        title=f"f({', '.join(variables)}) = {text}",
+        latex=rf"f({', '.join(variables)}) = {fn.latex}",
+        f=fn.f,
+        df=fn.df,
+        d2f=fn.d2f,
+        fg=fn.fg,
+        bounds=box,
+        starts=(_default_start(fn, box, stationary),),
+        stationary=stationary,
+        variables=variables,
+        derivative_latex=fn.derivative_latex(),
+        partial_domain=True,
+    )
