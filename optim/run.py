@@ -195,18 +195,7 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
         np.copyto(last_above, t, where=np.greater_equal(norm2, tol2, out=above))
 
     def leave_domain(X, g, loss, t, state):
-        # A finite point where the function or its gradient is not defined: the run stops there ("left the
-        # domain at step t"); it is parked where it is with a zero gradient and zero state.
-        defined = np.isfinite(loss) & np.isfinite(g).all(axis=0)
-        if defined.all():
-            return X, g, state
-        bad = ~defined
-        newly = bad & (diverged_at < 0)
-        diverged_at[newly], outside[newly] = t, True
-        escape[:, newly] = X[:, newly]
-        g = np.array(g)
-        g[:, bad] = 0.0
-        return X, g, reset(state, bad)
+        return _leave_domain(X, g, loss, t, state, diverged_at, outside, escape)
 
     with np.errstate(all="ignore"):
         for t in range(steps):
@@ -234,14 +223,7 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
             # Fast check on the whole chunk; NaN fails it too. Diverged trajectories are parked at a
             # stationary point with zero state so that they stop producing NaN and the fast check holds again.
             if not (X.max() <= limit and X.min() >= -limit):
-                bad = ~(np.abs(X).max(axis=0) <= limit)
-                newly = bad & (diverged_at < 0)
-                diverged_at[newly] = t + 1
-                escape[:, newly] = X[:, newly]
-                if keep_path:
-                    X = X.copy()  # keep the recorded row as it was
-                X[:, bad] = np.broadcast_to(park, X.shape)[:, bad]
-                state = reset(state, bad)
+                X, state = _park(X, state, t + 1, limit, park, diverged_at, escape, copy=keep_path)
         final_loss = surface.value_cf(X)
         if keep_path:
             rec.losses[steps] = final_loss
@@ -250,3 +232,32 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
             leave_domain(X, g_final, final_loss, steps, state)
         track_convergence(g_final, steps)
     return last_above, diverged_at, outside, escape, X, final_loss, failed_at
+
+
+def _park(X, state, t: int, limit: float, park, diverged_at, escape, *, copy: bool):
+    """Trajectories whose point left the bound at step ``t``: record the step and the point that left, and park
+    them at a stationary point with zero state, so that they stop producing NaN (``copy``: keep ``X`` as it was
+    recorded)."""
+    bad = ~(np.abs(X).max(axis=0) <= limit)
+    newly = bad & (diverged_at < 0)
+    diverged_at[newly] = t
+    escape[:, newly] = X[:, newly]
+    if copy:
+        X = X.copy()
+    X[:, bad] = np.broadcast_to(park, X.shape)[:, bad]
+    return X, reset(state, bad)
+
+
+def _leave_domain(X, g, loss, t: int, state, diverged_at, outside, escape):
+    """A finite point where the function or its gradient is not defined: the run stops there ("left the domain at
+    step t"); it is parked where it is with a zero gradient and zero state."""
+    defined = np.isfinite(loss) & np.isfinite(g).all(axis=0)
+    if defined.all():
+        return X, g, state
+    bad = ~defined
+    newly = bad & (diverged_at < 0)
+    diverged_at[newly], outside[newly] = t, True
+    escape[:, newly] = X[:, newly]
+    g = np.array(g)
+    g[:, bad] = 0.0
+    return X, g, reset(state, bad)
