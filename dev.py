@@ -52,6 +52,17 @@ def ensure_environment(extras: tuple[str, ...]) -> None:
     stamp.touch()
 
 
+def run_tests(args: list[str]) -> int:
+    """The whole suite: the tests without a browser on two workers (they are CPU-bound and independent), then the
+    browser tests in one process (each drives a Streamlit server and Chromium, which a second worker would slow
+    into timeouts). Extra arguments run pytest once with exactly those arguments."""
+    pytest = [str(PYTHON), "-m", "pytest"]
+    if args:
+        return subprocess.call([*pytest, *args])
+    status = subprocess.call([*pytest, "-m", "not browser", "-n", "2"])
+    return status | subprocess.call([*pytest, "-m", "browser"])
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in EXTRAS:
         print(__doc__.strip())
@@ -62,7 +73,7 @@ def main(argv: list[str]) -> int:
     if command == "app":
         return subprocess.call([str(PYTHON), "-m", "streamlit", "run", "app.py", *rest])
     if command == "test":
-        return subprocess.call([str(PYTHON), "-m", "pytest", *rest])
+        return run_tests(rest)
     names = rest or [p.stem.removeprefix("bench_") for p in sorted((ROOT / "bench").glob("bench_*.py"))]
     status = 0
     for name in names:
