@@ -8,12 +8,11 @@ import math
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from nets.batchnorm import BatchNormCache, RunningTrace
 from nets.toy import LRExperiment
 
-from .style import SERIES_COLORS, STATUS_COLORS, Theme, format_number, style
+from .style import SERIES_COLORS, STATUS_COLORS, Theme, figure, format_number, subplots
 
 BAR = "#0072B2"  #: histogram bars
 ONE = "#D55E00"  #: example 1, followed through the steps
@@ -135,12 +134,11 @@ def step_histograms(cache: BatchNormCache, th: Theme, feature: int = 0) -> list[
         fig.add_vline(x=mean, line=dict(color="#000", width=th.line), layer="above")
         fig.add_annotation(x=mean, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
                            text=f"mean {_num(mean, 3)} · sd {_num(sd, 3)}", font=dict(size=th.font - 1))
-        style(fig, th, height=th.batchnorm.hist_height, legend=False)
         fig.update_xaxes(title_text=symbol, range=list(xrange))
         fig.update_yaxes(title_text="count", range=[rug_y * 1.9, top * 1.12], zeroline=True,
                          zerolinecolor="#999")
         fig.update_layout(margin=dict(l=10, r=10, t=th.batchnorm.hist_margin_top, b=10), bargap=0)
-        figs.append(fig)
+        figs.append(figure(fig.data, fig.layout, th, height=th.batchnorm.hist_height, legend=False))
     return figs
 
 
@@ -164,7 +162,7 @@ def running_figure(trace: RunningTrace, th: Theme, feature: int = 0) -> go.Figur
     """Three panels against the batch number: the mean, the variance, and one fixed example's output."""
     n = trace.batch_mean.shape[0]
     k = np.arange(1, n + 1)
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.09,
+    fig = subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.09,
                         subplot_titles=("mean: each batch's μ and the running average μ̂",
                                         "variance: each batch's σ² and the running average σ̂²",
                                         f"one fixed example h = {_num(float(trace.probe[feature]))}, normalized"))
@@ -191,14 +189,13 @@ def running_figure(trace: RunningTrace, th: Theme, feature: int = 0) -> go.Figur
                              name="inference mode (running μ̂, σ̂²)", line=dict(color=WITH_BN, width=lw),
                              hovertemplate="after batch %{x}<br>y = %{y:.5f}<extra></extra>"), 3, 1)
     fig.add_hline(y=1.0, line=dict(color=POPULATION, width=max(1.5, lw * 0.7), dash="dash"), row=3, col=1)
-    style(fig, th, height=th.height + 280)
     fig.update_xaxes(title_text="training batch", row=3, col=1)
     fig.update_yaxes(title_text="μ", row=1, col=1)
     fig.update_yaxes(title_text="σ²", row=2, col=1)
     fig.update_yaxes(title_text="y", row=3, col=1)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0, xanchor="left"),
                       margin=dict(t=th.batchnorm.running_margin_top))
-    return fig
+    return figure(fig.data, fig.layout, th, height=th.height + 280)
 
 
 # -- does BN allow higher learning rates? -----------------------------------------------------------------------
@@ -289,7 +286,7 @@ def experiment_figure(exp: LRExperiment, th: Theme) -> go.Figure:
         po, bo = exp.plain.outcome[k], exp.bn.outcome[k]
         titles.append(f"<b>η = {_lr(lr)}</b><br><span style='color:{OUTCOME_COLORS[po]}'>plain: {po}</span> · "
                       f"<span style='color:{OUTCOME_COLORS[bo]}'>BN: {bo}</span>")
-    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, subplot_titles=titles,
+    fig = subplots(rows=rows, cols=cols, shared_yaxes=True, subplot_titles=titles,
                         horizontal_spacing=th.batchnorm.spacing,
                         vertical_spacing=0.2 if rows > 1 else 0.1)
     steps = np.arange(exp.steps)  # loss[t]: after t SGD updates
@@ -333,7 +330,6 @@ def experiment_figure(exp: LRExperiment, th: Theme) -> go.Figure:
                                    text=f"{label} peaked at 10<sup>{exp10}</sup>",
                                    font=dict(color=color, size=th.font - 3), row=r, col=c)
         fig.add_hline(y=math.log(2), line=dict(color="#888", width=1, dash="dot"), row=r, col=c)
-    style(fig, th, height=th.batchnorm.panel_height * rows * (0.8 if rows > 1 else 1) + 60)
     fig.update_yaxes(type="log", range=[math.log10(lo), math.log10(hi)], exponentformat="power", dtick=1)
     for r in range(1, rows + 1):
         fig.update_yaxes(title_text="loss L", row=r, col=1)
@@ -342,7 +338,7 @@ def experiment_figure(exp: LRExperiment, th: Theme) -> go.Figure:
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.12 if rows == 1 else 1.06, x=0,
                                   xanchor="left"),
                       margin=dict(t=th.batchnorm.experiment_margin_top))
-    return fig
+    return figure(fig.data, fig.layout, th, height=th.batchnorm.panel_height * rows * (0.8 if rows > 1 else 1) + 60)
 
 
 def dataset_figure(exp: LRExperiment, th: Theme) -> go.Figure:
@@ -354,8 +350,7 @@ def dataset_figure(exp: LRExperiment, th: Theme) -> go.Figure:
         fig.add_trace(go.Scatter(x=X[m, 0], y=X[m, 1], mode="markers", name=f"class {label}",
                                  marker=dict(color=color, size=th.marker * 0.6, symbol=symbol,
                                              line=dict(width=0.5, color="white"))))
-    style(fig, th, height=th.batchnorm.dataset_height)
     fig.update_xaxes(title_text="x₁", scaleanchor="y", scaleratio=1)
     fig.update_yaxes(title_text="x₂")
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), margin=dict(t=30))
-    return fig
+    return figure(fig.data, fig.layout, th, height=th.batchnorm.dataset_height)

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from surfaces import Surface
 
 from .contour import backdrop
-from .style import KIND_COLORS, KIND_SYMBOLS, STATUS_COLORS, Theme, style
+from .style import KIND_COLORS, KIND_SYMBOLS, STATUS_COLORS, Theme, figure
 
 DRAWN_LIMIT = 1e6  # the run's divergence bound: every point before the escape is drawn
 VIEW_GROWTH = 3.0  # the view widens to the path, up to this many times the surface's box
@@ -45,7 +45,6 @@ def path_figure(surface: Surface, positions: np.ndarray, th: Theme, *, title: st
                                      name=kind, hovertext=[p.label for p in pts], hoverinfo="text",
                                      marker=dict(symbol=KIND_SYMBOLS[kind], size=th.marker + 6,
                                                  color=KIND_COLORS[kind], line=dict(width=1, color="white"))))
-    style(fig, th)
     fig.update_xaxes(title_text=surface.variables[0], range=[x0, x1], showgrid=False, constrain="domain")
     fig.update_yaxes(title_text=surface.variables[1], range=[y0, y1], showgrid=False, constrain="domain")
     if 1 / 3 < (y1 - y0) / (x1 - x0) < 3:  # true shapes: a round bowl looks round
@@ -53,7 +52,7 @@ def path_figure(surface: Surface, positions: np.ndarray, th: Theme, *, title: st
     fig.update_layout(title=dict(text=title, x=0, xanchor="left"),
                       legend=dict(orientation="v", yanchor="top", y=1, x=1.02, xanchor="left"),
                       margin=dict(t=th.map.path_margin_top, b=10))
-    return fig
+    return figure(fig.data, fig.layout, th)
 
 
 def _view(bounds, points: np.ndarray) -> list[tuple[float, float]]:
@@ -87,7 +86,6 @@ def _path_1d(surface: Surface, w: np.ndarray, th: Theme, *, title: str, color: s
         fig.add_trace(go.Scatter(x=[m.point[0]], y=[m.value], mode="markers", name=m.label,
                                  marker=dict(symbol=KIND_SYMBOLS["minimum"], size=th.marker + 6,
                                              color=KIND_COLORS["minimum"])))
-    style(fig, th)
     f_view = surface.value(grid[:, None])
     fig.update_xaxes(title_text="w", range=[lo, hi])
     fig.update_yaxes(title_text="f(w)", range=[float(f_view.min()) - 0.05 * float(np.ptp(f_view)),
@@ -95,4 +93,4 @@ def _path_1d(surface: Surface, w: np.ndarray, th: Theme, *, title: str, color: s
     fig.update_layout(title=dict(text=title, x=0, xanchor="left"),
                       legend=dict(orientation="h", yanchor="top", y=th.map.path_legend_y, x=0),
                       margin=dict(t=th.map.path_margin_top, b=10))
-    return fig
+    return figure(fig.data, fig.layout, th)

@@ -20,7 +20,7 @@ from surfaces import get as surfaces_get
 
 from .map_grid import SEQUENTIAL, MapGrid, grid_axes
 from .rates import rate_colorbar, rate_heat
-from .style import STATUS_COLORS, Theme, power_of_ten, style
+from .style import STATUS_COLORS, Theme, figure, power_of_ten
 
 OUTCOMES = {
     "loss": "final loss",
@@ -81,7 +81,6 @@ def map_figure(result: SweepResult, outcome: str, th: Theme, *, selected: tuple[
                                  STATUS_COLORS["diverged"], th))
     _marks(fig, grid, th, selected, default)
     grid_axes(fig, grid)
-    style(fig, th, height=_map_height(grid, th))
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left") if title else None,
         legend=dict(orientation="h", yanchor="top", y=-0.16 if grid.yaxis else -0.45, x=0, xanchor="left",
@@ -89,7 +88,7 @@ def map_figure(result: SweepResult, outcome: str, th: Theme, *, selected: tuple[
         margin=dict(t=th.map.titled_margin_top if title else th.map.margin_top, r=10, b=10),
         hovermode="closest", hoverdistance=-1, clickmode="event+select", dragmode=False,
     )
-    return fig
+    return figure(fig.data, fig.layout, th, height=_map_height(grid, th))
 
 
 def _outcome_traces(fig: go.Figure, grid: MapGrid, result: SweepResult, outcome: str, th: Theme, f_star, rates):

@@ -8,11 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from nets import GradientFlow, LSTMCache, LSTMParams, MemoryComparison
 
-from .style import Theme, style
+from .style import Theme, figure, subplots
 
 RNN = "#D55E00"  #: the vanilla RNN
 LSTM = "#0072B2"  #: the LSTM (hidden state)
@@ -74,7 +73,7 @@ def cell_heatmap(cache: LSTMCache, th: Theme, *, current: int | None = None, b: 
     xs = cache.xs[:, b, :]
     D = xs.shape[1]
     heights = [D] + [H] * len(QUANTITIES)
-    fig = make_subplots(rows=len(heights), cols=1, shared_xaxes=True, row_heights=heights,
+    fig = subplots(rows=len(heights), cols=1, shared_xaxes=True, row_heights=heights,
                         vertical_spacing=th.lstm.row_spacing)
     t = np.arange(1, T + 1)
     signed_max = max(1.0, float(np.max(np.abs(cache.c[1:, b]))))
@@ -97,7 +96,6 @@ def cell_heatmap(cache: LSTMCache, th: Theme, *, current: int | None = None, b: 
                                  hovertemplate=f"t = %{{x}}<br>{symbol}<sub>t</sub> = %{{z:.5f}}<extra></extra>"),
                       r, 1)
     row_px = th.lstm.row_px
-    style(fig, th, height=int(row_px * sum(heights) + 70 + 6 * len(heights)), legend=False)
     fig.update_layout(
         coloraxis=dict(colorscale=GATE_SCALE, cmin=0.0, cmax=1.0, showscale=False),
         coloraxis2=dict(colorscale=SIGNED_SCALE, cmin=-signed_max, cmax=signed_max, showscale=False),
@@ -111,7 +109,7 @@ def cell_heatmap(cache: LSTMCache, th: Theme, *, current: int | None = None, b: 
         fig.add_shape(type="rect", x0=current - 0.5, x1=current + 0.5, y0=0, y1=1, xref="x", yref="paper",
                       line=dict(color=CURRENT, width=th.lstm.current_width), fillcolor="rgba(0,0,0,0)",
                       layer="above")
-    return fig
+    return figure(fig.data, fig.layout, th, height=int(row_px * sum(heights) + 70 + 6 * len(heights)), legend=False)
 
 
 def step_frame(cache: LSTMCache, z: np.ndarray, t: int, b: int = 0) -> pd.DataFrame:
@@ -191,7 +189,7 @@ def _positive(a: np.ndarray) -> np.ndarray:
 def gradient_figure(flow: GradientFlow, th: Theme) -> go.Figure:
     """Gradient norms against the time step (log scale), and the LSTM's mean forget gate below."""
     T = int(flow.steps[-1])
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.74, 0.26], vertical_spacing=0.08,
+    fig = subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.74, 0.26], vertical_spacing=0.08,
                         subplot_titles=("how much of the gradient reaches step t",
                                         "LSTM forget gate f<sub>t</sub> (mean over units)"))
     lw = th.line
@@ -207,14 +205,13 @@ def gradient_figure(flow: GradientFlow, th: Theme) -> go.Figure:
     fig.add_annotation(x=0.98, y=0.04, xref="x domain", yref="y domain", xanchor="right", yanchor="bottom",
                        text="← the gradient flows backwards from h<sub>T</sub>", showarrow=False,
                        font=dict(size=th.font - 1, color="#333"), bgcolor="rgba(255,255,255,0.8)")
-    style(fig, th, height=th.height + 140)
     fig.update_yaxes(type="log", exponentformat="power", title_text="Frobenius norm", dtick=_decade_step(flow),
                      row=1, col=1)
     fig.update_yaxes(range=[0, 1.05], title_text="f<sub>t</sub>", row=2, col=1)
     fig.update_xaxes(title_text="time step t", range=[-0.5, T + 0.5], row=2, col=1)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0, xanchor="left"),
                       margin=dict(t=th.lstm.gradient_margin_top))
-    return fig
+    return figure(fig.data, fig.layout, th, height=th.height + 140)
 
 
 def _decade_step(flow: GradientFlow) -> int:
@@ -287,16 +284,15 @@ def memory_example_figure(xs: np.ndarray, label: float, th: Theme) -> go.Figure:
     fig.add_annotation(x=T, y=1.0, xref="x", yref="paper", xanchor="right", yanchor="bottom", showarrow=False,
                        text=f"label: {'+1' if label > 0.5 else '−1'} (read out from h<sub>T</sub> after step {T})",
                        font=dict(size=th.font - 1))
-    style(fig, th, height=th.lstm.example_height, legend=False)
     fig.update_xaxes(title_text="time step t")
     fig.update_yaxes(title_text="x<sub>t</sub>")
     fig.update_layout(margin=dict(t=34, b=10))
-    return fig
+    return figure(fig.data, fig.layout, th, height=th.lstm.example_height, legend=False)
 
 
 def memory_figure(comp: MemoryComparison, th: Theme) -> go.Figure:
     """Held-out accuracy and training loss of both models against the Adam step."""
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=th.lstm.memory_spacing,
+    fig = subplots(rows=1, cols=2, horizontal_spacing=th.lstm.memory_spacing,
                         subplot_titles=("accuracy on 500 held-out sequences", "training loss (each mini-batch)"))
     for curves, name, color in ((comp.lstm, "LSTM", LSTM), (comp.rnn, "vanilla RNN", RNN)):
         fig.add_trace(go.Scatter(x=curves.eval_steps, y=curves.eval_accuracy * 100, mode="lines+markers",
@@ -312,13 +308,12 @@ def memory_figure(comp: MemoryComparison, th: Theme) -> go.Figure:
                   annotation_text="chance 50%", annotation_position="bottom right")
     fig.add_hline(y=math.log(2), line=dict(color=CHANCE, dash="dot", width=2), row=1, col=2,
                   annotation_text="ln 2: guessing", annotation_position="top right")
-    style(fig, th, height=th.height)
     fig.update_yaxes(title_text="accuracy (%)", range=[0, 104], row=1, col=1)
     fig.update_yaxes(title_text="cross-entropy", rangemode="tozero", row=1, col=2)
     fig.update_xaxes(title_text="Adam step")
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.1, x=0, xanchor="left"),
                       margin=dict(t=th.lstm.memory_margin_top))
-    return fig
+    return figure(fig.data, fig.layout, th, height=th.height)
 
 
 def memory_frame(comp: MemoryComparison) -> pd.DataFrame:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from plotly.subplots import make_subplots
 
 from surfaces import Surface
 
@@ -27,7 +26,7 @@ from optim import Trajectory
 from .contour import contour_data, contour_trace, grid_values, nice_step
 from .paths import clip_to_view, log_dtick, loss_reference, loss_values
 from .race_player import add_player, frames_of, plot_height
-from .style import KIND_COLORS, KIND_SYMBOLS, LOOKS, Theme, format_number, style
+from .style import KIND_COLORS, KIND_SYMBOLS, LOOKS, Theme, figure, format_number, subplots
 from .wire import b64, rounded, view_digits
 
 GRADIENT_COLOR = "#E0001B"  # the direction of -g_t, on every optimizer
@@ -160,9 +159,8 @@ def _loss_traces(surface: Surface, runs: list[Trajectory], drawn: list[tuple], t
 @lru_cache(maxsize=4)
 def _base_layout(th: Theme) -> dict:
     """Subplots, axes, theme and legend of the race figure: the same for every race, built once per theme."""
-    fig = make_subplots(rows=1, cols=2, column_widths=list(th.race.column_widths),
+    fig = subplots(rows=1, cols=2, column_widths=list(th.race.column_widths),
                         horizontal_spacing=th.race.spacing)
-    style(fig, th, height=th.race.height)
     fig.update_xaxes(constrain="domain", showgrid=False, mirror=True, row=1, col=1)
     fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain", showgrid=False, mirror=True, row=1, col=1)
     fig.update_xaxes(title_text="iteration t", row=1, col=2)
@@ -176,7 +174,7 @@ def _base_layout(th: Theme) -> dict:
         margin=dict(l=10, r=10, t=th.race.top, b=th.race.bottom),
         hovermode="closest", hoverdistance=40, dragmode="zoom", clickmode="event",
     )
-    return fig.to_dict()["layout"]  # no template: viz.style states the look explicitly
+    return figure([], fig.layout, th, height=th.race.height).to_dict()["layout"]
 
 
 def click_grid(surface: Surface, count: int = 20) -> tuple[np.ndarray, np.ndarray, float]:

@@ -8,13 +8,12 @@ import math
 import numpy as np
 import plotly.colors as px_colors
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from optim.analysis import REGIONS, iteration_matrix
 from optim.sweep import SweepResult
 
 from .map_grid import SEQUENTIAL, MapGrid, grid_axes
-from .style import LOOKS, STATUS_COLORS, Theme, style
+from .style import LOOKS, STATUS_COLORS, Theme, figure, subplots
 
 REGION_COLORS = {"monotone": STATUS_COLORS["converged"], "oscillating": STATUS_COLORS["running"],
                  "divergent": STATUS_COLORS["diverged"]}
@@ -100,7 +99,7 @@ def rate_figure(result: SweepResult, measured, theory_rate: np.ndarray, theory_r
     grid = MapGrid(result)
     if grid.yaxis is None:
         return _rate_curve(result, measured, theory_rate, theory_region, fine, th)
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
+    fig = subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=("measured from the runs", "theory: spectral radius of M"))
     grows_m = measured.diverged | (measured.rate >= 1)
     panels = ((measured.rate, grows_m), (theory_rate, theory_rate >= 1))
@@ -123,10 +122,9 @@ def rate_figure(result: SweepResult, measured, theory_rate: np.ndarray, theory_r
                            text=f"<b>{name}</b>", showarrow=False, xref="x2", yref="y2",
                            font=dict(size=th.font, color="black"), bgcolor="rgba(255,255,255,0.85)",
                            bordercolor=REGION_COLORS[name], borderwidth=2, borderpad=3)
-    style(fig, th, height=th.height, legend=False)
     fig.update_layout(margin=dict(t=th.map.rate_margin_top, r=10), dragmode=False)
     fig.update_annotations(font_size=th.font)
-    return fig
+    return figure(fig.data, fig.layout, th, height=th.height, legend=False)
 
 
 def _rate_curve(result: SweepResult, measured, theory_rate, theory_region, fine, th: Theme) -> go.Figure:
@@ -159,8 +157,7 @@ def _rate_curve(result: SweepResult, measured, theory_rate, theory_region, fine,
                              hovertemplate=f"{grid.symbol(grid.xaxis)} = %{{x:.4g}}"
                              "<br>measured ρ = %{y:.4f}<extra></extra>"))
     fig.add_hline(y=1, line=dict(color="#333", dash="dot", width=1.5))
-    style(fig, th, height=th.map.curve_height)
     grid_axes(fig, grid)
     fig.update_yaxes(visible=True, title_text="convergence rate ρ", range=[0, top], showgrid=True)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), dragmode=False)
-    return fig
+    return figure(fig.data, fig.layout, th, height=th.map.curve_height)

@@ -7,12 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from nets.spatial import BilinearTaps, affine_grid, normalized_coords
 from nets.stn_recovery import Recovery
 
-from .style import Theme, style
+from .style import Theme, figure, subplots
 
 GRID = "#0072B2"  #: the sampling grid
 PIXEL = "#D55E00"  #: the inspected output pixel
@@ -81,7 +80,7 @@ def grid_figure(image: np.ndarray, theta: np.ndarray, output: np.ndarray, th: Th
     H, W = output.shape
     grid = affine_grid(theta, (H, W))
     regular = affine_grid(np.array([[1.0, 0, 0], [0, 1.0, 0]]), (H, W))
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08,
+    fig = subplots(rows=1, cols=2, horizontal_spacing=0.08,
                         subplot_titles=("input U, sampling grid (x<sup>s</sup>, y<sup>s</sup>)",
                                         "output V, regular grid (x<sup>t</sup>, y<sup>t</sup>)"))
     lw = max(1.0, th.line * 0.55)
@@ -126,7 +125,6 @@ def grid_figure(image: np.ndarray, theta: np.ndarray, output: np.ndarray, th: Th
                                      hovertemplate=f"output pixel ({i}, {j})<br>x = %{{x:.4f}}, y = %{{y:.4f}}"
                                                    "<extra></extra>"), 1, col)
     x0, x1, y0, y1 = source_range(theta)
-    style(fig, th, height=th.spatial.grid_height)
     fig.update_xaxes(title_text="x", showgrid=False, zeroline=False)
     fig.update_yaxes(showgrid=False, zeroline=False)
     fig.update_yaxes(title_text="y (pointing down)", row=1, col=1)
@@ -136,7 +134,7 @@ def grid_figure(image: np.ndarray, theta: np.ndarray, output: np.ndarray, th: Th
     fig.update_yaxes(range=[1.08, -1.08], row=1, col=2)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, x=0, xanchor="left"),
                       margin=dict(b=th.spatial.grid_margin_bottom))
-    return fig
+    return figure(fig.data, fig.layout, th, height=th.spatial.grid_height)
 
 
 def taps_frame(taps: BilinearTaps) -> pd.DataFrame:
@@ -181,7 +179,7 @@ def recovery_figure(rec: Recovery, th: Theme, *, most: int = 60) -> go.Figure:
     frames = frame_indices(len(rec.losses) - 1, most)
     images = recovery_images(rec, frames)
     H, W = rec.original.shape
-    fig = make_subplots(rows=2, cols=3, row_heights=[0.6, 0.4], vertical_spacing=0.14, horizontal_spacing=0.03,
+    fig = subplots(rows=2, cols=3, row_heights=[0.6, 0.4], vertical_spacing=0.14, horizontal_spacing=0.03,
                         specs=[[{}, {}, {}], [{"colspan": 3}, None, None]],
                         subplot_titles=("input D, grid of θ<sub>k</sub>", "output V(θ<sub>k</sub>)",
                                         "target O", "loss L(θ<sub>k</sub>) and distance to the exact θ*"))
@@ -223,7 +221,6 @@ def recovery_figure(rec: Recovery, th: Theme, *, most: int = 60) -> go.Figure:
     idx = list(range(first, first + len(places)))
     fig.frames = [go.Frame(data=moving(n), traces=idx, name=str(int(k))) for n, k in enumerate(frames)]
     _player(fig, [str(int(k)) for k in frames], th)
-    style(fig, th, height=th.spatial.recovery_height)
     for c in (1, 2, 3):
         fig.update_xaxes(range=[-1.05, 1.05], showgrid=False, scaleanchor=f"y{'' if c == 1 else c}", scaleratio=1,
                          showticklabels=False, ticks="", showline=False, row=1, col=c)
@@ -233,7 +230,7 @@ def recovery_figure(rec: Recovery, th: Theme, *, most: int = 60) -> go.Figure:
     fig.update_xaxes(title_text="gradient-descent iteration k", row=2, col=1)
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=0.33, x=0.99, xanchor="right"),
                       margin=dict(b=th.spatial.recovery_margin_bottom))
-    return fig
+    return figure(fig.data, fig.layout, th, frames=fig.frames, height=th.spatial.recovery_height)
 
 
 def _player(fig: go.Figure, names: list[str], th: Theme) -> None:

@@ -15,7 +15,10 @@ import math
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 import plotly.io as pio
+
+from .wire import typed
 
 # Figures state their look explicitly (``base_layout``, ``axis_style``): no template is copied into every figure,
 # which costs ~20 ms per figure to apply and ~10 kB per figure on the wire.
@@ -287,20 +290,35 @@ def _merge(base: dict, extra: dict) -> dict:
     return out
 
 
-def figure(data: list[dict], layout: dict, th: Theme, *, frames: list[dict] | None = None,
-           height: int | None = None, legend: bool = True) -> go.Figure:
-    """A figure from plain trace and layout dicts, themed, built without plotly's slow per-property validation.
+def figure(data: list, layout, th: Theme, *, frames: list | None = None, height: int | None = None,
+           legend: bool = True) -> go.Figure:
+    """The one way a figure is made: traces and layout, themed, built without plotly's slow per-property validation.
 
-    Every builder's output is validated in the tests (``go.Figure(fig.to_dict())``), so a misspelt property
-    still fails there rather than being silently ignored by the browser.
+    ``data`` holds plain trace dicts or graph-object traces, ``layout`` is a dict or a ``go.Layout``: a builder that
+    needs subplots or ``update_xaxes(row=, col=)`` assembles a ``make_subplots`` figure and passes its ``data`` and
+    ``layout`` here. What the builder set wins over the theme; the theme fills in everything else (fonts, margins,
+    axes, legend, the size of annotation text). Every builder's output is validated in the tests
+    (``go.Figure(fig.to_dict())``), so a misspelt property still fails there rather than being silently ignored
+    by the browser.
     """
+    plain = lambda x: x if isinstance(x, dict) else x.to_plotly_json()  # noqa: E731
+    data, layout = [plain(t) for t in data], plain(layout)
+    frames = [f if isinstance(f, dict) else typed(f.to_plotly_json()) for f in frames or ()]
     lay = _merge(base_layout(th, height=height, legend=legend), layout)
     axes = [k for k in lay if k.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]
     for key in axes:
         lay[key] = _merge(axis_style(th), lay.get(key, {}))
     annotations = lay.get("annotations", [])
     lay["annotations"] = [_merge({"font": {"size": th.font}}, a) for a in annotations]
-    return AnimatedFigure({"data": data, "layout": lay}, frames or [])
+    return AnimatedFigure({"data": data, "layout": lay}, frames)
+
+
+def subplots(**grid) -> go.Figure:
+    """``make_subplots(**grid)`` with the subplot titles left to the theme's text size (plotly fixes them at 16 px);
+    the figure it starts is finished by :func:`figure`."""
+    fig = make_subplots(**grid)
+    fig.update_annotations(font_size=None)
+    return fig
 
 
 class AnimatedFigure(go.Figure):
@@ -318,12 +336,3 @@ class AnimatedFigure(go.Figure):
         out = super().to_dict()
         out["frames"] = self._plain_frames
         return out
-
-
-def style(fig: go.Figure, th: Theme, *, height: int | None = None, legend: bool = True) -> go.Figure:
-    """Apply the theme to a figure built with graph objects, in one layout update (in place; also returned)."""
-    existing = fig.layout.to_plotly_json()
-    axes = [k for k in existing if k.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]
-    fig.update_layout(base_layout(th, height=height, legend=legend) | {k: axis_style(th) for k in axes})
-    fig.update_annotations(font_size=th.font)
-    return fig

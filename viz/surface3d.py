@@ -10,7 +10,7 @@ from surfaces import Surface
 from optim import Trajectory
 from .contour import contour_data, height_title, surface_trace
 from .paths import clip_to_view, log_dtick, loss_reference, loss_values
-from .style import KIND_COLORS, LOOKS, Theme, style
+from .style import KIND_COLORS, LOOKS, Theme, figure
 
 #: the 3-D view's own marker symbols (Scatter3d has only a few)
 KIND_SYMBOLS_3D = {"minimum": "diamond", "maximum": "circle", "saddle": "cross"}
@@ -49,7 +49,6 @@ def surface_figure(surface: Surface, runs: list[Trajectory], th: Theme, *, curre
                 z=[float(height(p.value)) + lift for p in pts], mode="markers", name=kind,
                 marker=dict(symbol=KIND_SYMBOLS_3D[kind], size=th.marker * 0.8, color=KIND_COLORS[kind]),
                 hoverinfo="name"))
-    style(fig, th, height=th.race.view3d_height)
     axis = dict(backgroundcolor="white", gridcolor=th.grid, title_font=dict(size=th.font),
                 tickfont=dict(size=th.font - 4))
     fig.update_layout(
@@ -59,7 +58,7 @@ def surface_figure(surface: Surface, runs: list[Trajectory], th: Theme, *, curre
                    aspectratio=dict(x=1, y=1, z=0.55), camera=dict(eye=dict(x=0.9, y=-1.7, z=1.15))),
         legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"), margin=dict(l=0, r=0, t=30, b=0),
     )
-    return fig
+    return figure(fig.data, fig.layout, th, height=th.race.view3d_height)
 
 
 def loss_figure(surface: Surface, runs: list[Trajectory], th: Theme, *, current: int = 1) -> go.Figure:
@@ -71,7 +70,6 @@ def loss_figure(surface: Surface, runs: list[Trajectory], th: Theme, *, current:
         fig.add_trace(go.Scatter(x=np.arange(1, last + 2), y=loss_values(surface, r.losses[: last + 1]), mode="lines",
                                  name=r.title, line=dict(color=look.color, width=th.line, dash=look.dash)))
     fig.add_vline(x=current, line=dict(color="#444", dash="dot", width=1.5))
-    style(fig, th, height=th.race.view3d_height)
     fig.update_xaxes(title_text="iteration t")
     if loss_reference(surface) is not None:
         shown = np.concatenate([loss_values(surface, r.losses) for r in runs])
@@ -82,4 +80,4 @@ def loss_figure(surface: Surface, runs: list[Trajectory], th: Theme, *, current:
     else:
         fig.update_yaxes(title_text="f(w<sub>t</sub>)")
     fig.update_layout(legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
-    return fig
+    return figure(fig.data, fig.layout, th, height=th.race.view3d_height)

@@ -41,3 +41,20 @@ def b64(a: np.ndarray, dtype: str = "f4") -> dict:
     if arr.ndim > 1:  # a 2-D array (the contour's z) says its shape, rows first
         out["shape"] = ", ".join(map(str, arr.shape))
     return out
+
+
+def typed(obj):
+    """``obj`` (nested dicts and lists, e.g. animation frames built from graph objects) with every numeric numpy
+    array in it as typed-array JSON of its own dtype, as plotly.py encodes a validated figure's arrays; float64
+    stays float64, so every value arrives exactly."""
+    if isinstance(obj, dict):
+        return {k: typed(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [typed(v) for v in obj]
+    if isinstance(obj, np.ndarray) and obj.dtype.kind in "uif":
+        code = {"f": "f", "u": "u", "i": "i"}[obj.dtype.kind] + str(obj.dtype.itemsize)
+        if code in ("i8", "u8"):  # plotly.js has no 64-bit integers: 32 bits when the values fit, else float64
+            fits = obj.size == 0 or (obj.min() >= np.iinfo(np.int32).min and obj.max() <= np.iinfo(np.int32).max)
+            code = "i4" if fits else "f8"
+        return b64(obj, code)
+    return obj
