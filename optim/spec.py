@@ -51,6 +51,9 @@ class Variant:
     labels: dict  #: value -> what a student reads
     notes: Any  #: the value of the course notes' convention
     pytorch: Any  #: the value of PyTorch's convention
+    keras: Any = None  #: the value Keras (TensorFlow) uses; None where Keras has no such method
+    written: dict = field(default_factory=dict)  #: value -> where the course notes write the rule that way
+    remarks: dict = field(default_factory=dict)  #: value -> a caveat (a framework's near-miss, a note's typo)
 
     def value(self, convention: str) -> Any:
         if convention not in CONVENTIONS:

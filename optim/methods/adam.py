@@ -107,7 +107,11 @@ ADAM = OptimizerSpec(
                                     torch="betas[1]", keras="beta_2", short="β₂ (squared-gradient average)"),
                      EPS),
     variants=(Variant("bias_correction", "bc", "Bias correction", {True: "on", False: "off"}, notes=True,
-                      pytorch=True),),
+                      pytorch=True, keras=True,
+                      written={True: "004 (v/(1 − β₁ᵗ), s/(1 − β₂ᵗ)); 003 with a typo: it divides by 1 − β₁ and "
+                                     "1 − β₂, without the power t",
+                               False: "002 (m/(√v + 1e-5)); 001 writes m and v only, no step"},
+                      remarks={True: "Keras adds ε to √v before the correction: ε̂ = ε√(1 − β₂ᵗ) in these terms"}),),
     recorded=(StateField("m", "m"), StateField("v", "v"), StateField("lr_eff", "lr_eff")),
     render_latex=_adam_latex, render_numeric=_adam_numeric,
     surface_defaults={name: {"lr": lr} for name, lr in (
