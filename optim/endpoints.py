@@ -24,6 +24,9 @@ REACHED = 1e-3
 ON_CURVES = ("gd", "momentum", "newton")
 #: the optimizer whose two forms trace one path and which rolls over the quartic's hump
 MOMENTUM = "momentum"
+#: the grid searched for a momentum that rolls over the quartic's hump (learning rates x betas, one run)
+ROLL_LRS = tuple(float(x) for x in np.round(np.arange(0.005, 0.0501, 0.0025), 4))
+ROLL_BETAS = tuple(float(x) for x in np.round(np.arange(0.8, 0.996, 0.005), 3))
 
 
 def kind_of(surface, w: float) -> str:
@@ -97,6 +100,10 @@ class RollOver:
         i, j = min(cells.tolist())
         return float(self.lrs[i]), float(self.betas[j])
 
+    def plain_min_lr(self) -> float | None:
+        """The smallest learning rate of the grid at which gradient descent (beta = 0) gets there too."""
+        return float(self.lrs[self.plain].min()) if self.plain.any() else None
+
 
 def roll_over_grid(surface, name: str, start: float, target: float, lrs, betas, steps: int,
                    options: dict | None = None) -> RollOver:
@@ -111,12 +118,22 @@ def roll_over_grid(surface, name: str, start: float, target: float, lrs, betas, 
     return RollOver(lrs, betas, final[:, 1:], hit[:, 1:], hit[:, 0])
 
 
-def same_path(surface, name: str, hyper: dict, old: dict, new: dict, start: float, steps: int):
+@dataclass(frozen=True)
+class SamePath:
+    old: Trajectory
+    new: Trajectory
+    lr: float  #: the learning rate of ``new``
+    gap: float  #: max |w_old - w_new| over the run
+    step_gap: float  #: max |(w_t+1 - w_t)_old - (w_t+1 - w_t)_new|: the steps themselves
+
+
+def same_path(surface, name: str, hyper: dict, old: dict, new: dict, start: float, steps: int) -> SamePath:
     """``name`` with options ``old`` and ``hyper``, and with options ``new`` and the learning rate the spec says
-    keeps the path; returns both trajectories, the second's learning rate and max |w_old - w_new| over the run."""
+    keeps the path (rounded to 12 digits, as a person would type it)."""
     spec = registry.spec(name)
     lr_new = float(f"{spec.convert_lr(hyper['lr'], hyper.get('beta', 0.0), old, new):.12g}")
     a = run(surface, registry.make(name, **hyper, **old), [float(start)], steps)
     b = run(surface, registry.make(name, **(hyper | {"lr": lr_new}), **new), [float(start)], steps)
     gap = float(np.max(np.abs(a.positions - b.positions)))
-    return a, b, lr_new, gap
+    step_gap = float(np.max(np.abs(np.diff(a.positions, axis=0) - np.diff(b.positions, axis=0))))
+    return SamePath(a, b, lr_new, gap, step_gap)

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import streamlit as st
 
+import optim
 from optim.forms import form_rows, typos
-from ui import layout
+from ui import layout, state, widgets
 from ui.state import escape_markdown as esc
 from viz.curve_runs import forms_frame, typos_frame
+
+ROWS = form_rows()
+LISTED = tuple(dict.fromkeys(r.optimizer for r in ROWS))
+SHOW = state.names("show", LISTED, LISTED, min_count=1, scope="forms")
 
 th = layout.theme()
 layout.header("Which form is which", "The same optimizer is written several ways: where ε goes, whether momentum "
                                      "averages or sums, whether Adam corrects its bias. Which framework and which "
                                      "of the notes use which.")
-rows = form_rows()
+shown = widgets.multiselect(SHOW, "Optimizers", LISTED, format_func=lambda n: optim.spec(n).title)
+rows = [r for r in ROWS if r.optimizer in shown]
 st.caption("Each formula is drawn by the app's own optimizer from the form's setting: the rule the app runs. "
            "“yes”: the framework's optimizer with its default arguments follows this form (PyTorch's torch.optim, "
            "Keras 3 / tf.keras). Notes: 000 handwritten summary, 001 the unit on the eight optimizers, 002 the slides "
@@ -30,8 +36,8 @@ for i, r in enumerate(rows):
         right.markdown(f"**{esc(r.variant)}: {esc(r.form)}** · PyTorch: {r.pytorch} · Keras: {r.keras}  \n"
                        f"Notes: {esc(r.notes)}" + (f"  \n_{esc(r.remark)}_" if r.remark else ""))
 
-st.subheader("The whole table")
-table = forms_frame(rows)
+st.subheader("The whole table (every optimizer)")
+table = forms_frame(ROWS)
 layout.dataframe(table, key="forms")
 layout.csv_download(table, "which_form_is_which.csv", key="forms-csv")
 

@@ -8,12 +8,11 @@ named here except through the specs.
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 import optim
 import surfaces
-from optim.endpoints import MOMENTUM, ON_CURVES, roll_over_grid, run_ends, same_path
+from optim.endpoints import MOMENTUM, ON_CURVES, ROLL_BETAS, ROLL_LRS, roll_over_grid, run_ends, same_path
 from viz.curve_runs import ends_frame, ends_row, gap_text, runs_figure
 from viz.averages import paths_figure
 from viz.style import LOOKS
@@ -24,9 +23,6 @@ from .optimizer_settings import OptimizerSettings, RunSettings, settings_panel
 
 MAX_STEPS = 3000
 CONVENTION = "notes"
-#: the grid searched for a momentum that rolls over the quartic's hump (learning rates x betas, one core call)
-ROLL_LRS = tuple(np.round(np.arange(0.005, 0.0501, 0.0025), 4))
-ROLL_BETAS = tuple(np.round(np.arange(0.8, 0.996, 0.005), 3))
 ROLL_START, ROLL_STEPS = -1.4, 1500
 
 
@@ -118,15 +114,16 @@ def momentum_forms_view(scope: str, th) -> None:
     beta = widgets.number(beta_s, "β", 0.0, 0.99, step=0.01, fmt="%.3g", container=c[1])
     steps = widgets.number(steps_s, "iterations", 1, 200, step=1, fmt="%d", integer=True, container=c[2])
     w0 = curve.starts[0][0]
-    a, b, lr_c, gap = same_path(curve, spec.name, {"lr": lr, "beta": beta}, ema, classic, w0, steps)
-    step_gap = float(np.max(np.abs(lr * a.state["v"] - lr_c * b.state["v"])))
+    pair = same_path(curve, spec.name, {"lr": lr, "beta": beta}, ema, classic, w0, steps)
+    a, b, lr_c = pair.old, pair.new, pair.lr
     st.latex(rf"{curve.latex},\ w_1 = {w0:g}:\qquad {spec.latex(ema)}\ \text{{at }}\eta = {lr:g}"
              rf"\qquad\text{{vs}}\qquad {spec.latex(classic)}\ \text{{at }}\eta' = (1-\beta)\eta = {lr_c:.6g}")
     st.markdown(f"**Why one path.** Divide the average-form velocity by 1 − β: u = v/(1 − β) obeys u_t = β u_t−1 + "
                 f"g_t, the classic velocity, and the step η v_t = η(1 − β) u_t. So the classic form at η′ = (1 − β)η = "
                 f"{lr_c:.6g} takes the same steps, its velocity 1/(1 − β) = {1 / (1 - beta):.4g} times larger: "
                 f"η′ v_classic = η v_average. Computed over {steps} iterations: max |w_average − w_classic| = "
-                f"**{gap_text(gap)}**, max |η v_average − η′ v_classic| = **{gap_text(step_gap)}** (rounding only).")
+                f"**{gap_text(pair.gap)}**, max |η v_average − η′ v_classic| (the steps) = **{gap_text(pair.step_gap)}** "
+                "(rounding only).")
     layout.plotly(paths_figure([(f"average form, η = {lr:g}", a.positions[:, 0]),
                                 (f"classic form, η′ = {lr_c:.6g}", b.positions[:, 0])], th), key="momentum-paths")
     left, right = st.columns(2)
@@ -199,9 +196,8 @@ def quartic_view(scope: str, starts_setting: state.Setting, th) -> None:
                 f"{int(grid.reached.sum())} settings. At η = {pick[0]:g}, β = {pick[1]:g} (and at every neighbouring "
                 "grid setting) it rolls over the hump, while gradient descent at the same η stays in the local "
                 "minimum: this view starts momentum there.")
-        if grid.plain.any():
-            text += (f" Without momentum, η ≥ {min(np.array(ROLL_LRS)[grid.plain]):g} also gets across, "
-                     "by overshooting.")
+        if grid.plain_min_lr() is not None:
+            text += f" Without momentum, η ≥ {grid.plain_min_lr():g} also gets across, by overshooting."
         st.markdown(text)
     rows = [ends_row(optim.spec(n).title, ends, i) for n, (_, ends) in results.items() for i in range(len(starts))]
     st.subheader("Who ends where")
