@@ -77,6 +77,14 @@ class StateField:
     name: str
     column: str
     kind: str = "state"
+    #: a moving average started at 0 whose bias-corrected value x / (1 - rate^t) a table may show beside it: the
+    #: hyperparameter holding the rate, and the option that must be on for the rule to use the corrected value
+    corrected_by: str | None = None
+    corrected_if: str | None = None
+
+    def corrected(self) -> "StateField":
+        """The bias-corrected field's naming: ``m_hat`` beside ``m``."""
+        return StateField(self.name, f"{self.column}_hat", self.kind)
 
     def columns(self, variables: tuple[str, ...]) -> list[str]:
         if self.kind == "eigen":

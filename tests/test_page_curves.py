@@ -88,7 +88,7 @@ def test_a_second_optimizer_brings_its_state_columns_and_csv(open_page, download
     assert not at.exception
     gd_t, adam_t = at.dataframe[0].value, at.dataframe[1].value
     assert list(gd_t.columns) == FIVE
-    assert list(adam_t.columns) == FIVE + ["m", "v", "lr_eff"]
+    assert list(adam_t.columns) == FIVE + ["m", "v", "lr_eff", "m_hat", "v_hat"]
     # Adam by hand: m, v, eta / (sqrt(v_hat) + eps) with beta1 = 0.9, beta2 = 0.999, eps = 1e-8
     w, m, v = 2.0, 0.0, 0.0
     for t, row in enumerate(adam_t.itertuples(index=False), start=1):
@@ -96,7 +96,9 @@ def test_a_second_optimizer_brings_its_state_columns_and_csv(open_page, download
         m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
         lr_eff = 0.1 / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
         w_next = w - lr_eff * m / (1 - 0.9**t)
-        assert (row.w, row.m, row.v, row.lr_eff, row.w_next) == pytest.approx((w, m, v, lr_eff, w_next), rel=1e-12)
+        m_hat, v_hat = m / (1 - 0.9**t), v / (1 - 0.999**t)
+        assert (row.w, row.m, row.v, row.lr_eff, row.w_next, row.m_hat, row.v_hat) == pytest.approx(
+            (w, m, v, lr_eff, w_next, m_hat, v_hat), rel=1e-12)
         w = w_next
     back = pd.read_csv(io.BytesIO(download_bytes(at, 1)))
     assert list(back.columns) == list(adam_t.columns)

@@ -12,6 +12,7 @@ import streamlit as st
 
 import optim
 import surfaces
+from optim.derived import with_corrected
 from optim.endpoints import MOMENTUM, ON_CURVES, ROLL_BETAS, ROLL_LRS, roll_over_grid, run_ends, same_path
 from viz.curve_runs import ends_frame, ends_row, gap_text, runs_figure
 from viz.averages import paths_figure
@@ -63,8 +64,9 @@ def chosen(setting: state.Setting, surface, scope: str, container, defaults: dic
 
 def run_table(r: optim.Trajectory, key: str, file_stem: str) -> None:
     """The run's table (the notes' five columns, then its state) and its CSV."""
-    layout.dataframe(frame(r.table), key=f"{key}-table", height=min(420, 38 + 35 * int(r.rows)))
-    layout.csv_download(csv_bytes(r.table), f"{file_stem}.csv", key=f"{key}-csv", label=f"Download {r.title} (CSV)")
+    table = with_corrected(r)
+    layout.dataframe(frame(table), key=f"{key}-table", height=min(420, 38 + 35 * int(r.rows)))
+    layout.csv_download(csv_bytes(table), f"{file_stem}.csv", key=f"{key}-csv", label=f"Download {r.title} (CSV)")
 
 
 # -- any optimizers on one curve ------------------------------------------------------------------------------------
@@ -88,8 +90,9 @@ def optimizers_view(scope: str, surface, w0: float, steps: int, file_name: str, 
                       key="runs")
     st.caption("Row t of each table: w_t before the step, f(w_t), the gradient f′(w_t), w_t+1 after it, then what "
                "the optimizer keeps after the step (velocity v, sums G and averages s, u, m, v, the step size "
-               "lr_eff it applied, Newton's curvature f″, a line search's direction d and step length alpha). "
-               "5 decimals here; the CSV has every digit.")
+               "lr_eff it applied, Adam's bias-corrected m_hat = m/(1 − β₁ᵗ) and v_hat = v/(1 − β₂ᵗ), Newton's "
+               "curvature f″, a line search's direction d and step length alpha). 5 decimals here; the CSV has "
+               "every digit.")
     for r in runs:
         with st.container(border=True):
             color_title(r.optimizer, f"{r.settings_text()} · {r.outcome()}")
