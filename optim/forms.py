@@ -69,20 +69,26 @@ def form_rows() -> list[FormRow]:
     listed under the first), then the pending variants."""
     rows, seen = [], set()
     for spec in SPECS.values():
-        torch_ok = any(h.torch for h in spec.hyperparameters)
-        keras_ok = any(h.keras for h in spec.hyperparameters)
-        for v in spec.variants:
-            if id(v) in seen:
-                continue
-            seen.add(id(v))
-            for value, label in v.labels.items():
-                rows.append(FormRow(spec.name, spec.title, v.title, label, spec.latex({v.option: value}),
-                                    _uses(torch_ok, v.pytorch, value), _uses(keras_ok, v.keras, value),
-                                    v.written.get(value, "none of them"), v.remarks.get(value, "")))
+        rows += _spec_rows(spec, seen)
+    return rows
+
+
+def _spec_rows(spec, seen: set) -> list[FormRow]:
+    """The rows of one optimizer: its variants' values, then its pending variants."""
+    rows = []
+    torch_ok = any(h.torch for h in spec.hyperparameters)
+    keras_ok = any(h.keras for h in spec.hyperparameters)
+    for v in spec.variants:
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        for value, label in v.labels.items():
+            rows.append(FormRow(spec.name, spec.title, v.title, label, spec.latex({v.option: value}),
+                                _uses(torch_ok, v.pytorch, value), _uses(keras_ok, v.keras, value),
+                                v.written.get(value, "none of them"), v.remarks.get(value, "")))
     for p in PENDING:
-        spec = SPECS[p.optimizer]
-        if any(v.option == p.option for v in spec.variants):
-            continue  # the spec has it now: listed above
+        if p.optimizer != spec.name or any(v.option == p.option for v in spec.variants):
+            continue  # another optimizer's, or the spec has it now: listed above
         for value, label in p.labels.items():
             rows.append(FormRow(spec.name, spec.title, p.title, label, p.latex[value], _uses(True, p.pytorch, value),
                                 _uses(True, p.keras, value), p.written.get(value, "none of them"),

@@ -31,7 +31,7 @@ for i, r in enumerate(rows):
         current = r.title
         st.subheader(r.title)
     with st.container(border=True):
-        left, right = st.columns([1, 1.3] if not th.present else [1, 1], vertical_alignment="center")
+        left, right = (st.container(), st.container()) if th.present else st.columns([3, 2], vertical_alignment="center")
         left.latex(r.latex)
         right.markdown(f"**{esc(r.variant)}: {esc(r.form)}** · PyTorch: {r.pytorch} · Keras: {r.keras}  \n"
                        f"Notes: {esc(r.notes)}" + (f"  \n_{esc(r.remark)}_" if r.remark else ""))

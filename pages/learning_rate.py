@@ -173,7 +173,7 @@ def preset(lr: float, steps: int) -> None:
 
 th = layout.theme()
 layout.header("Learning rate", "Gradient descent on one curve: how the step size η decides between converging, "
-                               "oscillating and diverging.")
+                               "oscillating and diverging; then every other optimizer on the same curves.")
 view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, label_visibility="collapsed")
 
 if view in ("one", "compare", "optimizers"):

@@ -62,28 +62,28 @@ def chosen(setting: state.Setting, surface, scope: str, container, defaults: dic
     return names, settings
 
 
-def run_table(r: optim.Trajectory, key: str, file_stem: str) -> None:
+def run_table(r: optim.Trajectory, key: str, file_stem: str, title: str | None = None) -> None:
     """The run's table (the notes' five columns, then its state) and its CSV."""
     table = with_corrected(r)
     layout.dataframe(frame(table), key=f"{key}-table", height=min(420, 38 + 35 * int(r.rows)))
-    layout.csv_download(csv_bytes(table), f"{file_stem}.csv", key=f"{key}-csv", label=f"Download {r.title} (CSV)")
+    layout.csv_download(csv_bytes(table), f"{file_stem}.csv", key=f"{key}-csv",
+                        label=f"Download {title or r.title} (CSV)")
 
 
 # -- any optimizers on one curve ------------------------------------------------------------------------------------
 
 def optimizers_view(scope: str, surface, w0: float, steps: int, file_name: str, th) -> None:
     picks = state.names("opt", ON_CURVES, optim.NAMES, scope=scope)
-    c_pick, c_rules = st.columns([2, 3])
-    names, settings = chosen(picks, surface, scope, c_pick)
+    names, settings = chosen(picks, surface, scope, st)
     if not names:
         st.info("Choose at least one optimizer.")
         return
     runs = [run_on(surface, settings[n].run_settings(), w0, steps) for n in names]
-    with c_rules:
-        st.latex(r"\begin{aligned}" + r" \\ ".join(
-            rf"&\text{{{r.title}:}} && {r.spec.latex(r.options).replace('&', '')}" for r in runs) + r"\end{aligned}")
-    fig_col, set_col = st.columns([3, 1])
+    fig_col, set_col = st.columns([2.3, 1.7])
     with set_col:
+        for r in runs:
+            color_title(r.optimizer)
+            st.latex(r.spec.latex(r.options))
         settings_panel(settings, names, key=f"w:{scope}:settings-of")
     with fig_col:
         layout.plotly(runs_figure(surface, [(label(r), LOOKS[r.optimizer], r.positions[:, 0]) for r in runs], th),
@@ -119,8 +119,8 @@ def momentum_forms_view(scope: str, th) -> None:
     w0 = curve.starts[0][0]
     pair = same_path(curve, spec.name, {"lr": lr, "beta": beta}, ema, classic, w0, steps)
     a, b, lr_c = pair.old, pair.new, pair.lr
-    st.latex(rf"{curve.latex},\ w_1 = {w0:g}:\qquad {spec.latex(ema)}\ \text{{at }}\eta = {lr:g}"
-             rf"\qquad\text{{vs}}\qquad {spec.latex(classic)}\ \text{{at }}\eta' = (1-\beta)\eta = {lr_c:.6g}")
+    st.latex(rf"\begin{{gathered}}{curve.latex},\quad w_1 = {w0:g} \\ {spec.latex(ema)}\ \ \eta = {lr:g}"
+             rf"\qquad\text{{vs}}\qquad {spec.latex(classic)}\ \ \eta' = (1-\beta)\eta = {lr_c:.6g}\end{{gathered}}")
     st.markdown(f"**Why one path.** Divide the average-form velocity by 1 − β: u = v/(1 − β) obeys u_t = β u_t−1 + "
                 f"g_t, the classic velocity, and the step η v_t = η(1 − β) u_t. So the classic form at η′ = (1 − β)η = "
                 f"{lr_c:.6g} takes the same steps, its velocity 1/(1 − β) = {1 / (1 - beta):.4g} times larger: "
@@ -132,10 +132,10 @@ def momentum_forms_view(scope: str, th) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(f"**v ← βv + (1 − β)g** (the notes' worked tables), η = {lr:g}")
-        run_table(a, "ema", f"{spec.name}_average_lr{lr:g}_beta{beta:g}")
+        run_table(a, "ema", f"{spec.name}_average_lr{lr:g}_beta{beta:g}", "the average form")
     with right:
         st.markdown(f"**v ← βv + g** (PyTorch, Keras; the BatchNorm and CNN slides), η′ = {lr_c:.6g}")
-        run_table(b, "classic", f"{spec.name}_classic_lr{lr_c:.6g}_beta{beta:g}")
+        run_table(b, "classic", f"{spec.name}_classic_lr{lr_c:.6g}_beta{beta:g}", "the classic form")
 
 
 # -- the quartic: who ends where ------------------------------------------------------------------------------------
@@ -166,14 +166,15 @@ def claim_lines(title: str, ends) -> list[str]:
 
 def quartic_view(scope: str, starts_setting: state.Setting, th) -> None:
     quartic = surfaces.get("quartic")
-    st.latex(quartic.latex + r",\quad " + r",\quad ".join(quartic.derivative_latex))
+    st.latex(r"\begin{gathered}" + quartic.latex + r" \\ " + r",\quad ".join(quartic.derivative_latex)
+             + r"\end{gathered}")
     steps_s = state.integer("esteps", 1500, 1, MAX_STEPS, scope=scope)
     starts = state.get(starts_setting)
     grid, pick = rolling_momentum(ROLL_START, ROLL_STEPS, optim.spec(MOMENTUM).variant("form").notes)
     defaults = {MOMENTUM: {"lr": pick[0], "beta": pick[1]}} if pick else {}
     picks = state.names("qopt", ON_CURVES, optim.NAMES, scope=scope)
-    c_pick, c_starts, c_steps = st.columns([2, 1.2, 1.2], vertical_alignment="bottom")
-    names, settings = chosen(picks, quartic, scope + "q", c_pick, defaults)
+    names, settings = chosen(picks, quartic, scope + "q", st, defaults)
+    c_starts, c_steps = st.columns(2, vertical_alignment="bottom")
     text = c_starts.text_input("start points", value=starts_setting.show(starts), key="w:estarts-text")
     try:
         starts = starts_setting.parse(text)
@@ -185,8 +186,8 @@ def quartic_view(scope: str, starts_setting: state.Setting, th) -> None:
         st.info("Choose at least one optimizer.")
         return
     results = {n: quartic_ends(settings[n].run_settings(), tuple(starts), steps) for n in names}
-    series = [(f"{optim.spec(n).title} from {s:g}", LOOKS[n], traj.positions[:, i, 0])
-              for n, (traj, _) in results.items() for i, s in enumerate(starts)]
+    series = [(optim.spec(n).title, LOOKS[n], traj.positions[:, i, 0])
+              for n, (traj, _) in results.items() for i in range(len(starts))]
     fig_col, set_col = st.columns([3, 1])
     with set_col:
         settings_panel(settings, names, key=f"w:{scope}:q-settings-of")
@@ -207,7 +208,7 @@ def quartic_view(scope: str, starts_setting: state.Setting, th) -> None:
     st.caption("The end of each run, the critical point (f′(w) = 0, the roots of 24w³ − 6w² − 24w + 1) nearest to it "
                "and its kind from the sign of f″ there; reached: within 10⁻³ of it.")
     table = ends_frame(rows)
-    layout.dataframe(table, key="quartic-ends")
+    layout.dataframe(table, key="quartic-ends", height=int((40 + 36 * len(table)) * (1.4 if th.present else 1)))
     layout.csv_download(table, "quartic_who_ends_where.csv", key="quartic-ends-csv")
     second = [n for n in names if optim.spec(n).needs_hessian]
     st.markdown("**“Second-order methods do not get stuck in local minima” (003, second-order slides).** "

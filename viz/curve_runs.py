@@ -13,6 +13,10 @@ from .descent import _stationary_traces, curve_view
 from .style import KIND_COLORS, Look, Theme, figure, format_number
 
 
+#: runs longer than this are drawn as lines (no markers) against a logarithmic iteration axis
+LONG = 120
+
+
 def runs_figure(surface: Surface, series: list[tuple[str, Look, np.ndarray]], th: Theme) -> go.Figure:
     """Each run's iterates on the curve f(w) (left) and w_t against the iteration t (right), in its optimizer's
     colour, marker and dash. ``series``: (legend label, look, w_1 .. w_{T+1}) per run; a diverged run's
@@ -25,9 +29,12 @@ def runs_figure(surface: Surface, series: list[tuple[str, Look, np.ndarray]], th
     data = [{"type": "scatter", "x": grid, "y": fg, "mode": "lines", "name": "f(w)", "hoverinfo": "skip",
              "line": {"color": "#444", "width": th.line}}]
     data += _stationary_traces(surface, th)
+    shown, long = set(), max((w.size for _, _, w in series), default=0) > LONG
     for label, look, w in series:
         inside = np.where((w >= x0) & (w <= x1), w, np.nan)
-        common = {"mode": "lines+markers", "legendgroup": label,
+        first = label not in shown  # one legend entry per label: several starts of one optimizer share it
+        shown.add(label)
+        common = {"mode": "lines" if long else "lines+markers", "legendgroup": label, "showlegend": first,
                   "line": {"color": look.color, "width": th.line * 0.8, "dash": look.dash},
                   "marker": {"symbol": look.symbol, "size": th.marker * 0.8, "color": look.color}}
         data.append({"type": "scatter", "x": inside, "y": surface.value(inside[:, None]), "name": label,
@@ -35,15 +42,17 @@ def runs_figure(surface: Surface, series: list[tuple[str, Look, np.ndarray]], th
                      "hovertemplate": "t = %{customdata}<br>w = %{x:.5f}<br>f = %{y:.5f}<extra>" + label + "</extra>"}
                     | common)
         data.append({"type": "scatter", "x": np.arange(1, w.size + 1), "y": np.clip(w, -1e6, 1e6), "name": label,
-                     "showlegend": False, "xaxis": "x2", "yaxis": "y2",
-                     "hovertemplate": "t = %{x}<br>w = %{y:.5f}<extra>" + label + "</extra>"} | common)
+                     "xaxis": "x2", "yaxis": "y2",
+                     "hovertemplate": "t = %{x}<br>w = %{y:.5f}<extra>" + label + "</extra>"} | common
+                    | {"showlegend": False})
     shapes = [{"type": "line", "xref": "x2 domain", "x0": 0, "x1": 1, "yref": "y2", "y0": p.point[0], "y1": p.point[0],
                "line": {"color": KIND_COLORS.get(p.kind, "#888"), "dash": "dash", "width": 1}}
               for p in surface.stationary]
     layout = {
         "xaxis": {"domain": [0, 0.55], "range": [x0, x1], "title": {"text": "w"}, "anchor": "y"},
         "yaxis": {"range": [y_lo - pad, y_hi + pad], "title": {"text": "f(w)"}, "anchor": "x"},
-        "xaxis2": {"domain": [0.66, 1], "anchor": "y2", "title": {"text": "iteration t"}},
+        "xaxis2": {"domain": [0.66, 1], "anchor": "y2", "title": {"text": "iteration t"},
+                   "type": "log" if long else "linear"},
         "yaxis2": {"anchor": "x2", "title": {"text": "w<sub>t</sub>"}},
         "shapes": shapes,
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
