@@ -279,13 +279,7 @@ else:
     st.latex(QUARTIC.latex + r",\quad " + r",\quad ".join(QUARTIC.derivative_latex))
     st.caption("Gradient descent only looks downhill from where it stands: which minimum it reaches depends on "
                "the start. The critical points solve f′(w) = 0; the sign of f″ tells their kind.")
-    starts = state.get(Q_STARTS)
-    text = st.text_input("start points (comma-separated)", value=Q_STARTS.show(starts), key="w:qstarts-text")
-    try:
-        starts = Q_STARTS.parse(text)
-        state.set_value(Q_STARTS, starts)
-    except ValueError as exc:
-        st.warning(f"Could not read “{text}”: {exc}.")
+    starts = widgets.text_entry(Q_STARTS, "start points (comma-separated)")
     c1, c2 = st.columns(2)
     q_lr = widgets.slider_entry(Q_LR, "learning rate η", 0.001, 0.06, 0.001, fmt="%.3f", container=c1)
     q_steps = widgets.slider_entry(Q_STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c2)

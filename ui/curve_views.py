@@ -169,18 +169,12 @@ def quartic_view(scope: str, starts_setting: state.Setting, th) -> None:
     st.latex(r"\begin{gathered}" + quartic.latex + r" \\ " + r",\quad ".join(quartic.derivative_latex)
              + r"\end{gathered}")
     steps_s = state.integer("esteps", 1500, 1, MAX_STEPS, scope=scope)
-    starts = state.get(starts_setting)
     grid, pick = rolling_momentum(ROLL_START, ROLL_STEPS, optim.spec(MOMENTUM).variant("form").notes)
     defaults = {MOMENTUM: {"lr": pick[0], "beta": pick[1]}} if pick else {}
     picks = state.names("qopt", ON_CURVES, optim.NAMES, scope=scope)
     names, settings = chosen(picks, quartic, scope + "q", st, defaults)
     c_starts, c_steps = st.columns(2, vertical_alignment="bottom")
-    text = c_starts.text_input("start points", value=starts_setting.show(starts), key="w:estarts-text")
-    try:
-        starts = starts_setting.parse(text)
-        state.set_value(starts_setting, starts)
-    except ValueError as exc:
-        st.warning(f"Could not read “{text}”: {exc}. Keeping {starts_setting.show(starts)}.")
+    starts = widgets.text_entry(starts_setting, "start points (comma-separated)", container=c_starts)
     steps = widgets.slider_entry(steps_s, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c_steps)
     if not names:
         st.info("Choose at least one optimizer.")
