@@ -33,8 +33,8 @@ FORM = Variant("form", "form", "Momentum form", {"ema": "v ← βv + (1−β)g (
                notes="ema", pytorch="classic", keras="classic",
                written={"ema": "003, the slides with the worked tables (V = βV + (1−β)∂L/∂w); 004 (v = βv + (1−β)∂J/∂W)",
                         "classic": "002, the slides on BatchNorm and CNNs (v ← ρv + ∇L, then θ ← θ − εv)"},
-               remarks={"ema": "PyTorch's SGD(momentum=β, dampening=β) is this rule from step 2 on: it starts its "
-                               "buffer at g, not (1−β)g",
+               remarks={"ema": "PyTorch's SGD(momentum=β, dampening=β) uses this recursion, except that its first "
+                               "velocity is g, not (1−β)g",
                         "classic": "Keras stores −η·v (m ← βm − ηg, w ← w + m): the same path"})
 EVALUATION = Variant("evaluation", "eval", "Gradient taken at",
                      {"lookahead": "the look-ahead point", "pytorch": "w (PyTorch form)"},
