@@ -51,6 +51,9 @@ class Variant:
     labels: dict  #: value -> what a student reads
     notes: Any  #: the value of the course notes' convention
     pytorch: Any  #: the value of PyTorch's convention
+    keras: Any = None  #: the value Keras (TensorFlow) uses; None where Keras has no such method
+    written: dict = field(default_factory=dict)  #: value -> where the course notes write the rule that way
+    remarks: dict = field(default_factory=dict)  #: value -> a caveat (a framework's near-miss, a note's typo)
 
     def value(self, convention: str) -> Any:
         if convention not in CONVENTIONS:
@@ -74,6 +77,14 @@ class StateField:
     name: str
     column: str
     kind: str = "state"
+    #: a moving average started at 0 whose bias-corrected value x / (1 - rate^t) a table may show beside it: the
+    #: hyperparameter holding the rate, and the option that must be on for the rule to use the corrected value
+    corrected_by: str | None = None
+    corrected_if: str | None = None
+
+    def corrected(self) -> "StateField":
+        """The bias-corrected field's naming: ``m_hat`` beside ``m``."""
+        return StateField(self.name, f"{self.column}_hat", self.kind)
 
     def columns(self, variables: tuple[str, ...]) -> list[str]:
         if self.kind == "eigen":

@@ -12,7 +12,8 @@ from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
 from optim.analysis import critical_learning_rates, curvature_is_constant, gd_verdict
 from optim.methods.gd import GD
 from surfaces.typed import typed_surface
-from ui import layout, state, widgets
+from optim.forms import typos
+from ui import curve_views, layout, state, widgets
 from viz import descent
 from viz.style import format_number, power_text
 from viz.tables import csv_bytes, endpoints_frame, frame, stationary_frame
@@ -22,7 +23,8 @@ ONE_D = surfaces.names(dim=1)
 OWN = "own"  #: the curve choice of a typed-in function f(w), given by the setting ``f``
 CURVES = (*ONE_D, OWN)
 OWN_DEFAULT = "6*w^4 - 2*w^3 - 12*w^2 + w + 1"
-VIEWS = {"one": "One learning rate", "compare": "Side by side", "minima": "Local vs global minimum"}
+VIEWS = {"one": "One learning rate", "compare": "Side by side", "minima": "Local vs global minimum",
+         "optimizers": "Any optimizer", "momentum": "EMA vs classic momentum", "quartic": "Quartic: who ends where"}
 NOTES_CASES = ((0.1, 21), (0.2, 10), (0.5, 10))  # the notes' three tables, from w0 = 2
 MAX_STEPS = 200
 
@@ -47,6 +49,8 @@ def curve(name: str):
 
 def curve_title(name: str) -> str:
     return "Your own function f(w)" if name == OWN else surfaces.get(name).title
+
+
 STEPS = state.integer("steps", 21, 1, MAX_STEPS, scope=SCOPE)
 
 
@@ -169,10 +173,10 @@ def preset(lr: float, steps: int) -> None:
 
 th = layout.theme()
 layout.header("Learning rate", "Gradient descent on one curve: how the step size η decides between converging, "
-                               "oscillating and diverging.")
+                               "oscillating and diverging; then every other optimizer on the same curves.")
 view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, label_visibility="collapsed")
 
-if view in ("one", "compare"):
+if view in ("one", "compare", "optimizers"):
     c_surface, c_formula = st.columns([1, 2], vertical_alignment="center")
     name = widgets.selectbox(SURFACE, "Curve", CURVES, format_func=curve_title, container=c_surface,
                              then=reset_for_surface)
@@ -187,8 +191,9 @@ if view in ("one", "compare"):
     if state.get(lr_setting(surface)) > lr_top:
         state.set_value(lr_setting(surface), min(GD.defaults_for(surface.name)["lr"], lr_top))
     with c_formula:
-        st.latex(r"\begin{gathered}" + surface.latex + r",\qquad w_{t+1} = w_t - \eta\, f'(w_t) \\ "
-                 + r",\quad ".join(surface.derivative_latex) + r"\end{gathered}")
+        rule = "" if view == "optimizers" else r",\qquad w_{t+1} = w_t - \eta\, f'(w_t)"
+        st.latex(r"\begin{gathered}" + surface.latex + rule + r" \\ " + r",\quad ".join(surface.derivative_latex)
+                 + r"\end{gathered}")
 
 if view == "one":
     st.write("The notes' three cases:")
@@ -229,6 +234,9 @@ if view == "one":
                    "Shown to 5 decimals; the CSV has every digit.")
         layout.dataframe(frame(r.table), key="table")
         layout.csv_download(csv_bytes(r.table), f"{GD.name}_{file_name(name)}_lr{lr:g}_w{w0:g}.csv", key="csv")
+        if (name, lr, w0) == ("notes-quadratic", 0.2, 2.0) and steps >= 4:  # the notes' table with its typo
+            typo = typos()[0]
+            st.caption(f"⚠ The notes print {typo.printed} in row 4; computed: {typo.computed}. {typo.why}.")
 
 elif view == "compare":
     st.caption("Each column is a separate run from the same start. Edit the list as η:rows, for example "
@@ -255,17 +263,23 @@ elif view == "compare":
             layout.dataframe(frame(r.table)[["iteration", "w", "f(w)", "f'(w)", "w_next"]], key=f"cmp-{i}")
             layout.csv_download(csv_bytes(r.table), f"{GD.name}_{file_name(name)}_lr{lr_c:g}.csv", key=f"cmp-csv-{i}")
 
+elif view == "optimizers":
+    c_w0, c_steps = st.columns(2)
+    w0 = widgets.slider_entry(w0_setting(surface), "start w", *surface.bounds[0], 0.01, fmt="%.3f", container=c_w0)
+    steps = widgets.slider_entry(STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c_steps)
+    curve_views.optimizers_view(SCOPE, surface, w0, steps, file_name(name), th)
+
+elif view == "momentum":
+    curve_views.momentum_forms_view(SCOPE, th)
+
+elif view == "quartic":
+    curve_views.quartic_view(SCOPE, Q_STARTS, th)
+
 else:
     st.latex(QUARTIC.latex + r",\quad " + r",\quad ".join(QUARTIC.derivative_latex))
     st.caption("Gradient descent only looks downhill from where it stands: which minimum it reaches depends on "
                "the start. The critical points solve f′(w) = 0; the sign of f″ tells their kind.")
-    starts = state.get(Q_STARTS)
-    text = st.text_input("start points (comma-separated)", value=Q_STARTS.show(starts), key="w:qstarts-text")
-    try:
-        starts = Q_STARTS.parse(text)
-        state.set_value(Q_STARTS, starts)
-    except ValueError as exc:
-        st.warning(f"Could not read “{text}”: {exc}.")
+    starts = widgets.text_entry(Q_STARTS, "start points (comma-separated)")
     c1, c2 = st.columns(2)
     q_lr = widgets.slider_entry(Q_LR, "learning rate η", 0.001, 0.06, 0.001, fmt="%.3f", container=c1)
     q_steps = widgets.slider_entry(Q_STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c2)

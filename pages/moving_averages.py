@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-import surfaces
 from optim import averages as A
-from optim import run
-from optim.methods.momentum import MOMENTUM
-from ui import layout, state, widgets
+from ui import curve_views, layout, state, widgets
 from viz import averages as va
-from viz.tables import csv_bytes, frame
 
 SCOPE = "ema"
 KINDS = {"sine": "noisy sine", "step": "step", "walk": "random walk (a price)", "typed": "numbers I type"}
 CORRECTION_STEPS = (1, 2, 3, 5, 10, 20, 50, 100)
 ADAM_BETAS = (0.9, 0.999)
-CURVE = surfaces.get("notes-quadratic")
 
 KIND = state.choice("series", "sine", tuple(KINDS), scope=SCOPE)
 TYPED = state.numbers("typed", (10, 12, 11, 15, 14, 18, 17, 20), -1e6, 1e6, 1, 200, scope=SCOPE)
@@ -27,25 +22,12 @@ BETA = state.number("beta", 0.9, 0.0, 1.0, scope=SCOPE)
 CORRECT = state.flag("corrected", True, scope=SCOPE)
 BACK = state.integer("back", 20, 1, 200, scope=SCOPE)
 GRAD = state.number("g", 0.5, -100.0, 100.0, scope=SCOPE)
-M_LR = state.number("mlr", MOMENTUM.defaults_for(CURVE.name)["lr"], 1e-3, 1.0, scope=SCOPE)
-M_BETA = state.number("mbeta", MOMENTUM.defaults_for(CURVE.name)["beta"], 0.0, 0.99, scope=SCOPE)
-M_STEPS = state.integer("msteps", 20, 1, 200, scope=SCOPE)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def averaged(kind: str, typed: tuple[float, ...], n: int, seed: int, beta: float):
     x = A.demo_series(kind, n, seed, typed)
     return x, A.ema(x, beta), A.ema(x, beta, corrected=True)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def momentum_pair(lr: float, beta: float, steps: int):
-    """The notes' EMA form at η and the classic form at the η that keeps the same path."""
-    notes, classic = MOMENTUM.options("notes"), MOMENTUM.options("pytorch")
-    lr_classic = MOMENTUM.convert_lr(lr, beta, notes, classic)
-    a = run(CURVE, MOMENTUM.make("notes", lr=lr, beta=beta), [2.0], steps)
-    b = run(CURVE, MOMENTUM.make("pytorch", lr=lr_classic, beta=beta), [2.0], steps)
-    return lr_classic, a, b
 
 
 th = layout.theme()
@@ -134,28 +116,4 @@ layout.csv_download(adf, f"adam_moments_g{g:g}.csv", key="adam-csv")
 
 # -- 4. momentum ----------------------------------------------------------------------------------------------------
 st.subheader("Momentum: an average of gradients, or a sum")
-c = layout.slots(3, 3)
-m_lr = widgets.number(M_LR, "learning rate η (average form)", 1e-3, 1.0, step=0.01, fmt="%.4g", container=c[0])
-m_beta = widgets.number(M_BETA, "β", 0.0, 0.99, step=0.01, fmt="%.3g", container=c[1])
-m_steps = widgets.number(M_STEPS, "iterations", 1, 200, step=1, fmt="%d", integer=True, container=c[2])
-lr_classic, ema_run, classic_run = momentum_pair(m_lr, m_beta, m_steps)
-notes_opts, torch_opts = MOMENTUM.options("notes"), MOMENTUM.options("pytorch")
-st.latex(rf"f(w) = 2w^2 + w + 4,\ w_0 = 2:\qquad {MOMENTUM.latex(notes_opts)}\ \text{{at }}\eta = {m_lr:g}"
-         rf"\qquad\text{{vs}}\qquad {MOMENTUM.latex(torch_opts)}\ \text{{at }}\eta(1-\beta) = {lr_classic:.6g}")
-gap = float(abs(ema_run.positions[:, 0] - classic_run.positions[:, 0]).max())
-st.markdown(f"The classic velocity adds whole gradients, so it is 1/(1 − β) = {1 / (1 - m_beta):.4g} times the "
-            f"average's; scaling its learning rate by 1 − β = {1 - m_beta:.4g} gives the same steps. Largest "
-            f"difference between the two paths over {m_steps} iterations: {gap:.2g} (rounding only).")
-layout.plotly(va.paths_figure([(f"average form, η = {m_lr:g}", ema_run.positions[:, 0]),
-                               (f"classic form, η = {lr_classic:.6g}", classic_run.positions[:, 0])], th),
-              key="momentum-paths")
-left, right = st.columns(2)
-with left:
-    st.markdown("**v ← βv + (1 − β)g** (the notes)")
-    layout.dataframe(frame(ema_run.table), key="ema-table")
-    layout.csv_download(csv_bytes(ema_run.table), f"{MOMENTUM.name}_average_lr{m_lr:g}.csv", key="ema-csv")
-with right:
-    st.markdown("**v ← βv + g** (PyTorch)")
-    layout.dataframe(frame(classic_run.table), key="classic-table")
-    layout.csv_download(csv_bytes(classic_run.table), f"{MOMENTUM.name}_classic_lr{lr_classic:.6g}.csv",
-                        key="classic-csv")
+curve_views.momentum_forms_view(SCOPE, th)

@@ -47,11 +47,12 @@ class OptimizerSettings:
     """
 
     def __init__(self, scope: str, name: str, surface, convention: str, *, prefix: bool = True,
-                 scale_lr: bool = True):
+                 scale_lr: bool = True, defaults: dict[str, float] | None = None):
         self.spec = optim.spec(name)
         self.name, self.scope, self.surface, self.convention = name, scope, surface, convention
         self.key = f"{name}." if prefix else ""
         self.scale_lr = scale_lr
+        self.overrides = dict(defaults or {})  #: a view's own starting hyperparameters (a computed preset)
 
     # -- the settings ------------------------------------------------------------------------------------------
     def variant(self, v: optim.Variant) -> state.Setting:
@@ -65,6 +66,8 @@ class OptimizerSettings:
         return {v.option: read(self.variant(v)) for v in self.spec.variants}
 
     def default(self, h: optim.Hyperparameter, options: dict | None = None) -> float:
+        if h.name in self.overrides:
+            return float(self.overrides[h.name])
         if h.name == "lr" and self.scale_lr:
             return self.spec.start_lr(self.surface.name, options if options is not None else self.options(peek=True))
         return self.spec.defaults_for(self.surface.name)[h.name]

@@ -44,6 +44,9 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("pages/moving_averages.py", "Moving averages: momentum and bias correction", ":material/show_chart:", "Concepts",
              "An exponential moving average, its weights unrolled and Adam's bias correction.\n"
              "Momentum as an average of gradients against the classic sum."),
+    PageInfo("pages/forms.py", "Which form is which", ":material/compare:", "Concepts",
+             "Momentum as an average or a sum, ε inside or outside the root, Adam with or without bias correction.\n"
+             "Which framework and which of the notes write each form; the notes' typos, recomputed."),
     PageInfo("pages/batch_learning.py", "Batch, mini-batch and online", ":material/dataset:", "Concepts",
              "Epochs, updates and samples read, counted for every batch size.\n"
              "Race batch sizes on real mini-batches of a regression dataset."),

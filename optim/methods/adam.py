@@ -107,8 +107,13 @@ ADAM = OptimizerSpec(
                                     torch="betas[1]", keras="beta_2", short="β₂ (squared-gradient average)"),
                      EPS),
     variants=(Variant("bias_correction", "bc", "Bias correction", {True: "on", False: "off"}, notes=True,
-                      pytorch=True),),
-    recorded=(StateField("m", "m"), StateField("v", "v"), StateField("lr_eff", "lr_eff")),
+                      pytorch=True, keras=True,
+                      written={True: "004 (v/(1 − β₁ᵗ), s/(1 − β₂ᵗ)); 003 with a typo: it divides by 1 − β₁ and "
+                                     "1 − β₂, without the power t",
+                               False: "002 (m/(√v + 1e-5)); 001 writes m and v only, no step"},
+                      remarks={True: "Keras adds ε to √v before the correction: ε̂ = ε√(1 − β₂ᵗ) in these terms"}),),
+    recorded=(StateField("m", "m", corrected_by="beta1", corrected_if="bias_correction"),
+              StateField("v", "v", corrected_by="beta2", corrected_if="bias_correction"), StateField("lr_eff", "lr_eff")),
     render_latex=_adam_latex, render_numeric=_adam_numeric,
     surface_defaults={name: {"lr": lr} for name, lr in (
         ("quartic", 0.05), ("bowl", 0.1), ("elongated-bowl", 0.1), ("saddle", 0.05), ("rosenbrock", 0.05),

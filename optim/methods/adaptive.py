@@ -21,9 +21,10 @@ from ..tex import Step, tex_number, tex_vector as V
 LR_EFF = StateField("lr_eff", "lr_eff")
 
 
-def eps_variant(notes: bool, pytorch: bool) -> Variant:
+def eps_variant(notes: bool, pytorch: bool, keras: bool | None = None, written: dict | None = None,
+                remarks: dict | None = None) -> Variant:
     return Variant("eps_in_sqrt", "epsin", "ε", {True: "inside the root: √(s + ε)", False: "outside: √s + ε"},
-                   notes=notes, pytorch=pytorch)
+                   notes=notes, pytorch=pytorch, keras=keras, written=written or {}, remarks=remarks or {})
 
 
 def _denominator(symbol: str, o: dict, t: str = "t") -> str:
@@ -88,7 +89,11 @@ def _adagrad_numeric(surface, traj, k: int, t: int) -> list[str]:
 ADAGRAD = OptimizerSpec(
     name="adagrad", title="Adagrad",
     summary="Divide each coordinate's step by the root of its summed squared gradients.",
-    factory=adagrad, hyperparameters=(LR, EPS), variants=(eps_variant(True, False),),
+    factory=adagrad, hyperparameters=(LR, EPS), variants=(eps_variant(True, False, True, written={
+        True: "001 (η/sqrt(α_t + ε)); 002 (η/√(α_t + ε)); 004 (η/√(χ_t + ε), and its code np.sqrt(gradient_sums + epsilon))",
+        False: "003 (η/(ε + √Σ(∂L/∂w)²))"},
+        remarks={True: "Keras starts the sum at 0.1 (initial_accumulator_value)",
+                 False: "tf.keras of TensorFlow 2.0 put ε outside, as PyTorch does"}),),
     recorded=(StateField("G", "G"), LR_EFF), render_latex=_adagrad_latex, render_numeric=_adagrad_numeric,
     surface_defaults={"quartic": {"lr": 0.3}, "bowl": {"lr": 0.5}, "elongated-bowl": {"lr": 0.3},
                       "saddle": {"lr": 0.3}, "rosenbrock": {"lr": 0.5}, "beale": {"lr": 0.5}, "himmelblau": {"lr": 1.0},
@@ -154,7 +159,11 @@ RHO_RMSPROP = Hyperparameter("rho", r"\rho", "ρ", "decay of the squared-gradien
 
 RMSPROP = OptimizerSpec(
     name="rmsprop", featured=True, title="RMSProp", summary="Like Adagrad, with a moving average that forgets old gradients.",
-    factory=rmsprop, hyperparameters=(LR, RHO_RMSPROP, EPS), variants=(eps_variant(False, False),),
+    factory=rmsprop, hyperparameters=(LR, RHO_RMSPROP, EPS), variants=(eps_variant(False, False, True, written={
+        False: "002 (√g + 1e-5); 003 (η/(ε + √w_ave)); 004's RMSProp slide (√s_corrected + ε)",
+        True: "004's “RMSProp and Adadelta” slide (η/√(w_avg + ε), γ = 0.95); 002 under the title “AdaDelta” "
+              "(η/√(S_dw + ε), S_dw = βS_dw + (1−β)g²): that is RMSProp with ε inside the root, not AdaDelta"},
+        remarks={False: "001 writes η/√v with no ε at all"}),),
     recorded=(StateField("s", "s"), LR_EFF), render_latex=_rmsprop_latex, render_numeric=_rmsprop_numeric,
     surface_defaults={"quartic": {"lr": 0.05}, "bowl": {"lr": 0.05}, "elongated-bowl": {"lr": 0.05},
                       "saddle": {"lr": 0.03}, "rosenbrock": {"lr": 0.02}, "himmelblau": {"lr": 0.05},
@@ -239,7 +248,11 @@ ADADELTA = OptimizerSpec(
     factory=adadelta,
     hyperparameters=(LR, Hyperparameter("rho", r"\rho", "ρ", "decay of the averages", 0.0, 0.999, torch="rho",
                                         keras="rho", short="decay ρ"), EPS),
-    variants=(eps_variant(True, True),),
+    variants=(eps_variant(True, True, True, written={
+        True: "001 (√(Δx + ε)/√(s + ε), no η); 004's code (nd.sqrt(delta + eps) / nd.sqrt(sqr + eps))",
+        False: "004's formula slide ((√w_t + ε)/(√v_t + ε), then θ ← θ − ηΔθ)"},
+        remarks={True: "002's “AdaDelta” is not this rule: it keeps no average of squared steps (see RMSProp, "
+                       "ε inside)"}),),
     recorded=(StateField("s", "s"), StateField("delta", "u"), LR_EFF),
     render_latex=_adadelta_latex, render_numeric=_adadelta_numeric,
     surface_defaults={"bowl": {"eps": 1e-3}} | {name: {"eps": 1e-4} for name in (

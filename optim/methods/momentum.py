@@ -30,10 +30,17 @@ RECORDED = (StateField("v", "v"),)
 BETA = Hyperparameter("beta", r"\beta", "β", "momentum", 0.0, 0.999, torch="momentum", keras="momentum",
                       flag="momentum")
 FORM = Variant("form", "form", "Momentum form", {"ema": "v ← βv + (1−β)g (notes)", "classic": "v ← βv + g (PyTorch)"},
-               notes="ema", pytorch="classic")
+               notes="ema", pytorch="classic", keras="classic",
+               written={"ema": "003, the slides with the worked tables (V = βV + (1−β)∂L/∂w); 004 (v = βv + (1−β)∂J/∂W)",
+                        "classic": "002, the slides on BatchNorm and CNNs (v ← ρv + ∇L, then θ ← θ − εv)"},
+               remarks={"ema": "PyTorch's SGD(momentum=β, dampening=β) uses this recursion, except that its first "
+                               "velocity is g, not (1−β)g",
+                        "classic": "Keras stores −η·v (m ← βm − ηg, w ← w + m): the same path"})
 EVALUATION = Variant("evaluation", "eval", "Gradient taken at",
                      {"lookahead": "the look-ahead point", "pytorch": "w (PyTorch form)"},
-                     notes="lookahead", pytorch="pytorch")
+                     notes="lookahead", pytorch="pytorch", keras="pytorch",
+                     remarks={"lookahead": "Sutskever et al. (2013); 004 names Nesterov momentum without a formula",
+                              "pytorch": "Keras: m ← βm − ηg, w ← w + βm − ηg, the same rule"})
 
 
 def gradient_coefficient(beta, form: str):

@@ -89,7 +89,8 @@ NEWTON = OptimizerSpec(
                                     short="smallest curvature λmin")),
     variants=(Variant("safeguard", "safe", "Curvature safeguard",
                       {False: "off: plain Newton", True: "on: |λ| floored at λmin"},
-                      notes=False, pytorch=False),),  # torch.optim has no Newton method: the plain one is kept
+                      notes=False, pytorch=False,
+                      written={False: "003 (second-order slides on 6x⁴ − 2x³ − 12x² + x + 1); 004 names it in its list"}),),  # torch.optim has no Newton method: the plain one is kept
     recorded=(StateField("curvature", "curvature", "eigen"),),
     render_latex=_newton_latex, render_numeric=_newton_numeric,
     accepts_noise=False, needs_hessian=True,

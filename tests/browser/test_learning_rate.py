@@ -156,3 +156,23 @@ def test_a_typed_function_runs_and_its_shared_link_reproduces_it(page, server, b
         assert [cell(other, c, 4) for c in range(5)] == [cell(page, c, 4) for c in range(5)]
     finally:
         fresh.close()
+
+
+def test_picking_a_second_optimizer_shows_its_table(page, server):
+    """Any-optimizer view: add Adam beside gradient descent in the multiselect; its table appears, with its state."""
+    open_lr(page, server, "?view=optimizers&opt=gd&steps=5")
+    assert float(cell(page, 4, 0)) == 1.1  # gradient descent's table: eta = 0.1, w = 2 - 0.1 * 9
+    assert page.locator('[data-testid="stDataFrame"]').count() == 1
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Optimizers").locator("input")
+    box.click()
+    box.fill("Adam")
+    box.press("Enter")
+    box.press("Escape")
+    page.wait_for_function("() => /[?&]opt=gd(%2C|,)adam/.test(location.search)")
+    wait_idle(page)
+    assert_no_exception(page)
+    page.locator('[data-testid="stDataFrame"]').nth(1).wait_for()
+    # Adam's first step from w = 2 (g = 9): m_hat = 9, v_hat = 81, w_next = 2 - lr * 9 / (9 + eps), lr = 0.001
+    assert abs(float(cell(page, 4, 0, table=1)) - (2.0 - 0.001 * 9.0 / (9.0 + 1e-8))) < 5e-6
+    assert float(cell(page, 8, 0, table=1)) == 9.0  # m_hat, the bias-corrected first moment
+    screenshot(page, "learning_rate_optimizers")
