@@ -29,7 +29,8 @@ def spec(name: str) -> OptimizerSpec:
 
 
 def make(name: str, convention: str = "notes", **kwargs) -> Optimizer:
-    """Build the optimizer ``name`` with the variants of ``convention``, overridden by ``kwargs``.
+    """Build the optimizer ``name`` with the variants of ``convention``, overridden by ``kwargs`` (which may
+    include a learning-rate ``schedule`` and gradient ``clip``, see ``optim.schedules``).
 
     >>> make("momentum", "pytorch", lr=0.1, beta=0.9).options
     {'form': 'classic'}

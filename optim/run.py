@@ -21,6 +21,7 @@ from . import registry
 from .base import Objective, Optimizer
 from .config import MAX_STEPS, RunConfig
 from .record import Buffers, reset, sanitize
+from .schedules import CLIPPED, ETA
 from .trajectory import DEFAULT_BOUND, DEFAULT_TOL, Status, Trajectory
 
 __all__ = ["MAX_STEPS", "PARALLEL_MIN_CHUNK", "run"]
@@ -132,6 +133,8 @@ def _execute(cfg: RunConfig) -> Trajectory:
         noise=cfg.noise,
         batch_size=cfg.batch_size,
         seed=cfg.seed,
+        schedule=optimizer.schedule,
+        clip=optimizer.clip,
         **buffers.finish(diverged_at, final_loss, batch),
     )
 
@@ -154,7 +157,7 @@ def _slice_optimizer(optimizer: Optimizer, batch: tuple[int, ...], sel) -> Optim
     """The same optimizer on a slice of the flattened batch: array hyperparameters are broadcast and sliced."""
     hyper = {k: np.broadcast_to(v, batch).reshape(-1)[sel] if np.ndim(v) else v
              for k, v in optimizer.hyperparams.items()}
-    return registry.make(optimizer.name, **hyper, **optimizer.options)
+    return registry.make(optimizer.name, **hyper, **optimizer.options, schedule=optimizer.schedule, clip=optimizer.clip)
 
 
 def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: int, oracle, exact: bool,
@@ -186,6 +189,12 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
     park = park.reshape((-1,) + (1,) * len(batch))
     # Buffers reused at every step: the update writes its step and the new state in place (no allocation).
     u, g_buffer = np.empty(X.shape), np.empty(X.shape)
+    clip, schedule, lr = opt.clip, opt.schedule, opt.hyperparams.get("lr")
+    g_clipped = np.empty(X.shape) if clip is not None else None
+    if keep_all and clip is not None:
+        rec.state[CLIPPED.name][0] = 0.0
+    if keep_all and schedule is not None:
+        rec.state[ETA.name][0] = schedule.rate(lr, 0)
     norm2, above = np.empty(batch), np.empty(batch, dtype=bool)
     if not keep_path:
         X = np.array(X)  # final mode: the positions are updated in place
@@ -203,14 +212,17 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
                 rec.losses[t], g = surface.value_and_grad_cf(X)
             elif keep_path:
                 rec.losses[t] = surface.value_cf(X)
-            Xg = opt.lookahead(X, state) if opt.lookahead else X
+            step_lr = {} if schedule is None else {"lr_t": schedule.rate(lr, t)}  # η_t
+            Xg = opt.lookahead(X, state, **step_lr) if opt.lookahead else X
             if not fused:
                 g = oracle(Xg, t, out=g_buffer)
             if check_domain:
                 X, g, state = leave_domain(X, g, rec.losses[t] if keep_path else surface.value_cf(X), t, state)
             track_convergence(g if exact_at_x else surface.grad_cf(X), t)
             H = surface.hess_cf(Xg) if needs_hessian else None
-            updates, state = opt.update(g, state, X, hess=H, out=(u, state), diagnostics=keep_all, **extra)
+            g_used = g if clip is None else clip.apply(g, out=g_clipped)
+            updates, state = opt.update(g_used, state, X, hess=H, out=(u, state), diagnostics=keep_all, **extra,
+                                        **step_lr)
             if objective is not None:
                 np.copyto(failed_at, t + 1, where=state.failed & (failed_at < 0))
             X = np.add(X, updates, out=rec.positions[t + 1] if keep_path else X)
@@ -220,6 +232,10 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
                     rec.state[name][t + 1] = getattr(state, name)
                 if opt.lookahead:
                     rec.state["lookahead"][t + 1] = Xg
+                if clip is not None:
+                    rec.state[CLIPPED.name][t + 1] = g_used
+                if schedule is not None:
+                    rec.state[ETA.name][t + 1] = step_lr["lr_t"]
             # Fast check on the whole chunk; NaN fails it too. Diverged trajectories are parked at a
             # stationary point with zero state so that they stop producing NaN and the fast check holds again.
             if not (X.max() <= limit and X.min() >= -limit):

@@ -121,6 +121,11 @@ class OptimizerSpec:
 
     # -- hyperparameters and variants ----------------------------------------------------------------------------
     @property
+    def first_order(self) -> bool:
+        """Whether the method steps by a learning rate (so takes a schedule and clipping): not Newton, CG, BFGS."""
+        return not (self.needs_hessian or self.needs_objective)
+
+    @property
     def defaults(self) -> dict[str, float]:
         params = inspect.signature(self.factory).parameters
         return {h.name: params[h.name].default for h in self.hyperparameters}
@@ -152,12 +157,20 @@ class OptimizerSpec:
         """The hyperparameters that act under ``options``."""
         return tuple(h for h in self.hyperparameters if h.shown_if is None or options.get(h.shown_if))
 
-    def make(self, convention: str = "notes", **kwargs):
+    def make(self, convention: str = "notes", *, schedule=None, clip=None, **kwargs):
+        """The optimizer with the variants of ``convention`` overridden by ``kwargs``; a first-order one may also take
+        a learning-rate ``schedule`` and gradient ``clip`` (``optim.schedules``; a constant schedule is none)."""
         allowed = {h.name for h in self.hyperparameters} | {v.option for v in self.variants}
         for key in kwargs:
             if key not in allowed:
                 self.hyperparameter(key)  # raises with the list of valid names
-        return self.factory(**(self.options(convention) | kwargs))
+        opt = self.factory(**(self.options(convention) | kwargs))
+        schedule = schedule if schedule is not None and schedule.active else None
+        clip = clip if clip is not None and clip.active else None
+        if (schedule or clip) and not self.first_order:
+            raise ValueError(f"{self.title} chooses its own step length: learning-rate schedules and gradient "
+                             "clipping apply to first-order optimizers")
+        return opt._replace(schedule=schedule, clip=clip) if schedule or clip else opt
 
     def defaults_for(self, surface: str) -> dict[str, float]:
         """The hyperparameters a first view on ``surface`` (a name) starts from."""
