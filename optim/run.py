@@ -169,12 +169,12 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
     batch = X.shape[1:]
     state = opt.init(X)
     keep_path, keep_all = rec.positions is not None, rec.gradients is not None
+    clip, schedule, lr = opt.clip, opt.schedule, opt.hyperparams.get("lr")
     if keep_path:
         rec.positions[0] = X
-    for name in opt.recorded if keep_all else ():
-        rec.state[name][0] = getattr(state, name)
-    if keep_all and opt.lookahead:
-        rec.state["lookahead"][0] = X
+    if keep_all:
+        _record_state(rec, 0, state, {"lookahead": X, CLIPPED.name: 0.0,
+                                      ETA.name: None if schedule is None else schedule.rate(lr, 0)})
     exact_at_x = exact and opt.lookahead is None
     fused = keep_path and exact_at_x
     last_above = np.full(batch, -1, dtype=np.int64)  # last step whose true gradient norm was >= tol
@@ -189,12 +189,7 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
     park = park.reshape((-1,) + (1,) * len(batch))
     # Buffers reused at every step: the update writes its step and the new state in place (no allocation).
     u, g_buffer = np.empty(X.shape), np.empty(X.shape)
-    clip, schedule, lr = opt.clip, opt.schedule, opt.hyperparams.get("lr")
     g_clipped = np.empty(X.shape) if clip is not None else None
-    if keep_all and clip is not None:
-        rec.state[CLIPPED.name][0] = 0.0
-    if keep_all and schedule is not None:
-        rec.state[ETA.name][0] = schedule.rate(lr, 0)
     norm2, above = np.empty(batch), np.empty(batch, dtype=bool)
     if not keep_path:
         X = np.array(X)  # final mode: the positions are updated in place
@@ -228,14 +223,7 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
             X = np.add(X, updates, out=rec.positions[t + 1] if keep_path else X)
             if keep_all:
                 rec.gradients[t] = g
-                for name in opt.recorded:
-                    rec.state[name][t + 1] = getattr(state, name)
-                if opt.lookahead:
-                    rec.state["lookahead"][t + 1] = Xg
-                if clip is not None:
-                    rec.state[CLIPPED.name][t + 1] = g_used
-                if schedule is not None:
-                    rec.state[ETA.name][t + 1] = step_lr["lr_t"]
+                _record_state(rec, t + 1, state, {"lookahead": Xg, CLIPPED.name: g_used, ETA.name: step_lr.get("lr_t")})
             # Fast check on the whole chunk; NaN fails it too. Diverged trajectories are parked at a
             # stationary point with zero state so that they stop producing NaN and the fast check holds again.
             if not (X.max() <= limit and X.min() >= -limit):
@@ -248,6 +236,13 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
             leave_domain(X, g_final, final_loss, steps, state)
         track_convergence(g_final, steps)
     return last_above, diverged_at, outside, escape, X, final_loss, failed_at
+
+
+def _record_state(rec: Buffers, row: int, state, extras: dict) -> None:
+    """Row ``row`` of every recorded state field: the optimizer's own, or what the run records beside it
+    (``extras``: the look-ahead point, the clipped gradient, the step's rate), for the fields ``rec`` holds."""
+    for name, buffer in rec.state.items():
+        buffer[row] = extras[name] if name in extras else getattr(state, name)
 
 
 def _park(X, state, t: int, limit: float, park, diverged_at, escape, *, copy: bool):
