@@ -118,6 +118,8 @@ class OptimizerSpec:
     matrix_latex: Callable[[dict], str] | None = None
     lr_scale: Callable[[dict, float], float] | None = None  #: (options, beta) -> factor on lr that keeps the path
     featured: bool = False  #: one of the few a first view shows (the playground's opening race)
+    #: surface -> the variant values that depend on the surface (CG and BFGS: an exact line search on a quadratic)
+    surface_options: Callable[[Any], dict] | None = None
 
     # -- hyperparameters and variants ----------------------------------------------------------------------------
     @property
@@ -152,6 +154,10 @@ class OptimizerSpec:
     def options(self, convention: str = "notes") -> dict:
         """The variant options the convention selects."""
         return {v.option: v.value(convention) for v in self.variants}
+
+    def options_for(self, surface, convention: str = "notes") -> dict:
+        """The variant options a run on ``surface`` (a Surface) starts from: the convention's, then the surface's."""
+        return self.options(convention) | (self.surface_options(surface) if self.surface_options else {})
 
     def shown_hyperparameters(self, options: dict) -> tuple[Hyperparameter, ...]:
         """The hyperparameters that act under ``options``."""

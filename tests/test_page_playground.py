@@ -65,8 +65,11 @@ def test_page_runs_for_every_surface_and_optimizer_set(surface_name, names, plot
     assert "NaN" not in at.get("plotly_chart")[0].proto.spec
     rules = [x.value for x in at.latex][1:]  # after the surface's formula: one per optimizer
     assert len(rules) == len(names)
-    for name, tex in zip(names, rules):  # the symbolic rule, then the numbers of iteration 1
-        assert tex.strip("$\n").startswith(optim.latex(name)) and "w_{2} &=" in tex
+    surface = surfaces.get(surface_name)
+    for name, tex in zip(names, rules):  # the symbolic rule (the surface's variants: CG and BFGS search exactly on a
+        # quadratic), then the numbers of iteration 1
+        rule = optim.latex(name, optim.registry.options_for(surface, name))
+        assert tex.strip("$\n").startswith(rule) and "w_{2} &=" in tex
 
 
 def test_default_view_is_the_rosenbrock_race_without_link_parameters(texts, page):

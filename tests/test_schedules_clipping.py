@@ -287,3 +287,45 @@ def test_warmup_longer_than_the_run_and_second_order_methods_are_refused():
             optim.make(name, schedule=Schedule("exponential", gamma=0.9))
         with pytest.raises(ValueError, match="first-order"):
             optim.make(name, clip=Clip(norm=1.0))
+
+
+# -- the line search's default ----------------------------------------------------------------------------------------
+
+def test_line_search_default_is_exact_on_quadratic_surfaces():
+    from surfaces.typed import typed_surface
+
+    cases = {"elongated-bowl": "exact", "notes-quadratic": "exact", "linear-regression": "exact",
+             "rosenbrock": "armijo", "quartic": "armijo", "beale": "armijo"}
+    for name, kind in cases.items():
+        for method in ("cg", "bfgs"):
+            assert optim.registry.options_for(surfaces.get(name), method)["line_search"] == kind
+    assert typed_surface("3*x^2 + x*y + y^2 - x").quadratic and not typed_surface("x^4 + y^2").quadratic
+    assert "line_search" not in optim.registry.options_for(surfaces.get("bowl"), "adam")
+
+
+def test_sweep_of_cg_on_a_quadratic_uses_the_exact_search():
+    """With the surface's default (exact) CG reaches the minimum of the 2-D elongated bowl in two steps in every cell."""
+    from optim.sweep import Axis, SweepSpec, run_cell, sweep
+
+    spec = SweepSpec("elongated-bowl", "cg", (-1.6, 1.9), 3, (Axis("c1", 1e-4, 0.4, 3),))
+    result = sweep(spec)
+    assert np.all(result.status == optim.Status.CONVERGED)
+    np.testing.assert_allclose(result.final_position, 0.0, atol=1e-12)
+    assert run_cell(spec, (0, 0)).options["line_search"] == "exact"
+
+
+def test_sweep_takes_a_schedule_and_clipping():
+    from optim.sweep import Axis, SweepSpec, run_cell, sweep
+
+    schedule, clip = Schedule("exponential", gamma=0.9), Clip(norm=1.0)
+    spec = SweepSpec("elongated-bowl", "momentum", (-1.6, 1.9), 30, (Axis("lr", 0.01, 0.1, 4),), (("beta", 0.8),),
+                     schedule=schedule, clip=clip)
+    result = sweep(spec)
+    for i, lr in enumerate(spec.axes[0].values):
+        one = optim.run(surfaces.get("elongated-bowl"),
+                        optim.make("momentum", lr=float(lr), beta=0.8, schedule=schedule, clip=clip), [-1.6, 1.9], 30)
+        np.testing.assert_array_equal(result.final_position[i, 0], one.final_position)
+    cell = run_cell(spec, (2, 0))
+    np.testing.assert_allclose(cell.table.column("eta_t"), spec.axes[0].values[2] * 0.9 ** np.arange(30), rtol=1e-14)
+    with pytest.raises(ValueError, match="warm-up"):
+        SweepSpec("bowl", "gd", (1.0, 1.0), 5, (Axis("lr", 0.01, 0.1, 2),), schedule=Schedule(warmup=6))

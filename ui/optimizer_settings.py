@@ -55,7 +55,7 @@ class OptimizerSettings:
 
     # -- the settings ------------------------------------------------------------------------------------------
     def variant(self, v: optim.Variant) -> state.Setting:
-        default = v.value(self.convention)
+        default = self.spec.options_for(self.surface, self.convention)[v.option]
         if isinstance(default, bool):
             return state.flag(f"{self.key}{v.url}", default, scope=self.scope)
         return state.choice(f"{self.key}{v.url}", default, tuple(v.labels), scope=self.scope)
@@ -110,8 +110,9 @@ class OptimizerSettings:
                 state.set_value(s, s.default)
 
     def apply_convention(self) -> None:
+        options = self.spec.options_for(self.surface, self.convention)
         for v in self.spec.variants:
-            state.set_value(self.variant(v), v.value(self.convention))
+            state.set_value(self.variant(v), options[v.option])
 
     def follow_options(self, seen: dict) -> None:
         """When this optimizer's options changed since the last run (``seen`` remembers them), convert its

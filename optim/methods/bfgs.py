@@ -10,7 +10,7 @@ from ..base import Objective, Optimizer, choice, positive
 from ..linesearch import LINE_SEARCHES, dot, matvec, search
 from ..spec import OptimizerSpec, StateField
 from ..tex import Step, tex_matrix, tex_number as N, tex_vector as V
-from .cg import C1, LINE_SEARCH, first_trial, search_numeric, search_tex
+from .cg import C1, LINE_SEARCH, first_trial, line_search_for, search_numeric, search_tex
 
 #: the curvature condition below which an update is skipped: yᵀs <= SKIP · ‖s‖‖y‖
 SKIP = 1e-10
@@ -158,5 +158,5 @@ BFGS = OptimizerSpec(
               StateField("fevals", "f_evals", "scalar"), StateField("gevals", "grad_evals", "scalar"),
               StateField("inverse_hessian", "H", "matrix")),
     render_latex=_bfgs_latex, render_numeric=_bfgs_numeric,
-    accepts_noise=False, needs_objective=True,
+    accepts_noise=False, needs_objective=True, surface_options=line_search_for,
 )

@@ -164,6 +164,13 @@ def _cg_numeric(surface, traj, k: int, t: int) -> list[str]:
 LINE_SEARCH = Variant("line_search", "ls", "Line search",
                       {"armijo": "Armijo backtracking (halving)", "exact": "exact (quadratic surfaces)"},
                       notes="armijo", pytorch="armijo")  # torch.optim has neither: the same in both conventions
+
+
+def line_search_for(surface) -> dict:
+    """The line search a run on ``surface`` starts with: exact on a quadratic surface (where it is exact), Armijo
+    backtracking elsewhere."""
+    return {"line_search": "exact" if getattr(surface, "quadratic", False) else "armijo"}
+
 C1 = Hyperparameter("c1", "c_1", "c₁", "sufficient-decrease constant", 1e-6, 0.5, log=True, short="Armijo c₁")
 
 
@@ -184,5 +191,5 @@ CG = OptimizerSpec(
               StateField("alpha", "alpha", "scalar"), StateField("fevals", "f_evals", "scalar"),
               StateField("gevals", "grad_evals", "scalar")),
     render_latex=_cg_latex, render_numeric=_cg_numeric,
-    accepts_noise=False, needs_objective=True,
+    accepts_noise=False, needs_objective=True, surface_options=line_search_for,
 )
