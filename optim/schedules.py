@@ -101,6 +101,11 @@ class Schedule:
         _whole("t_mult", self.t_mult, 1, "factor on each later period")
         _whole("warmup", self.warmup, 0, "steps of the warm-up")
 
+    @staticmethod
+    def parameters(kind: str) -> tuple[str, ...]:
+        """The fields a kind of schedule uses (``warmup`` besides, with every kind)."""
+        return tuple(name for name, _ in _SYMBOLS[kind])
+
     @property
     def active(self) -> bool:
         """Whether the rate changes at all (a constant schedule without warm-up is no schedule)."""
