@@ -30,9 +30,11 @@ class RunSettings:
     options: tuple[tuple[str, object], ...]
     noise: float
     batch_size: int | None
+    schedule: object = None  #: an ``optim.schedules.Schedule`` (frozen, hashable) or None
+    clip: object = None  #: an ``optim.schedules.Clip`` or None
 
     def optimizer(self) -> optim.Optimizer:
-        return optim.make(self.name, **dict(self.hyper), **dict(self.options))
+        return optim.make(self.name, **dict(self.hyper), **dict(self.options), schedule=self.schedule, clip=self.clip)
 
     def run_kwargs(self) -> dict:
         return {"noise": self.noise, "batch_size": self.batch_size}
@@ -93,12 +95,15 @@ class OptimizerSettings:
         return st.session_state.get(s.state_key, s.default)
 
     # -- what a run needs --------------------------------------------------------------------------------------
-    def run_settings(self) -> RunSettings:
+    def run_settings(self, schedule=None, clip=None) -> RunSettings:
+        """What a run needs; a learning-rate ``schedule`` and gradient ``clip`` apply to a first-order optimizer only."""
         options = self.options()
         hyper = tuple((h.name, float(state.get(self.hyper(h, options)))) for h in self.spec.hyperparameters)
         ns, bs = self.noise(), self.batch()
+        first = self.spec.first_order
         return RunSettings(self.name, hyper, tuple(sorted(options.items())),
-                           float(state.get(ns)) if ns else 0.0, int(state.get(bs)) if bs else None)
+                           float(state.get(ns)) if ns else 0.0, int(state.get(bs)) if bs else None,
+                           schedule if first else None, clip if first else None)
 
     # -- changes -----------------------------------------------------------------------------------------------
     def reset(self) -> None:
