@@ -409,6 +409,12 @@ def test_cli_line_search_default_and_flag():
     assert np.abs(np.array(armijo[-1][6:8], dtype=float)).max() > 1e-3
     rosen = _trace(["--surface", "rosenbrock", "--optimizer", "bfgs", "--x0", "-1.5", "2", "--steps", "3"])
     assert float(rosen[1][rosen[0].index("f_evals")]) > 1
+    wolfe = _trace(["--surface", "rosenbrock", "--optimizer", "cg", "--x0", "-1.5", "2", "--steps", "40",
+                    "--line-search", "wolfe"])
+    data = np.array(wolfe[1:], dtype=float)
+    assert np.abs(data[-1, 6:8] - 1.0).max() < 1e-6  # Rosenbrock's minimum within 40 steps (Armijo takes ~830)
+    f_evals, g_evals = data[:, wolfe[0].index("f_evals")], data[:, wolfe[0].index("grad_evals")]
+    np.testing.assert_array_equal(g_evals, f_evals)  # each trial evaluates both; the step's own gradient besides
 
 
 def test_cli_sweep_with_a_schedule():
