@@ -139,7 +139,7 @@ class Schedule:
 
     def text(self) -> str:
         """A few words for a caption: ``cosine (T = 100, η_min = 0), warm-up 5``."""
-        parts = [f"{name.replace('_', ' ')} = {getattr(self, name):g}" for name, _ in _SYMBOLS[self.kind]]
+        parts = [f"{_TEXT[name]} = {getattr(self, name):g}" for name, _ in _SYMBOLS[self.kind]]
         text = self.kind + (f" ({', '.join(parts)})" if parts else "")
         return text + (f", warm-up {self.warmup}" if self.warmup else "")
 
@@ -174,6 +174,7 @@ _LATEX = {
     "cosine": r"\eta_{min} + \tfrac12 (\eta - \eta_{min}) \Big(1 + \cos\frac{\pi t}{T}\Big)",
     "cosine-restarts": r"\eta_{min} + \tfrac12 (\eta - \eta_{min}) \Big(1 + \cos\frac{\pi T_{cur}}{T_0 m^i}\Big)",
 }
+_TEXT = {"gamma": "γ", "step_size": "s", "decay": "k", "t_max": "T", "eta_min": "η_min", "t0": "T₀", "t_mult": "m"}
 _SYMBOLS = {
     "constant": (),
     "step": (("gamma", r"\gamma"), ("step_size", "s")),

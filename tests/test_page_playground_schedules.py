@@ -44,7 +44,7 @@ def test_inverse_time_schedule_column_is_the_closed_form(page, plotly_array):
     np.testing.assert_array_equal(table["x_next"].to_numpy(), core.table.column("x_next"))
     # the figure: η_t against t for both optimizers, each from its own η
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    spec = next(f for f in figures if f["layout"]["yaxis"].get("title", {}).get("text") == "η_t")
+    spec = next(f for f in figures if f["layout"]["yaxis"].get("title", {}).get("text") == "η<sub>t</sub>")
     assert spec["layout"]["xaxis"]["title"]["text"] == "t"
     np.testing.assert_allclose(spec["data"][0]["y"] if isinstance(spec["data"][0]["y"], list) else
                                plotly_array(spec["data"][0]["y"]), lr / (1 + 0.5 * np.arange(30)), rtol=1e-15)

@@ -329,3 +329,22 @@ def test_sweep_takes_a_schedule_and_clipping():
     np.testing.assert_allclose(cell.table.column("eta_t"), spec.axes[0].values[2] * 0.9 ** np.arange(30), rtol=1e-14)
     with pytest.raises(ValueError, match="warm-up"):
         SweepSpec("bowl", "gd", (1.0, 1.0), 5, (Axis("lr", 0.01, 0.1, 2),), schedule=Schedule(warmup=6))
+
+
+def test_schedule_figure_and_texts():
+    """The figure is valid plotly, draws η_t of each optimizer from its own η, with axes t and η_t."""
+    import plotly.graph_objects as go
+
+    from viz.schedules import schedule_figure
+    from viz.style import theme
+
+    schedule = Schedule("step", gamma=0.5, step_size=4, warmup=2)
+    raw = schedule_figure(schedule, {"gd": 0.1, "adam": 0.01}, 12, theme(False))
+    fig = go.Figure(raw.to_dict())  # validates every property
+    assert fig.layout.xaxis.title.text == "t" and fig.layout.yaxis.title.text == "η<sub>t</sub>"
+    t = np.arange(12)
+    np.testing.assert_allclose(np.asarray(raw.data[1].y, dtype=float), 0.01 * 0.5 ** (t // 4) * np.minimum(t, 2) / 2, rtol=1e-15)
+    assert schedule.text() == "step (γ = 0.5, s = 4), warm-up 2"
+    assert schedule.latex() == r"\eta_t = \min\Big(1, \frac{t}{N}\Big)\,\Big(\eta\, \gamma^{\lfloor t / s \rfloor}\Big)" \
+        r", \quad \gamma = 0.5, s = 4, N = 2"
+    assert Clip(norm=2.0).text() == "clip ‖g‖ ≤ 2" and "0.5" in Clip(value=0.5).latex()

@@ -92,10 +92,9 @@ def schedule_panel(scope: str, settings: dict[str, OptimizerSettings], selected,
     configs = {name: settings[name].run_settings(schedule, clip) for name in selected}
     first = {n: dict(c.hyper)["lr"] for n, c in configs.items() if optim.spec(n).first_order}
     if schedule is not None and first:
-        left, right = box.columns([3, 2], vertical_alignment="center")
-        with left:
+        box.latex(schedule.latex())
+        with box:
             layout.plotly(schedule_figure(schedule, first, steps, th), key="schedule")
-        right.latex(schedule.latex())
     if clip is not None:
         box.latex(clip.latex())
     if (schedule or clip) and len(first) < len(configs):

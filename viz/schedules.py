@@ -10,6 +10,8 @@ from optim.schedules import Schedule
 
 from .style import LOOKS, Theme, figure
 
+ETA_TITLE = "η<sub>t</sub>"  #: the y axis: the rate of step t
+
 
 def schedule_figure(schedule: Schedule, rates: dict[str, float], steps: int, th: Theme) -> go.Figure:
     """η_t for t = 0 .. steps − 1 of each optimizer in ``rates`` (name -> its base rate η), in its colour and dash."""
@@ -20,6 +22,6 @@ def schedule_figure(schedule: Schedule, rates: dict[str, float], steps: int, th:
              "hovertemplate": "t = %{x}<br>η_t = %{y:.5g}<extra></extra>"}
             for name, lr in rates.items()]
     layout = {"xaxis": {"title": {"text": "t"}, "rangemode": "tozero"},
-              "yaxis": {"title": {"text": "η_t"}, "rangemode": "tozero", "exponentformat": "power"},
+              "yaxis": {"title": {"text": ETA_TITLE}, "rangemode": "tozero", "exponentformat": "power"},
               "legend": {"orientation": "h", "y": -0.3}, "margin": {"t": 10}}
     return figure(data, layout, th, height=th.height // 2 + 60)
