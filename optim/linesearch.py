@@ -66,6 +66,17 @@ def exact(objective: Objective, X: np.ndarray, G: np.ndarray, D: np.ndarray) -> 
     return Search(alpha, np.zeros(np.shape(slope)), failed)
 
 
+def _flat(objective: Objective, X, G, D, alpha0):
+    """What a backtracking search starts from, over the flattened batch: ``d, batch, K``, the point and direction
+    ``(d, K)``, the slope :math:`g^\top d`, :math:`f(w)` and the first trials, each ``(K,)``."""
+    d, batch = X.shape[0], X.shape[1:]
+    K = int(np.prod(batch, dtype=np.int64))
+    slope = dot(G, D).reshape(K)
+    f0 = np.asarray(objective.value(X), dtype=float).reshape(K)
+    alpha = np.array(np.broadcast_to(alpha0, batch), dtype=float).reshape(K)
+    return d, batch, K, X.reshape(d, K), D.reshape(d, K), slope, f0, alpha
+
+
 def armijo(objective: Objective, X: np.ndarray, G: np.ndarray, D: np.ndarray, alpha0, c1,
            max_halvings: int = MAX_HALVINGS) -> Search:
     r"""Backtracking: :math:`\alpha = \alpha_0 / 2^j` for the smallest :math:`j \le` ``max_halvings`` with
@@ -77,12 +88,7 @@ def armijo(objective: Objective, X: np.ndarray, G: np.ndarray, D: np.ndarray, al
         alpha0: :math:`\alpha_0` > 0, the first trial, a number or an array shaped like the batch.
         c1: :math:`c_1`, the sufficient-decrease constant, a number or an array broadcasting over the batch.
     """
-    d, batch = X.shape[0], X.shape[1:]
-    K = int(np.prod(batch, dtype=np.int64))
-    Xf, Df = X.reshape(d, K), D.reshape(d, K)
-    slope = dot(G, D).reshape(K)
-    f0 = np.asarray(objective.value(X), dtype=float).reshape(K)
-    alpha = np.array(np.broadcast_to(alpha0, batch), dtype=float).reshape(K)
+    d, batch, K, Xf, Df, slope, f0, alpha = _flat(objective, X, G, D, alpha0)
     c1 = np.broadcast_to(c1, batch).reshape(K)
     fevals = np.ones(K)  # f(w)
     accepted = np.zeros(K, dtype=bool)
@@ -114,12 +120,7 @@ def wolfe(objective: Objective, X: np.ndarray, G: np.ndarray, D: np.ndarray, alp
         alpha0: :math:`\alpha_0` > 0, the first trial, a number or an array shaped like the batch.
         c1, c2: the constants, :math:`0 < c_1 < c_2 < 1`, numbers or arrays broadcasting over the batch.
     """
-    d, batch = X.shape[0], X.shape[1:]
-    K = int(np.prod(batch, dtype=np.int64))
-    Xf, Df = X.reshape(d, K), D.reshape(d, K)
-    slope = dot(G, D).reshape(K)
-    f0 = np.asarray(objective.value(X), dtype=float).reshape(K)
-    alpha = np.array(np.broadcast_to(alpha0, batch), dtype=float).reshape(K)
+    d, batch, K, Xf, Df, slope, f0, alpha = _flat(objective, X, G, D, alpha0)
     c1, c2 = np.broadcast_to(c1, batch).reshape(K), np.broadcast_to(c2, batch).reshape(K)
     lo, hi = np.zeros(K), np.full(K, np.inf)
     slope_lo, slope_hi = slope.copy(), np.full(K, np.nan)  # φ' at the bracket's ends

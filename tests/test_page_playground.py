@@ -22,14 +22,9 @@ BUDGET = 500_000  # bytes of figure JSON for nine optimizers x 500 steps
 
 
 @pytest.fixture
-def page(open_page):
-    """Open the playground with ``query`` and check it ran without an exception."""
-    def open_playground(query: dict[str, str] | None = None):
-        at = open_page(PAGE, query)
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return open_playground
+def page(playground):
+    """Open the playground with ``query`` and check it ran without an exception (``conftest.playground``)."""
+    return playground
 
 
 def summary_of(at) -> pd.DataFrame:

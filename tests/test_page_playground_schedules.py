@@ -18,13 +18,8 @@ PAGE = "pages/playground.py"
 
 
 @pytest.fixture
-def page(open_page):
-    def open_playground(query: dict[str, str] | None = None):
-        at = open_page(PAGE, query)
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return open_playground
+def page(playground):
+    return playground
 
 
 def table_of(at):
