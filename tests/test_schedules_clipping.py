@@ -348,3 +348,46 @@ def test_schedule_figure_and_texts():
     assert schedule.latex() == r"\eta_t = \min\Big(1, \frac{t}{N}\Big)\,\Big(\eta\, \gamma^{\lfloor t / s \rfloor}\Big)" \
         r", \quad \gamma = 0.5, s = 4, N = 2"
     assert Clip(norm=2.0).text() == "clip ‖g‖ ≤ 2" and "0.5" in Clip(value=0.5).latex()
+
+
+def test_chunked_run_with_a_schedule_and_clipping_equals_the_unsplit_run(monkeypatch):
+    """Large batches run in thread chunks: each chunk keeps the schedule and clipping, and its own slice of η."""
+    import importlib
+
+    run_module = importlib.import_module("optim.run")
+    rng = np.random.default_rng(2)
+    starts = rng.uniform(-2, 2, (600, 2))
+    lr = np.geomspace(1e-4, 1e-2, 600)
+    opt = optim.make("momentum", lr=lr, beta=0.9, schedule=Schedule("cosine-restarts", t0=7, t_mult=2, warmup=3),
+                     clip=Clip(norm=20.0))
+    monkeypatch.setenv("OPTIM_THREADS", "1")
+    whole = optim.run(surfaces.get("rosenbrock"), opt, starts, 40)
+    monkeypatch.setenv("OPTIM_THREADS", "3")
+    monkeypatch.setattr(run_module, "PARALLEL_MIN_CHUNK", 150)
+    split = optim.run(surfaces.get("rosenbrock"), opt, starts, 40)
+    np.testing.assert_array_equal(split.positions, whole.positions)
+    np.testing.assert_array_equal(split.state["eta_t"], whole.state["eta_t"])
+    np.testing.assert_array_equal(split.state["clipped"], whole.state["clipped"])
+
+
+@pytest.mark.parametrize("evaluation", ["lookahead", "pytorch"])
+def test_nesterov_with_a_schedule_equals_the_docstring_loop(evaluation):
+    """The notes' look-ahead form takes its gradient at w − η_t β v (the step's own rate); both forms written out
+    from the docstring with η_t in place of η, EMA velocity, on the quartic."""
+    surface = surfaces.get("quartic")
+    schedule = Schedule("exponential", gamma=0.9, warmup=2)
+    lr, beta = 0.02, 0.8
+    traj = optim.run(surface, optim.make("nesterov", lr=lr, beta=beta, evaluation=evaluation, schedule=schedule),
+                     [-1.4], 25)
+    grad = lambda w: float(surface.grad(np.array([w]))[0])  # noqa: E731
+    w, v = -1.4, 0.0
+    for t in range(25):
+        eta = schedule.rate(lr, t)
+        if evaluation == "lookahead":
+            v = beta * v + (1 - beta) * grad(w - eta * beta * v)
+            w = w - eta * v
+        else:
+            g = grad(w)
+            v = beta * v + (1 - beta) * g
+            w = w - eta * ((1 - beta) * g + beta * v)
+        assert traj.positions[t + 1, 0] == pytest.approx(w, rel=1e-13, abs=1e-15)
