@@ -99,3 +99,19 @@ def test_warmup_longer_than_the_run_gets_one_line_and_no_schedule(page):
     assert any(w.startswith("The warm-up (50 steps) is longer than the run (20 steps)") and "\n" not in w
                for w in warnings), warnings
     assert "eta_t" not in table_of(at).columns
+
+
+def test_the_line_search_follows_the_surface(page, widget_key):
+    """CG opens with the exact search on a quadratic (the minimum of the 2-D bowl in two steps) and Armijo's on
+    Rosenbrock; a new surface brings its own line search."""
+    at = page({"surface": "elongated-bowl", "opt": "cg", "steps": "5"})
+    table = table_of(at)
+    np.testing.assert_allclose(table[["x_next", "y_next"]].to_numpy()[1], 0.0, atol=1e-12)
+    assert (table["f_evals"] == 0).all()  # the exact search evaluates no trial point
+    at.selectbox(key=widget_key("play", "surface")).set_value("rosenbrock").run()
+    assert not at.exception
+    table = table_of(at)
+    core = optim.run(surfaces.get("rosenbrock"), optim.make("cg", line_search="armijo"),
+                     list(surfaces.get("rosenbrock").starts[0]), int(table["iteration"].iloc[-1]))
+    np.testing.assert_array_equal(table["f_evals"].to_numpy(), core.table.column("f_evals"))
+    assert (table["f_evals"] > 1).all()

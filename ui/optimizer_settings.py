@@ -108,7 +108,10 @@ class OptimizerSettings:
     # -- changes -----------------------------------------------------------------------------------------------
     def reset(self) -> None:
         """Hyperparameters, noise and batch size back to their defaults for the surface (a new surface brings its
-        own); the rule variants stay."""
+        own); the rule variants stay, except those the surface decides (CG's and BFGS's line search)."""
+        own = self.spec.surface_options(self.surface) if self.spec.surface_options else {}
+        for option, value in own.items():
+            state.set_value(self.variant(self.spec.variant(option)), value)
         options = self.options(peek=True)
         for s in [self.hyper(h, options) for h in self.spec.hyperparameters] + [self.noise(), self.batch()]:
             if s:
