@@ -17,13 +17,14 @@ from .config import MAX_STEPS
 from .methods import adadelta, adagrad, adam, bfgs, conjugate_gradients, gd, momentum, nesterov, newton, rmsprop, sgd
 from .registry import CONVENTIONS, FEATURED, NAMES, SPECS, defaults_for, gradient_noise, latex, make, spec
 from .run import run
+from .schedules import Clip, Schedule
 from .spec import Hyperparameter, OptimizerSpec, StateField, Variant
 from .table import Table, iteration_table, to_csv
 from .trajectory import Status, Trajectory, describe_outcome
 
 __all__ = [
-    "CONVENTIONS", "FEATURED", "Hyperparameter", "MAX_STEPS", "NAMES", "Objective", "Optimizer", "OptimizerSpec",
-    "SPECS", "StateField", "Status", "Table", "Trajectory", "Variant", "adadelta", "adagrad", "adam", "bfgs",
+    "CONVENTIONS", "Clip", "FEATURED", "Hyperparameter", "MAX_STEPS", "NAMES", "Objective", "Optimizer", "OptimizerSpec",
+    "SPECS", "Schedule", "StateField", "Status", "Table", "Trajectory", "Variant", "adadelta", "adagrad", "adam", "bfgs",
     "conjugate_gradients", "defaults_for", "describe_outcome", "gd", "gradient_noise", "iteration_table", "latex",
     "make", "momentum", "nesterov", "newton", "rmsprop", "run", "sgd", "spec", "to_csv",
 ]

@@ -52,8 +52,11 @@ class Optimizer(NamedTuple):
             line-search method also takes ``objective=`` (an :class:`Objective`); its state has a boolean
             field ``failed``, true for a trajectory whose line search found no decrease (it then stays put).
         recorded: the state fields a run records per step and an iteration table shows.
-        lookahead: for Nesterov's look-ahead form, ``(params, state) -> point`` where the next gradient is
-            evaluated; ``None`` when the gradient is taken at ``params``.
+        lookahead: for Nesterov's look-ahead form, ``(params, state, lr_t=None) -> point`` where the next gradient
+            is evaluated; ``None`` when the gradient is taken at ``params``.
+        schedule: a learning-rate schedule (:class:`optim.schedules.Schedule`) or ``None``; a first-order update
+            takes the step's rate as ``update(..., lr_t=...)``, and the run passes it.
+        clip: gradient clipping (:class:`optim.schedules.Clip`) or ``None``; the run clips what the update sees.
 
     Everything else about an optimizer (symbols, ranges, variants, formulas, per-surface defaults) is in its
     :class:`optim.spec.OptimizerSpec`, ``optim.spec(name)``.
@@ -65,7 +68,9 @@ class Optimizer(NamedTuple):
     init: Callable[[np.ndarray], tuple]
     update: Callable[..., tuple[np.ndarray, tuple]]
     recorded: tuple[str, ...] = ()
-    lookahead: Callable[[np.ndarray, tuple], np.ndarray] | None = None
+    lookahead: Callable[..., np.ndarray] | None = None
+    schedule: Any = None
+    clip: Any = None
 
     @property
     def batch_shape(self) -> tuple[int, ...]:

@@ -7,6 +7,8 @@
     python -m optim sweep --surface rosenbrock --optimizer adam --x0 -1.5 2 --steps 500 \
         --grid lr=1e-4:1:200:log --grid beta1=0:0.99:200
     python -m optim trace --function "x^2 + 10" --optimizer gd --x0 -4 --steps 5 --lr 0.1
+    python -m optim trace --surface rosenbrock --optimizer adam --x0 -1.5 2 --steps 200 --lr 0.1 \
+        --schedule cosine --t-max 200 --eta-min 0.001 --warmup 10 --clip-norm 5
 
 ``--function`` takes a typed-in function (see ``surfaces.typed``) wherever ``--surface`` takes a name: with one
 start coordinate it is f(w) (``x`` accepted for w), with two f(x, y).
@@ -15,7 +17,10 @@ start coordinate it is f(w) (``x`` accepted for w), with two f(x, y).
 hyperparameters in one vectorized call and writes one CSV row per cell: the parameter values, the final
 loss, the status (converged, diverged, running, line search failed) and the step at which it happened. Every
 variant of an update rule has a flag named after its option (``--line-search exact``, ``--safeguard on``);
-its values are the variant's. Bad arguments end with exit status 2 and one line on stderr, never a traceback.
+its values are the variant's; CG and BFGS search exactly on a quadratic surface and with Armijo elsewhere unless
+told. A first-order optimizer takes a learning-rate schedule (``--schedule`` and its parameters, ``--warmup``)
+and gradient clipping (``--clip-norm`` or ``--clip-value``), see ``optim.schedules``. Bad arguments end with
+exit status 2 and one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import surfaces
 
 from . import registry
 from .run import run
+from .schedules import KINDS, Clip, Schedule
 from .sweep import Axis, SweepSpec, sweep
 from .sweep import to_csv as sweep_csv
 from .table import iteration_table, to_csv
@@ -112,6 +118,47 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tol", type=float, default=1e-6, metavar="F", help="gradient norm that counts as converged")
     p.add_argument("--convention", choices=registry.CONVENTIONS, default="notes",
                    help="update-rule forms: the course notes' (default) or PyTorch's")
+    add_schedule_arguments(p)
+
+
+#: the schedule's flags: (field of optim.schedules.Schedule, type, help)
+SCHEDULE_FLAGS = (
+    ("gamma", float, "decay factor of the step and exponential schedules, in (0, 1]"),
+    ("step_size", int, "steps between two decays of the step schedule"),
+    ("decay", float, "k of the inverse-time schedule lr / (1 + k t), >= 0"),
+    ("t_max", int, "T of the cosine schedule (its half period)"),
+    ("eta_min", float, "the lowest rate of the cosine schedules, >= 0"),
+    ("t0", int, "the first period of cosine-restarts"),
+    ("t_mult", int, "the factor on each later period of cosine-restarts (a whole number >= 1)"),
+    ("warmup", int, "steps of a linear warm-up from 0, with any schedule (at most the run's steps)"),
+)
+
+
+def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
+    """The learning-rate schedule and gradient clipping of a first-order optimizer."""
+    g = p.add_argument_group("learning-rate schedule and gradient clipping (first-order optimizers)")
+    g.add_argument("--schedule", choices=KINDS, metavar="KIND",
+                   help="the learning rate's schedule, t from 0: " + "|".join(KINDS) + " (default: constant)")
+    for name, kind, text in SCHEDULE_FLAGS:
+        g.add_argument(f"--{name.replace('_', '-')}", dest=f"schedule_{name}", type=kind,
+                       metavar="N" if kind is int else "F", help=text)
+    g.add_argument("--clip-norm", type=float, metavar="F", help="clip each gradient to this global norm (torch's "
+                   "clip_grad_norm_)")
+    g.add_argument("--clip-value", type=float, metavar="F", help="clip each gradient coordinate to ±F "
+                   "(clip_grad_value_)")
+
+
+def chosen_schedule(args) -> tuple[Schedule, Clip]:
+    """The schedule and clipping of the command line; a flag its schedule does not use is refused."""
+    kind = args.schedule or "constant"
+    given = {name: getattr(args, f"schedule_{name}") for name, _, _ in SCHEDULE_FLAGS
+             if getattr(args, f"schedule_{name}") is not None}
+    uses = (*Schedule.parameters(kind), "warmup")
+    for name in given:
+        if name not in uses:
+            takes = ", ".join(f"--{n.replace('_', '-')}" for n in uses)
+            raise ValueError(f"--{name.replace('_', '-')} does not apply to --schedule {kind}; it takes: {takes}")
+    return Schedule(kind, **given), Clip(norm=args.clip_norm, value=args.clip_value)
 
 
 def build(args):
@@ -128,7 +175,9 @@ def build(args):
             raise ValueError(f"{spec.name} does not take --{flag.replace('_', '-')}; it takes: "
                              + ", ".join(f"--{h.cli_flag.replace('_', '-')}" for h in spec.hyperparameters))
         hyper[keyword] = value
-    optimizer = registry.make(spec.name, args.convention, **hyper, **chosen_variants(args, spec))
+    options = spec.options_for(surface, args.convention) | chosen_variants(args, spec)
+    schedule, clip = chosen_schedule(args)
+    optimizer = registry.make(spec.name, args.convention, **hyper, **options, schedule=schedule, clip=clip)
     options = {"noise": args.noise, "batch_size": args.batch_size, "seed": args.seed, "tol": args.tol}
     return surface, optimizer, options
 
@@ -197,7 +246,7 @@ def sweep_spec(args) -> SweepSpec:
              if k in spec.defaults and k not in {a.param for a in axes}}
     start = tuple(start_point(args.x0, surface))
     return SweepSpec(surface.name, spec.name, start, args.steps, axes, tuple(fixed.items()), args.convention,
-                     **options)
+                     **options, schedule=optimizer.schedule, clip=optimizer.clip)
 
 
 def main(argv: list[str], stdout=None, stderr=None) -> int:

@@ -96,6 +96,8 @@ class RunConfig:
     def resolve(cls, surface, optimizer: Optimizer, starts, steps, *, tol=DEFAULT_TOL, bound=DEFAULT_BOUND,
                 record: Record = "all", noise=None, batch_size=None, seed=0, ids=None) -> "RunConfig":
         steps = check_steps(steps)
+        if optimizer.schedule is not None:
+            optimizer.schedule.check_steps(steps)
         if record not in ("all", "path", "final"):
             raise ValueError(f"record must be 'all', 'path' or 'final', got {record!r}")
         tol, seed = _positive_number("tol", tol), _seed(seed)

@@ -2,8 +2,7 @@
 notes that write it that way, read from the optimizers' specs (``Variant.pytorch``, ``keras``, ``written``,
 ``remarks``); and the notes' known typos, each with the value computed from the formula.
 
-The formulas come from each spec's LaTeX renderer under the variant's options, so no rule is written twice. A
-variant another branch adds (RMSProp's bias correction) is listed from :data:`PENDING` until its spec has it.
+The formulas come from each spec's LaTeX renderer under the variant's options, so no rule is written twice.
 """
 
 from __future__ import annotations
@@ -28,36 +27,6 @@ class FormRow:
     remark: str
 
 
-@dataclass(frozen=True)
-class PendingVariant:
-    """A variant whose spec is on another branch: its data as the spec will hold it."""
-
-    optimizer: str
-    option: str
-    title: str
-    labels: dict
-    latex: dict  #: value -> the rule
-    pytorch: object
-    keras: object
-    written: dict
-    remarks: dict
-
-
-_RMSPROP_S = r"s_t &= \rho\, s_{t-1} + (1-\rho)\, g_t^2"
-PENDING = (
-    PendingVariant(
-        "rmsprop", "bias_correction", "Bias correction", {True: "on", False: "off"},
-        latex={True: r"\begin{aligned}" + _RMSPROP_S + r" \\ \hat s_t &= \frac{s_t}{1-\rho^t} \\ "
-                     r"w_{t+1} &= w_t - \frac{\eta}{\sqrt{\hat s_t} + \epsilon}\, g_t\end{aligned}",
-               False: r"\begin{aligned}" + _RMSPROP_S + r" \\ "
-                      r"w_{t+1} &= w_t - \frac{\eta}{\sqrt{s_t} + \epsilon}\, g_t\end{aligned}"},
-        pytorch=False, keras=False,
-        written={True: "004's RMSProp slide (divides by √(s_corrected) + ε)",
-                 False: "002, 003 (the uncorrected average)"},
-        remarks={True: "added to the app's RMSProp on another branch"}),
-)
-
-
 def _uses(has_method: bool, chosen, value) -> str:
     if not has_method:
         return "no such optimizer"
@@ -66,7 +35,7 @@ def _uses(has_method: bool, chosen, value) -> str:
 
 def form_rows() -> list[FormRow]:
     """One row per value of every variant of every optimizer (a variant two optimizers share, momentum's form, is
-    listed under the first), then the pending variants."""
+    listed under the first)."""
     rows, seen = [], set()
     for spec in SPECS.values():
         rows += _spec_rows(spec, seen)
@@ -86,13 +55,6 @@ def _spec_rows(spec, seen: set) -> list[FormRow]:
             rows.append(FormRow(spec.name, spec.title, v.title, label, spec.latex({v.option: value}),
                                 _uses(torch_ok, v.pytorch, value), _uses(keras_ok, v.keras, value),
                                 v.written.get(value, "none of them"), v.remarks.get(value, "")))
-    for p in PENDING:
-        if p.optimizer != spec.name or any(v.option == p.option for v in spec.variants):
-            continue  # another optimizer's, or the spec has it now: listed above
-        for value, label in p.labels.items():
-            rows.append(FormRow(spec.name, spec.title, p.title, label, p.latex[value], _uses(True, p.pytorch, value),
-                                _uses(True, p.keras, value), p.written.get(value, "none of them"),
-                                p.remarks.get(value, "")))
     return rows
 
 

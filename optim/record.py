@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import Optimizer
+from .schedules import CLIPPED, ETA
 
 
 @dataclass
@@ -37,6 +38,10 @@ class Buffers:
             shapes = {name: np.shape(getattr(state0, name)) for name in optimizer.recorded}
             if optimizer.lookahead:
                 shapes["lookahead"] = X0.shape
+            if optimizer.clip is not None:
+                shapes[CLIPPED.name] = X0.shape
+            if optimizer.schedule is not None:
+                shapes[ETA.name] = X0.shape[1:]
             state = {name: np.empty((steps + 1,) + shape) for name, shape in shapes.items()}
         batch_ndim = X0.ndim - 1
         return cls(positions, losses, gradients, state, {k: v.ndim - batch_ndim for k, v in state.items()})

@@ -29,12 +29,24 @@ def spec(name: str) -> OptimizerSpec:
 
 
 def make(name: str, convention: str = "notes", **kwargs) -> Optimizer:
-    """Build the optimizer ``name`` with the variants of ``convention``, overridden by ``kwargs``.
+    """Build the optimizer ``name`` with the variants of ``convention``, overridden by ``kwargs`` (which may
+    include a learning-rate ``schedule`` and gradient ``clip``, see ``optim.schedules``).
 
     >>> make("momentum", "pytorch", lr=0.1, beta=0.9).options
     {'form': 'classic'}
     """
     return spec(name).make(convention, **kwargs)
+
+
+def options_for(surface, name: str, convention: str = "notes") -> dict:
+    """The variant options a run of ``name`` on ``surface`` (a Surface) starts from: the convention's, then the
+    surface's (conjugate gradients and BFGS search exactly on a quadratic surface, with Armijo elsewhere).
+
+    >>> import surfaces
+    >>> options_for(surfaces.get("elongated-bowl"), "cg")["line_search"], options_for(surfaces.get("beale"), "cg")["line_search"]
+    ('exact', 'armijo')
+    """
+    return spec(name).options_for(surface, convention)
 
 
 def _surface_name(surface) -> str:
@@ -77,4 +89,4 @@ def latex(name: str, options: dict | None = None) -> str:
     return spec(name).latex(options)
 
 
-__all__ = ["CONVENTIONS", "NAMES", "SPECS", "defaults_for", "gradient_noise", "latex", "make", "spec"]
+__all__ = ["CONVENTIONS", "NAMES", "SPECS", "defaults_for", "gradient_noise", "latex", "make", "options_for", "spec"]

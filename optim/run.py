@@ -21,6 +21,7 @@ from . import registry
 from .base import Objective, Optimizer
 from .config import MAX_STEPS, RunConfig
 from .record import Buffers, reset, sanitize
+from .schedules import CLIPPED, ETA
 from .trajectory import DEFAULT_BOUND, DEFAULT_TOL, Status, Trajectory
 
 __all__ = ["MAX_STEPS", "PARALLEL_MIN_CHUNK", "run"]
@@ -132,6 +133,8 @@ def _execute(cfg: RunConfig) -> Trajectory:
         noise=cfg.noise,
         batch_size=cfg.batch_size,
         seed=cfg.seed,
+        schedule=optimizer.schedule,
+        clip=optimizer.clip,
         **buffers.finish(diverged_at, final_loss, batch),
     )
 
@@ -154,7 +157,7 @@ def _slice_optimizer(optimizer: Optimizer, batch: tuple[int, ...], sel) -> Optim
     """The same optimizer on a slice of the flattened batch: array hyperparameters are broadcast and sliced."""
     hyper = {k: np.broadcast_to(v, batch).reshape(-1)[sel] if np.ndim(v) else v
              for k, v in optimizer.hyperparams.items()}
-    return registry.make(optimizer.name, **hyper, **optimizer.options)
+    return registry.make(optimizer.name, **hyper, **optimizer.options, schedule=optimizer.schedule, clip=optimizer.clip)
 
 
 def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: int, oracle, exact: bool,
@@ -166,12 +169,12 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
     batch = X.shape[1:]
     state = opt.init(X)
     keep_path, keep_all = rec.positions is not None, rec.gradients is not None
+    clip, schedule, lr = opt.clip, opt.schedule, opt.hyperparams.get("lr")
     if keep_path:
         rec.positions[0] = X
-    for name in opt.recorded if keep_all else ():
-        rec.state[name][0] = getattr(state, name)
-    if keep_all and opt.lookahead:
-        rec.state["lookahead"][0] = X
+    if keep_all:
+        _record_state(rec, 0, state, {"lookahead": X, CLIPPED.name: 0.0,
+                                      ETA.name: None if schedule is None else schedule.rate(lr, 0)})
     exact_at_x = exact and opt.lookahead is None
     fused = keep_path and exact_at_x
     last_above = np.full(batch, -1, dtype=np.int64)  # last step whose true gradient norm was >= tol
@@ -186,6 +189,7 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
     park = park.reshape((-1,) + (1,) * len(batch))
     # Buffers reused at every step: the update writes its step and the new state in place (no allocation).
     u, g_buffer = np.empty(X.shape), np.empty(X.shape)
+    g_clipped = np.empty(X.shape) if clip is not None else None
     norm2, above = np.empty(batch), np.empty(batch, dtype=bool)
     if not keep_path:
         X = np.array(X)  # final mode: the positions are updated in place
@@ -203,23 +207,23 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
                 rec.losses[t], g = surface.value_and_grad_cf(X)
             elif keep_path:
                 rec.losses[t] = surface.value_cf(X)
-            Xg = opt.lookahead(X, state) if opt.lookahead else X
+            step_lr = {} if schedule is None else {"lr_t": schedule.rate(lr, t)}  # η_t
+            Xg = opt.lookahead(X, state, **step_lr) if opt.lookahead else X
             if not fused:
                 g = oracle(Xg, t, out=g_buffer)
             if check_domain:
                 X, g, state = leave_domain(X, g, rec.losses[t] if keep_path else surface.value_cf(X), t, state)
             track_convergence(g if exact_at_x else surface.grad_cf(X), t)
             H = surface.hess_cf(Xg) if needs_hessian else None
-            updates, state = opt.update(g, state, X, hess=H, out=(u, state), diagnostics=keep_all, **extra)
+            g_used = g if clip is None else clip.apply(g, out=g_clipped)
+            updates, state = opt.update(g_used, state, X, hess=H, out=(u, state), diagnostics=keep_all, **extra,
+                                        **step_lr)
             if objective is not None:
                 np.copyto(failed_at, t + 1, where=state.failed & (failed_at < 0))
             X = np.add(X, updates, out=rec.positions[t + 1] if keep_path else X)
             if keep_all:
                 rec.gradients[t] = g
-                for name in opt.recorded:
-                    rec.state[name][t + 1] = getattr(state, name)
-                if opt.lookahead:
-                    rec.state["lookahead"][t + 1] = Xg
+                _record_state(rec, t + 1, state, {"lookahead": Xg, CLIPPED.name: g_used, ETA.name: step_lr.get("lr_t")})
             # Fast check on the whole chunk; NaN fails it too. Diverged trajectories are parked at a
             # stationary point with zero state so that they stop producing NaN and the fast check holds again.
             if not (X.max() <= limit and X.min() >= -limit):
@@ -232,6 +236,13 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
             leave_domain(X, g_final, final_loss, steps, state)
         track_convergence(g_final, steps)
     return last_above, diverged_at, outside, escape, X, final_loss, failed_at
+
+
+def _record_state(rec: Buffers, row: int, state, extras: dict) -> None:
+    """Row ``row`` of every recorded state field: the optimizer's own, or what the run records beside it
+    (``extras``: the look-ahead point, the clipped gradient, the step's rate), for the fields ``rec`` holds."""
+    for name, buffer in rec.state.items():
+        buffer[row] = extras[name] if name in extras else getattr(state, name)
 
 
 def _park(X, state, t: int, limit: float, park, diverged_at, escape, *, copy: bool):

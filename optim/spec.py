@@ -129,8 +129,15 @@ class OptimizerSpec:
     matrix_latex: Callable[[dict], str] | None = None
     lr_scale: Callable[[dict, float], float] | None = None  #: (options, beta) -> factor on lr that keeps the path
     featured: bool = False  #: one of the few a first view shows (the playground's opening race)
+    #: surface -> the variant values that depend on the surface (CG and BFGS: an exact line search on a quadratic)
+    surface_options: Callable[[Any], dict] | None = None
 
     # -- hyperparameters and variants ----------------------------------------------------------------------------
+    @property
+    def first_order(self) -> bool:
+        """Whether the method steps by a learning rate (so takes a schedule and clipping): not Newton, CG, BFGS."""
+        return not (self.needs_hessian or self.needs_objective)
+
     @property
     def defaults(self) -> dict[str, float]:
         params = inspect.signature(self.factory).parameters
@@ -159,16 +166,28 @@ class OptimizerSpec:
         """The variant options the convention selects."""
         return {v.option: v.value(convention) for v in self.variants}
 
+    def options_for(self, surface, convention: str = "notes") -> dict:
+        """The variant options a run on ``surface`` (a Surface) starts from: the convention's, then the surface's."""
+        return self.options(convention) | (self.surface_options(surface) if self.surface_options else {})
+
     def shown_hyperparameters(self, options: dict) -> tuple[Hyperparameter, ...]:
         """The hyperparameters that act under ``options``."""
         return tuple(h for h in self.hyperparameters if h.shown_if is None or options.get(h.shown_if))
 
-    def make(self, convention: str = "notes", **kwargs):
+    def make(self, convention: str = "notes", *, schedule=None, clip=None, **kwargs):
+        """The optimizer with the variants of ``convention`` overridden by ``kwargs``; a first-order one may also take
+        a learning-rate ``schedule`` and gradient ``clip`` (``optim.schedules``; a constant schedule is none)."""
         allowed = {h.name for h in self.hyperparameters} | {v.option for v in self.variants}
         for key in kwargs:
             if key not in allowed:
                 self.hyperparameter(key)  # raises with the list of valid names
-        return self.factory(**(self.options(convention) | kwargs))
+        opt = self.factory(**(self.options(convention) | kwargs))
+        schedule = schedule if schedule is not None and schedule.active else None
+        clip = clip if clip is not None and clip.active else None
+        if (schedule or clip) and not self.first_order:
+            raise ValueError(f"{self.title} chooses its own step length: learning-rate schedules and gradient "
+                             "clipping apply to first-order optimizers")
+        return opt._replace(schedule=schedule, clip=clip) if schedule or clip else opt
 
     def defaults_for(self, surface: str) -> dict[str, float]:
         """The hyperparameters a first view on ``surface`` (a name) starts from."""

@@ -31,6 +31,7 @@ from . import registry
 from .base import Optimizer
 from .config import MAX_STEPS
 from .run import run
+from .schedules import Clip, Schedule
 from .trajectory import DEFAULT_TOL, Status, Trajectory
 
 MAX_COUNT = 1000  #: values per axis
@@ -115,7 +116,9 @@ class SweepSpec:
     """Everything that decides a sweep: plain, hashable values.
 
     ``fixed`` sets hyperparameters that are not on an axis; the others take ``registry.defaults_for(surface)``.
-    ``noise``, ``batch_size``, ``seed`` and ``tol`` are passed to :func:`optim.run`.
+    ``noise``, ``batch_size``, ``seed`` and ``tol`` are passed to :func:`optim.run`; a learning-rate ``schedule``
+    and gradient ``clip`` (``optim.schedules``) apply to every cell, each cell's schedule from its own rate.
+    The rule variants are the convention's, with the surface's (an exact line search on a quadratic surface).
     """
 
     surface: str
@@ -129,6 +132,8 @@ class SweepSpec:
     batch_size: int | None = None
     seed: int = 0
     tol: float = DEFAULT_TOL
+    schedule: Schedule | None = None
+    clip: Clip | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "start", tuple(float(v) for v in np.atleast_1d(self.start)))
@@ -156,6 +161,8 @@ class SweepSpec:
         if math.prod(self.shape) > MAX_CELLS:
             raise ValueError(f"a grid of {' x '.join(map(str, self.shape))} has more than {MAX_CELLS:,} cells")
         self.make_optimizer()  # validates every value on the axes (beta < 1, lr > 0, ...)
+        if self.schedule is not None:
+            self.schedule.check_steps(self.steps)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -192,8 +199,11 @@ class SweepSpec:
             hyper[self.axes[1].param] = float(self.axes[1].values[j])
         return hyper
 
-    def make_optimizer(self, rows: tuple[int, int] | None = None) -> Optimizer:
-        return registry.make(self.optimizer, self.convention, **self.hyperparameters(rows))
+    def make_optimizer(self, rows: tuple[int, int] | None = None, hyper: dict | None = None) -> Optimizer:
+        """The optimizer of ``rows`` of the grid (all of it by default), or with the hyperparameters ``hyper``."""
+        options = registry.options_for(surfaces.get(self.surface), self.optimizer, self.convention)
+        return registry.make(self.optimizer, self.convention, **options, schedule=self.schedule, clip=self.clip,
+                             **(self.hyperparameters(rows) if hyper is None else hyper))
 
     def ids(self, rows: tuple[int, int] | None = None) -> np.ndarray:
         """The id of every cell of ``rows``: its flat index in the whole grid."""
@@ -295,7 +305,7 @@ def run_cell(spec: SweepSpec, index: tuple[int, int], record: str = "all") -> Tr
     """Cell ``index`` of the grid run alone, with scalar hyperparameters and the cell's id: it reproduces the
     grid's final point, loss and status exactly (SGD's noise included), and records every step."""
     i, j = spec.check_index(index)
-    opt = registry.make(spec.optimizer, spec.convention, **spec.cell_hyperparameters((i, j)))
+    opt = spec.make_optimizer(hyper=spec.cell_hyperparameters((i, j)))
     with np.errstate(over="ignore", invalid="ignore"):
         return run(surfaces.get(spec.surface), opt, list(spec.start), spec.steps, record=record,
                    ids=np.int64(i * spec.shape[1] + j), **spec.run_kwargs())

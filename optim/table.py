@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .schedules import RUN_FIELDS
 from .trajectory import Trajectory
 
 
@@ -31,7 +32,8 @@ class Table:
 def state_columns(traj: Trajectory) -> list[str]:
     """Column names of the optimizer state, in table order."""
     spec = traj.spec
-    return [c for name in traj.state for c in spec.state_field(name).columns(traj.variables)]
+    field = lambda name: RUN_FIELDS[name] if name in RUN_FIELDS else spec.state_field(name)  # noqa: E731
+    return [c for name in traj.state for c in field(name).columns(traj.variables)]
 
 
 def columns(traj: Trajectory) -> tuple[str, ...]:

@@ -33,12 +33,19 @@ def tex_matrix(m) -> str:
 
 
 class Step:
-    """The numbers of iteration ``t`` of one recorded trajectory (``k = t - 1`` indexes the records)."""
+    r"""The numbers of iteration ``t`` of one recorded trajectory (``k = t - 1`` indexes the records).
+
+    With gradient clipping, ``g`` is the clipped gradient the update used (``raw`` the one before clipping); with
+    a learning-rate schedule, ``h["lr"]`` is the step's rate :math:`\eta_t`.
+    """
 
     def __init__(self, traj, k: int, t: int):
         self.traj, self.k, self.t = traj, k, t
-        self.w, self.w_next, self.g = traj.positions[k], traj.positions[k + 1], traj.gradients[k]
+        self.w, self.w_next, self.raw = traj.positions[k], traj.positions[k + 1], traj.gradients[k]
+        self.g = traj.state["clipped"][k + 1] if "clipped" in traj.state else self.raw
         self.h = traj.hyperparams
+        if "eta_t" in traj.state:
+            self.h = self.h | {"lr": float(traj.state["eta_t"][k + 1])}
         self.o = traj.options
         self.wt, self.wn = f"w_{{{t}}}", f"w_{{{t + 1}}}"
 
@@ -53,4 +60,7 @@ class Step:
         return tex_number(self.h[key])
 
     def gradient_line(self) -> str:
-        return rf"g_{{{self.t}}} &= \nabla f({self.wt}) = {tex_vector(self.g)}"
+        line = rf"g_{{{self.t}}} &= \nabla f({self.wt}) = {tex_vector(self.raw)}"
+        if self.g is not self.raw:
+            line += rf", \quad \text{{clipped: }} {tex_vector(self.g)}"
+        return line

@@ -92,6 +92,8 @@ class Trajectory:
     noise: float | np.ndarray = 0.0
     batch_size: int | None = None
     seed: int = 0
+    schedule: object = None  #: the learning-rate schedule (``optim.schedules.Schedule``), None when constant
+    clip: object = None  #: the gradient clipping (``optim.schedules.Clip``), None when off
 
     @property
     def spec(self):
@@ -128,7 +130,9 @@ class Trajectory:
         """``η = 0.05, β₁ = 0.9``: this run's hyperparameters (and noise or batch size) in a few characters."""
         hyper = {k: np.asarray(v)[index] if np.ndim(v) else v for k, v in self.hyperparams.items()}
         noise = float(np.asarray(self.noise)[index]) if np.ndim(self.noise) else float(self.noise)
-        return self.spec.settings_text(hyper, self.options, noise, self.batch_size)
+        text = self.spec.settings_text(hyper, self.options, noise, self.batch_size)
+        extras = [x.text() for x in (self.schedule, self.clip) if x is not None]
+        return ", ".join([text, *extras])
 
     def single(self, index) -> "Trajectory":
         """The trajectory at batch ``index``, alone (its arrays are views)."""

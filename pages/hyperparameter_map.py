@@ -99,7 +99,7 @@ if spec_.variants:
     widgets.selectbox(CONVENTION, "Update-rule forms", optim.CONVENTIONS, container=c3,
                       format_func=lambda c: convention_label(spec_, c))
 convention = state.get(CONVENTION)
-st.latex(surface.latex + r"\qquad\qquad " + spec_.latex(spec_.options(convention)))
+st.latex(surface.latex + r"\qquad\qquad " + spec_.latex(spec_.options_for(surface, convention)))
 
 axes = []
 for which, col in zip(("x", "y"), st.columns(2)):

@@ -11,6 +11,7 @@ from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
 from surfaces.typed import typed_surface
 from ui import layout, state, widgets
 from ui.optimizer_settings import OptimizerSettings, RunSettings, settings_panel
+from ui.schedule_settings import schedule_panel
 from viz.race import race_figure
 from viz.run_tables import long_columns, long_csv, long_csv_rows, summary_frame
 from viz.style import LOOKS, AnimatedFigure, Theme, power_text
@@ -192,7 +193,7 @@ start = tuple(float(widgets.number(s, f"start {v}₁", *bounds, step=0.05, fmt="
 steps = widgets.slider(steps_setting(surface), "steps T", 1, MAX_STEPS, 1, fmt="%d", integer=True,
                        container=c_steps, help="Use ← → on the slider for single steps.")
 seed = state.get(SEED)
-configs = {name: settings[name].run_settings() for name in selected}
+configs = schedule_panel(SCOPE, settings, selected, int(steps), th)
 stochastic = any(c.noise > 0 or (c.batch_size is not None and c.batch_size < surface.n_samples)
                  for c in configs.values())
 keys = tuple((configs[name], start, int(steps), int(seed)) for name in selected)

@@ -71,6 +71,8 @@ class Surface:
     derivative_latex: tuple[str, ...] = ()  #: for 1-D surfaces: f'(w) and f''(w) in LaTeX
     df_writes_out: bool = False  #: whether ``df`` takes ``out=`` (the run loop then reuses one buffer)
     partial_domain: bool = False  #: f may be undefined (NaN) at finite points: a run checks for leaving the domain
+    #: f is a polynomial of degree at most 2 (a constant Hessian): an exact line search is exact on it
+    quadratic: bool = False
 
     def __post_init__(self) -> None:
         if not self.variables:

@@ -71,7 +71,7 @@ def _quadratic_2d(A, name: str, title: str, latex: str, bounds, starts) -> Surfa
 
     return Surface(
         name=name, title=title, latex=latex, f=f, df=df, d2f=d2f, bounds=bounds, starts=starts,
-        stationary=stationary_points(f, df, d2f, [[0.0, 0.0]]), df_writes_out=True,
+        stationary=stationary_points(f, df, d2f, [[0.0, 0.0]]), df_writes_out=True, quadratic=True,
     )
 
 

@@ -38,6 +38,7 @@ def _quadratic_1d(a: float, b: float, c: float, name: str, title: str, latex: st
         starts=starts,
         stationary=stationary_points(f, df, d2f, [[w_min]]),
         derivative_latex=derivative_latex,
+        quadratic=True,
     )
 
 

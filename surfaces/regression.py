@@ -81,6 +81,7 @@ def linear_regression(n: int = 10_000, seed: int = 0) -> RegressionSurface:
         starts=((-0.5, 1.0),),
         stationary=stationary_points(f, df, d2f, [[TRUE_W, TRUE_B]]),
         variables=("w", "b"),
+        quadratic=True,  # the mean squared error of a linear model
         xs=xs,
         ys=ys,
     )

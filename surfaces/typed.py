@@ -260,6 +260,7 @@ def _typed_surface(text: str, variables: tuple[str, ...], box) -> Surface:
         variables=variables,
         derivative_latex=fn.derivative_latex(),
         partial_domain=True,
+        quadratic=all(not e.free_symbols for row in fn.hess_exprs for e in row),  # a constant Hessian
     )
 
 

@@ -78,6 +78,17 @@ def _open_page(page: str | None = None, query: dict[str, str] | None = None, *, 
 
 
 @pytest.fixture
+def playground(open_page):
+    """Open the optimizer playground with ``query`` (a shared link) and check it ran without an exception."""
+    def open_playground(query: dict[str, str] | None = None):
+        at = open_page("pages/playground.py", query)
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return open_playground
+
+
+@pytest.fixture
 def open_page():
     return _open_page
 

@@ -34,3 +34,23 @@ def numeric_grad(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
         x[idx] = old
         g[idx] = (fp - fm) / (2 * h)
     return g
+
+
+def torch_optimizer(torch, name: str, param, hp: dict):
+    """The torch.optim counterpart of our optimizer ``name`` under the pytorch convention, on the tensor ``param``."""
+    if name in ("gd", "sgd"):
+        return torch.optim.SGD([param], lr=hp["lr"])
+    if name == "momentum":
+        return torch.optim.SGD([param], lr=hp["lr"], momentum=hp["beta"], dampening=0.0)
+    if name == "nesterov":
+        return torch.optim.SGD([param], lr=hp["lr"], momentum=hp["beta"], dampening=0.0, nesterov=True)
+    if name == "adagrad":
+        return torch.optim.Adagrad([param], lr=hp["lr"], eps=hp["eps"], lr_decay=0.0, initial_accumulator_value=0.0)
+    if name == "rmsprop":
+        return torch.optim.RMSprop([param], lr=hp["lr"], alpha=hp["rho"], eps=hp["eps"], momentum=0.0,
+                                   centered=False)
+    if name == "adadelta":
+        return torch.optim.Adadelta([param], lr=hp["lr"], rho=hp["rho"], eps=hp["eps"])
+    if name == "adam":
+        return torch.optim.Adam([param], lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), eps=hp["eps"], amsgrad=False)
+    raise AssertionError(name)

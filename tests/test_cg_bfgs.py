@@ -246,7 +246,8 @@ def test_the_command_line_runs_both_with_their_variants():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--optimizer", "cg", "--line-search", "wolfe"], "--line-search must be one of armijo, exact for cg; got 'wolfe'"),
+    (["--optimizer", "cg", "--line-search", "golden"],
+     "--line-search must be one of armijo, exact, wolfe for cg; got 'golden'"),
     (["--optimizer", "cg", "--beta-rule", "hestenes"], "--beta-rule must be one of"),
     (["--optimizer", "bfgs", "--beta-rule", "fletcher-reeves"], "bfgs does not take --beta-rule"),
     (["--optimizer", "gd", "--line-search", "exact"], "gd does not take --line-search"),
@@ -257,7 +258,7 @@ def test_bad_variant_flags_exit_with_status_2_and_one_line(argv, message):
     assert err.count("\n") == 1 and message in err
 
 
-@pytest.mark.parametrize("line_search", ["armijo", "exact"])
+@pytest.mark.parametrize("line_search", ["armijo", "exact", "wolfe"])
 def test_bfgs_stays_at_the_minimum_long_after_it_got_there(line_search):
     """Once the steps are tiny, y's underflows: the update must be skipped, not divided by a denormal number
     (it made H infinite and the run "diverged" at step 16 on the elongated bowl)."""

@@ -22,14 +22,9 @@ BUDGET = 500_000  # bytes of figure JSON for nine optimizers x 500 steps
 
 
 @pytest.fixture
-def page(open_page):
-    """Open the playground with ``query`` and check it ran without an exception."""
-    def open_playground(query: dict[str, str] | None = None):
-        at = open_page(PAGE, query)
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return open_playground
+def page(playground):
+    """Open the playground with ``query`` and check it ran without an exception (``conftest.playground``)."""
+    return playground
 
 
 def summary_of(at) -> pd.DataFrame:
@@ -65,8 +60,11 @@ def test_page_runs_for_every_surface_and_optimizer_set(surface_name, names, plot
     assert "NaN" not in at.get("plotly_chart")[0].proto.spec
     rules = [x.value for x in at.latex][1:]  # after the surface's formula: one per optimizer
     assert len(rules) == len(names)
-    for name, tex in zip(names, rules):  # the symbolic rule, then the numbers of iteration 1
-        assert tex.strip("$\n").startswith(optim.latex(name)) and "w_{2} &=" in tex
+    surface = surfaces.get(surface_name)
+    for name, tex in zip(names, rules):  # the symbolic rule (the surface's variants: CG and BFGS search exactly on a
+        # quadratic), then the numbers of iteration 1
+        rule = optim.latex(name, optim.registry.options_for(surface, name))
+        assert tex.strip("$\n").startswith(rule) and "w_{2} &=" in tex
 
 
 def test_default_view_is_the_rosenbrock_race_without_link_parameters(texts, page):

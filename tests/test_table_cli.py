@@ -164,6 +164,7 @@ GOOD = {
     "diverged": ["--surface", "notes-quadratic", "--optimizer", "gd", "--x0", "2", "--steps", "60", "--lr", "0.6"],
 }
 
+BOWL_GD = ["--surface", "bowl", "--optimizer", "gd", "--x0", "1", "2", "--steps", "3"]
 BAD = {
     "unknown-surface": (["--surface", "banana", "--optimizer", "gd", "--x0", "1", "--steps", "3"], "unknown surface"),
     "unknown-optimizer": (["--surface", "bowl", "--optimizer", "lbfgs", "--x0", "1", "2", "--steps", "3"],
@@ -197,8 +198,30 @@ BAD = {
                     "--convention", "keras"], "invalid choice"),
     "missing-surface": (["--optimizer", "gd", "--x0", "1", "2", "--steps", "3"], "--surface"),
     "missing-x0": (["--surface", "bowl", "--optimizer", "gd", "--steps", "3"], "--x0"),
-    "unknown-flag": (["--surface", "bowl", "--optimizer", "gd", "--x0", "1", "2", "--steps", "3", "--gamma", "0.9"],
+    "unknown-flag": (["--surface", "bowl", "--optimizer", "gd", "--x0", "1", "2", "--steps", "3", "--banana", "0.9"],
                      "unrecognized arguments"),
+    # learning-rate schedules and clipping
+    "schedule-word": ([*BOWL_GD, "--schedule", "linear"], "invalid choice"),
+    "gamma-above-1": ([*BOWL_GD, "--schedule", "exponential", "--gamma", "1.5"],
+                      "gamma (decay factor) must be above 0"),
+    "gamma-zero": ([*BOWL_GD, "--schedule", "step", "--gamma", "0"], "gamma (decay factor) must be above 0"),
+    "decay-negative": ([*BOWL_GD, "--schedule", "inverse-time", "--decay", "-0.5"],
+                       "decay (inverse-time decay) must be at least 0"),
+    "period-zero": ([*BOWL_GD, "--schedule", "step", "--step-size", "0"], "step_size (period of the step decay) must be"),
+    "t0-zero": (["--surface", "bowl", "--optimizer", "adam", "--x0", "1", "2", "--steps", "3",
+                 "--schedule", "cosine-restarts", "--t0", "0"], "t0 (first period of the restarts)"),
+    "t-max-word": (["--surface", "bowl", "--optimizer", "adam", "--x0", "1", "2", "--steps", "3",
+                    "--schedule", "cosine", "--t-max", "1.5"], "invalid int"),
+    "warmup-too-long": ([*BOWL_GD, "--warmup", "4"], "the warm-up (4 steps) is longer than the run (3 steps)"),
+    "flag-of-another-schedule": ([*BOWL_GD, "--schedule", "cosine", "--gamma", "0.5"],
+                                 "--gamma does not apply to --schedule cosine"),
+    "clip-norm-zero": ([*BOWL_GD, "--clip-norm", "0"], "clip norm must be greater than 0"),
+    "clip-value-negative": ([*BOWL_GD, "--clip-value", "-1"], "clip value must be greater than 0"),
+    "clip-both": ([*BOWL_GD, "--clip-norm", "1", "--clip-value", "1"], "not both"),
+    "schedule-for-newton": (["--surface", "quartic", "--optimizer", "newton", "--x0", "1", "--steps", "3",
+                             "--schedule", "exponential"], "apply to first-order optimizers"),
+    "line-search-word": (["--surface", "bowl", "--optimizer", "bfgs", "--x0", "1", "2", "--steps", "3",
+                          "--line-search", "golden"], "--line-search must be one of"),
 }
 
 
@@ -207,7 +230,8 @@ BAD = {
 SUBPROCESS = {
     "list", "good/notes", "good/sgd-minibatch",
     "bad/unknown-surface", "bad/x0-count", "bad/lr-negative", "bad/steps-too-many", "bad/lr-word",
-    "bad/momentum-for-adam", "bad/batch-size-on-bowl", "bad/missing-surface",
+    "bad/momentum-for-adam", "bad/batch-size-on-bowl", "bad/missing-surface", "bad/gamma-above-1",
+    "bad/warmup-too-long", "bad/clip-norm-zero",
 }
 
 
@@ -318,3 +342,83 @@ def test_cli_bad_arguments_exit_2_with_one_error_line(case, cli):
     assert lines[0].startswith("error: ")
     if case.startswith("bad/"):
         assert BAD[case[4:]][1] in lines[0]
+
+
+# -- schedules, clipping and the line search on the command line -------------------------------------------------------
+
+def _trace(args: list[str]) -> list[list[str]]:
+    from optim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["trace", *args], stdout=out, stderr=err) == 0, err.getvalue()
+    return list(csv.reader(io.StringIO(out.getvalue())))
+
+
+def test_cli_schedule_and_clipping_columns_against_the_closed_form():
+    """The notes' quadratic with momentum, a cosine schedule with warm-up and norm clipping: the eta_t column is the
+    closed form, the g_clip column the clipped f'(w), and w_next follows from them (EMA momentum written out)."""
+    rows = _trace(["--surface", "notes-quadratic", "--optimizer", "momentum", "--x0", "2", "--steps", "30",
+                   "--lr", "0.1", "--momentum", "0.9", "--schedule", "cosine", "--t-max", "20", "--eta-min", "0.01",
+                   "--warmup", "5", "--clip-norm", "3"])
+    assert rows[0] == [*BASE_1D, "v", "g_clip", "eta_t"]
+    data = np.array(rows[1:], dtype=float)
+    t = np.arange(30)
+    eta = (0.01 + (0.1 - 0.01) * (1 + np.cos(np.pi * t / 20)) / 2) * np.minimum(t, 5) / 5
+    np.testing.assert_allclose(data[:, 7], eta, rtol=1e-14, atol=1e-17)
+    g = data[:, 3]
+    np.testing.assert_allclose(data[:, 6], g * np.minimum(1, 3 / (np.abs(g) + 1e-6)), rtol=1e-14)
+    v = 0.0
+    for k in range(30):
+        v = 0.9 * v + 0.1 * data[k, 6]
+        assert data[k, 5] == pytest.approx(v, rel=1e-13)
+        assert data[k, 4] == pytest.approx(data[k, 1] - eta[k] * v, rel=1e-13, abs=1e-15)
+    assert np.abs(g).max() > 3  # clipping acted
+
+
+def test_cli_step_and_restart_schedules():
+    rows = _trace(["--surface", "bowl", "--optimizer", "adam", "--x0", "-1.5", "1.2", "--steps", "25", "--lr", "0.2",
+                   "--schedule", "step", "--gamma", "0.5", "--step-size", "10"])
+    eta = np.array([r[-1] for r in rows[1:]], dtype=float)
+    np.testing.assert_array_equal(eta, 0.2 * 0.5 ** (np.arange(25) // 10))
+    rows = _trace(["--surface", "bowl", "--optimizer", "gd", "--x0", "-1.5", "1.2", "--steps", "12", "--lr", "0.2",
+                   "--schedule", "cosine-restarts", "--t0", "2", "--t-mult", "2"])
+    eta = np.array([r[-1] for r in rows[1:]], dtype=float)
+    t_cur = np.array([0, 1, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5])
+    t_i = np.array([2, 2, 4, 4, 4, 4, 8, 8, 8, 8, 8, 8])
+    np.testing.assert_allclose(eta, 0.2 * (1 + np.cos(np.pi * t_cur / t_i)) / 2, rtol=1e-14, atol=1e-17)
+    plain = _trace(["--surface", "bowl", "--optimizer", "gd", "--x0", "-1.5", "1.2", "--steps", "12", "--lr", "0.2",
+                    "--schedule", "constant"])
+    assert plain[0] == list(BASE_2D)
+
+
+def test_cli_line_search_default_and_flag():
+    """CG on the bowl (a quadratic) searches exactly by default: the minimum in two steps; --line-search armijo
+    overrides it; on Rosenbrock the default is Armijo (several evaluations of f per step)."""
+    exact = np.array(_trace(["--surface", "elongated-bowl", "--optimizer", "cg", "--x0", "-1.6", "1.9",
+                             "--steps", "2"])[1:], dtype=float)
+    np.testing.assert_allclose(exact[-1, 6:8], 0.0, atol=1e-12)
+    armijo = _trace(["--surface", "elongated-bowl", "--optimizer", "cg", "--x0", "-1.6", "1.9", "--steps", "2",
+                     "--line-search", "armijo"])
+    assert np.abs(np.array(armijo[-1][6:8], dtype=float)).max() > 1e-3
+    rosen = _trace(["--surface", "rosenbrock", "--optimizer", "bfgs", "--x0", "-1.5", "2", "--steps", "3"])
+    assert float(rosen[1][rosen[0].index("f_evals")]) > 1
+    wolfe = _trace(["--surface", "rosenbrock", "--optimizer", "cg", "--x0", "-1.5", "2", "--steps", "40",
+                    "--line-search", "wolfe"])
+    data = np.array(wolfe[1:], dtype=float)
+    assert np.abs(data[-1, 6:8] - 1.0).max() < 1e-6  # Rosenbrock's minimum within 40 steps (Armijo takes ~830)
+    f_evals, g_evals = data[:, wolfe[0].index("f_evals")], data[:, wolfe[0].index("grad_evals")]
+    np.testing.assert_array_equal(g_evals, f_evals)  # each trial evaluates both; the step's own gradient besides
+
+
+def test_cli_sweep_with_a_schedule():
+    from optim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    args = ["sweep", "--surface", "bowl", "--optimizer", "gd", "--x0", "-1.5", "1.2", "--steps", "40",
+            "--grid", "lr=0.1:1.5:3", "--schedule", "exponential", "--gamma", "0.8"]
+    assert main(args, stdout=out, stderr=err) == 0, err.getvalue()
+    table = pd.read_csv(io.StringIO(out.getvalue()))
+    for lr, loss in zip(table["lr"], table["final_loss"]):
+        one = run(surfaces.get("bowl"), optim.make("gd", lr=lr, schedule=optim.schedules.Schedule("exponential", gamma=0.8)),
+                  [-1.5, 1.2], 40, record="final")
+        assert loss == float(one.final_loss)

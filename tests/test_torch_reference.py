@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import require_torch
+from helpers import require_torch, torch_optimizer
 
 import optim
 import surfaces
@@ -19,31 +19,11 @@ torch = require_torch("the cross-check against torch.optim", module_level=True)
 STEPS = 50
 
 
-def _torch_optimizer(name: str, param, hp: dict):
-    """The torch.optim counterpart of our optimizer ``name`` under the pytorch convention."""
-    if name in ("gd", "sgd"):
-        return torch.optim.SGD([param], lr=hp["lr"])
-    if name == "momentum":
-        return torch.optim.SGD([param], lr=hp["lr"], momentum=hp["beta"], dampening=0.0)
-    if name == "nesterov":
-        return torch.optim.SGD([param], lr=hp["lr"], momentum=hp["beta"], dampening=0.0, nesterov=True)
-    if name == "adagrad":
-        return torch.optim.Adagrad([param], lr=hp["lr"], eps=hp["eps"], lr_decay=0.0, initial_accumulator_value=0.0)
-    if name == "rmsprop":
-        return torch.optim.RMSprop([param], lr=hp["lr"], alpha=hp["rho"], eps=hp["eps"], momentum=0.0,
-                                   centered=False)
-    if name == "adadelta":
-        return torch.optim.Adadelta([param], lr=hp["lr"], rho=hp["rho"], eps=hp["eps"])
-    if name == "adam":
-        return torch.optim.Adam([param], lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), eps=hp["eps"], amsgrad=False)
-    raise AssertionError(name)
-
-
 def torch_positions(surface, name: str, hp: dict, starts: np.ndarray, steps: int) -> np.ndarray:
     """Positions (steps + 1, K, d) of torch.optim from K start points held as one (K, d) float64 tensor, with the
     surface's analytic gradient written into p.grad at each step."""
     p = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
-    opt = _torch_optimizer(name, p, hp)
+    opt = torch_optimizer(torch, name, p, hp)
     out = [p.detach().numpy().copy()]
     for _ in range(steps):
         opt.zero_grad()

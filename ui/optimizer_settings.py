@@ -30,9 +30,11 @@ class RunSettings:
     options: tuple[tuple[str, object], ...]
     noise: float
     batch_size: int | None
+    schedule: object = None  #: an ``optim.schedules.Schedule`` (frozen, hashable) or None
+    clip: object = None  #: an ``optim.schedules.Clip`` or None
 
     def optimizer(self) -> optim.Optimizer:
-        return optim.make(self.name, **dict(self.hyper), **dict(self.options))
+        return optim.make(self.name, **dict(self.hyper), **dict(self.options), schedule=self.schedule, clip=self.clip)
 
     def run_kwargs(self) -> dict:
         return {"noise": self.noise, "batch_size": self.batch_size}
@@ -56,7 +58,7 @@ class OptimizerSettings:
 
     # -- the settings ------------------------------------------------------------------------------------------
     def variant(self, v: optim.Variant) -> state.Setting:
-        default = v.value(self.convention)
+        default = self.spec.options_for(self.surface, self.convention)[v.option]
         if isinstance(default, bool):
             return state.flag(f"{self.key}{v.url}", default, scope=self.scope)
         return state.choice(f"{self.key}{v.url}", default, tuple(v.labels), scope=self.scope)
@@ -96,25 +98,32 @@ class OptimizerSettings:
         return st.session_state.get(s.state_key, s.default)
 
     # -- what a run needs --------------------------------------------------------------------------------------
-    def run_settings(self) -> RunSettings:
+    def run_settings(self, schedule=None, clip=None) -> RunSettings:
+        """What a run needs; a learning-rate ``schedule`` and gradient ``clip`` apply to a first-order optimizer only."""
         options = self.options()
         hyper = tuple((h.name, float(state.get(self.hyper(h, options)))) for h in self.spec.hyperparameters)
         ns, bs = self.noise(), self.batch()
+        first = self.spec.first_order
         return RunSettings(self.name, hyper, tuple(sorted(options.items())),
-                           float(state.get(ns)) if ns else 0.0, int(state.get(bs)) if bs else None)
+                           float(state.get(ns)) if ns else 0.0, int(state.get(bs)) if bs else None,
+                           schedule if first else None, clip if first else None)
 
     # -- changes -----------------------------------------------------------------------------------------------
     def reset(self) -> None:
         """Hyperparameters, noise and batch size back to their defaults for the surface (a new surface brings its
-        own); the rule variants stay."""
+        own); the rule variants stay, except those the surface decides (CG's and BFGS's line search)."""
+        own = self.spec.surface_options(self.surface) if self.spec.surface_options else {}
+        for option, value in own.items():
+            state.set_value(self.variant(self.spec.variant(option)), value)
         options = self.options(peek=True)
         for s in [self.hyper(h, options) for h in self.spec.hyperparameters] + [self.noise(), self.batch()]:
             if s:
                 state.set_value(s, s.default)
 
     def apply_convention(self) -> None:
+        options = self.spec.options_for(self.surface, self.convention)
         for v in self.spec.variants:
-            state.set_value(self.variant(v), v.value(self.convention))
+            state.set_value(self.variant(v), options[v.option])
 
     def follow_options(self, seen: dict) -> None:
         """When this optimizer's options changed since the last run (``seen`` remembers them), convert its

@@ -52,13 +52,13 @@ def adam(lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float
 
     b1, b2 = decay(beta1), decay(beta2)
 
-    def update(grads, state, params, hess=None, out=None, diagnostics=True):
+    def update(grads, state, params, hess=None, out=None, diagnostics=True, lr_t=None):
         u, new = outputs(grads, state, out, ("m", "v", "lr_eff"), lr, beta1, beta2, eps)
         b1p, b2p = state.beta1_power * beta1, state.beta2_power * beta2
         m = moving_average(state.m, grads, b1, out=new.m, tmp=u)  # m = β₁ m + (1 - β₁) g
         v = moving_average(state.v, squared(grads, out=u), b2, out=new.v, tmp=u)  # v = β₂ v + (1 - β₂) g²
         v_hat = np.divide(v, 1.0 - b2p, out=new.lr_eff) if bias_correction else v  # v / (1 - β₂ᵗ)
-        lr_eff = np.divide(lr, rms(v_hat, eps, False, out=new.lr_eff), out=new.lr_eff)  # η / (√v̂ + ε)
+        lr_eff = np.divide(lr if lr_t is None else lr_t, rms(v_hat, eps, False, out=new.lr_eff), out=new.lr_eff)  # η / (√v̂ + ε)
         step = scaled(m, -1.0 / (1.0 - b1p) if bias_correction else -1.0, out=u)  # -m̂
         step *= lr_eff  # -η m̂ / (√v̂ + ε)
         return step, new._replace(beta1_power=b1p, beta2_power=b2p)

@@ -65,10 +65,11 @@ def adagrad(lr: float = 0.1, eps: float = 1e-10, *, eps_in_sqrt: bool = True) ->
     eps = positive("eps", eps, "the small constant that keeps the division finite")
     boolean("eps_in_sqrt", eps_in_sqrt)
 
-    def update(grads, state, params, hess=None, out=None, diagnostics=True):
+    def update(grads, state, params, hess=None, out=None, diagnostics=True, lr_t=None):
         u, new = outputs(grads, state, out, ("G", "lr_eff"), lr, eps)
         G = accumulate(state.G, squared(grads, out=u), 1.0, out=new.G)  # G = G + g²
-        return scale_by_rms(grads, G, lr, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u), new  # -η g / √(G + ε)
+        eta = lr if lr_t is None else lr_t
+        return scale_by_rms(grads, G, eta, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u), new  # -η g / √(G + ε)
 
     return Optimizer("adagrad", {"lr": lr, "eps": eps}, {"eps_in_sqrt": eps_in_sqrt},
                      lambda p: AdagradState(zeros_like(p), zeros_like(p)), update, recorded=("G", "lr_eff"))
@@ -106,9 +107,11 @@ ADAGRAD = OptimizerSpec(
 class RMSPropState(NamedTuple):
     s: np.ndarray  #: exponential moving average of squared gradients
     lr_eff: np.ndarray  #: the per-coordinate step size of the last update (diagnostic)
+    rho_power: float | np.ndarray = 1.0  #: rho ** t, for bias correction
 
 
-def rmsprop(lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8, *, eps_in_sqrt: bool = False) -> Optimizer:
+def rmsprop(lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8, *, eps_in_sqrt: bool = False,
+            bias_correction: bool = False) -> Optimizer:
     r"""RMSProp: Adagrad with a moving average of squared gradients instead of their sum.
 
     .. math::
@@ -119,41 +122,71 @@ def rmsprop(lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8, *, eps_in_sqr
     ``RMSprop`` (``centered=False``, ``momentum=0``); ``eps_in_sqrt=True`` gives
     :math:`\eta / \sqrt{s_t + \epsilon}` (lecture 004).
 
+    ``bias_correction=True`` divides the average by :math:`1 - \rho^t` as Adam does, :math:`\hat s_t = s_t /
+    (1 - \rho^t)`, and steps with :math:`\eta / (\sqrt{\hat s_t} + \epsilon)` (one of the notes writes the
+    corrected average). Then it is exactly Adam with :math:`\beta_1 = 0`, :math:`\beta_2 = \rho` and bias
+    correction. PyTorch's ``RMSprop`` has no such option (both conventions leave it off).
+
     Args:
         lr: :math:`\eta` (PyTorch ``lr``), > 0.
         rho: :math:`\rho`, the decay of the average (the notes' :math:`\beta` or :math:`\gamma`; PyTorch
             ``alpha``, Keras ``rho``), in [0, 1).
         eps: :math:`\epsilon` (PyTorch ``eps``), > 0.
         eps_in_sqrt: where :math:`\epsilon` goes.
+        bias_correction: whether to divide the average by :math:`1 - \rho^t`.
     """
     lr = positive("lr", lr, "learning rate")
     rho = unit_interval("rho", rho, "decay of the squared-gradient average")
     eps = positive("eps", eps, "the small constant that keeps the division finite")
     boolean("eps_in_sqrt", eps_in_sqrt)
+    boolean("bias_correction", bias_correction)
     d = decay(rho)
 
-    def update(grads, state, params, hess=None, out=None, diagnostics=True):
+    def update(grads, state, params, hess=None, out=None, diagnostics=True, lr_t=None):
+        eta = lr if lr_t is None else lr_t
         u, new = outputs(grads, state, out, ("s", "lr_eff"), lr, rho, eps)
         s = moving_average(state.s, squared(grads, out=u), d, out=new.s, tmp=u)  # s = ρ s + (1 - ρ) g²
-        return scale_by_rms(grads, s, lr, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u), new  # -η g / (√s + ε)
+        if bias_correction:
+            power = state.rho_power * rho
+            s_hat = np.divide(s, 1.0 - power, out=new.lr_eff)  # ŝ = s / (1 - ρᵗ)
+            step = scale_by_rms(grads, s_hat, eta, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u)  # -η g / (√ŝ + ε)
+            return step, new._replace(rho_power=power)
+        return scale_by_rms(grads, s, eta, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u), new  # -η g / (√s + ε)
 
-    return Optimizer("rmsprop", {"lr": lr, "rho": rho, "eps": eps}, {"eps_in_sqrt": eps_in_sqrt},
+    return Optimizer("rmsprop", {"lr": lr, "rho": rho, "eps": eps},
+                     {"eps_in_sqrt": eps_in_sqrt, "bias_correction": bias_correction},
                      lambda p: RMSPropState(zeros_like(p), zeros_like(p)), update, recorded=("s", "lr_eff"))
 
 
 def _rmsprop_latex(o: dict) -> str:
-    return (r"\begin{aligned}s_t &= \rho\, s_{t-1} + (1-\rho)\, g_t^2 \\ "
-            rf"w_{{t+1}} &= w_t - \frac{{\eta}}{{{_denominator('s', o)}}}\, g_t\end{{aligned}}")
+    lines = [r"s_t &= \rho\, s_{t-1} + (1-\rho)\, g_t^2"]
+    symbol = "s"
+    if o.get("bias_correction"):
+        lines.append(r"\hat s_t &= \frac{s_t}{1-\rho^t}")
+        symbol = r"\hat s"
+    lines.append(rf"w_{{t+1}} &= w_t - \frac{{\eta}}{{{_denominator(symbol, o)}}}\, g_t")
+    return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
 
 
 def _rmsprop_numeric(surface, traj, k: int, t: int) -> list[str]:
     s = Step(traj, k, t)
-    return [s.gradient_line(),
-            rf"s_{{{t}}} &= {s.n('rho')} {V(s.before('s'))} + {tex_number(1 - s.h['rho'])} {V(s.g ** 2)} "
-            rf"= {V(s.after('s'))}",
-            *_scaled_step_lines(s, "s")]
+    lines = [s.gradient_line(),
+             rf"s_{{{t}}} &= {s.n('rho')} {V(s.before('s'))} + {tex_number(1 - s.h['rho'])} {V(s.g ** 2)} "
+             rf"= {V(s.after('s'))}"]
+    if not s.o.get("bias_correction"):
+        return lines + _scaled_step_lines(s, "s")
+    s_hat = s.after("s") / (1 - s.h["rho"] ** t)
+    lines.append(rf"\hat s_{{{t}}} &= \frac{{s_{{{t}}}}}{{1 - {s.n('rho')}^{{{t}}}}} = {V(s_hat)}")
+    return lines + _scaled_step_lines(s, r"\hat s")
 
 
+#: PyTorch's RMSprop has no bias correction; the notes' usual form has none either (one note writes it)
+RMSPROP_BIAS = Variant("bias_correction", "bc", "Bias correction", {False: "off", True: "on: ŝ = s / (1 − ρᵗ)"},
+                       notes=False, pytorch=False, keras=False,
+                       written={True: "004's RMSProp slide (divides by √(s_corrected) + ε)",
+                                False: "002, 003 (the uncorrected average)"},
+                       remarks={True: "neither PyTorch's nor Keras's RMSprop corrects the bias; Adam with β₁ = 0 "
+                                      "does exactly this"})
 RHO_RMSPROP = Hyperparameter("rho", r"\rho", "ρ", "decay of the squared-gradient average", 0.0, 0.999,
                              torch="alpha", keras="rho", short="decay ρ")
 
@@ -163,8 +196,9 @@ RMSPROP = OptimizerSpec(
         False: "002 (√g + 1e-5); 003 (η/(ε + √w_ave)); 004's RMSProp slide (√s_corrected + ε)",
         True: "004's “RMSProp and Adadelta” slide (η/√(w_avg + ε), γ = 0.95); 002 under the title “AdaDelta” "
               "(η/√(S_dw + ε), S_dw = βS_dw + (1−β)g²): that is RMSProp with ε inside the root, not AdaDelta"},
-        remarks={False: "001 writes η/√v with no ε at all"}),),
-    recorded=(StateField("s", "s"), LR_EFF), render_latex=_rmsprop_latex, render_numeric=_rmsprop_numeric,
+        remarks={False: "001 writes η/√v with no ε at all"}), RMSPROP_BIAS),
+    recorded=(StateField("s", "s", corrected_by="rho", corrected_if="bias_correction"), LR_EFF),
+    render_latex=_rmsprop_latex, render_numeric=_rmsprop_numeric,
     surface_defaults={"quartic": {"lr": 0.05}, "bowl": {"lr": 0.05}, "elongated-bowl": {"lr": 0.05},
                       "saddle": {"lr": 0.03}, "rosenbrock": {"lr": 0.02}, "himmelblau": {"lr": 0.05},
                       "rastrigin": {"lr": 0.02}, "two-minima": {"lr": 0.03}, "linear-regression": {"lr": 0.02}},
@@ -205,15 +239,16 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, *, eps_in_sqr
     boolean("eps_in_sqrt", eps_in_sqrt)
     d = decay(rho)
 
-    def update(grads, state, params, hess=None, out=None, diagnostics=True):
+    def update(grads, state, params, hess=None, out=None, diagnostics=True, lr_t=None):
+        eta = lr if lr_t is None else lr_t
         u, new = outputs(grads, state, out, ("s", "delta", "lr_eff"), lr, rho, eps)
         s = moving_average(state.s, squared(grads, out=u), d, out=new.s, tmp=u)  # s = ρ s + (1 - ρ) g²
         ratio = rms(state.delta, eps, eps_in_sqrt, out=new.lr_eff)  # √(u + ε), read before u is overwritten
         ratio *= inverse_rms(s, eps, eps_in_sqrt, out=u)  # √(u + ε) / √(s + ε)
         step = np.multiply(ratio, grads, out=u)  # Δ
         moving_average(state.delta, squared(step), d, out=new.delta)  # u = ρ u + (1 - ρ) Δ²
-        ratio *= lr
-        return scaled(step, -lr, out=step), new  # -η Δ
+        ratio *= eta
+        return scaled(step, -eta, out=step), new  # -η Δ
 
     return Optimizer("adadelta", {"lr": lr, "rho": rho, "eps": eps}, {"eps_in_sqrt": eps_in_sqrt},
                      lambda p: AdaDeltaState(zeros_like(p), zeros_like(p), zeros_like(p)), update,

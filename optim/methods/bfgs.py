@@ -10,10 +10,12 @@ from ..base import Objective, Optimizer, choice, positive
 from ..linesearch import LINE_SEARCHES, dot, matvec, search
 from ..spec import OptimizerSpec, StateField
 from ..tex import Step, tex_matrix, tex_number as N, tex_vector as V
-from .cg import C1, LINE_SEARCH, first_trial, search_numeric, search_tex
+from .cg import C1, LINE_SEARCH, first_trial, line_search_for, search_numeric, search_tex
 
 #: the curvature condition below which an update is skipped: yᵀs <= SKIP · ‖s‖‖y‖
 SKIP = 1e-10
+#: the curvature constant of the strong Wolfe search (Nocedal & Wright's choice for quasi-Newton methods)
+WOLFE_C2 = 0.9
 
 
 class BFGSState(NamedTuple):
@@ -81,7 +83,8 @@ def bfgs(lr: float = 1.0, *, c1: float = 1e-4, line_search: str = "armijo") -> O
     Args:
         lr: :math:`\eta = \alpha_0`, the first trial step of the Armijo search, > 0 (unused by the exact search).
         c1: :math:`c_1`, the sufficient-decrease constant of the Armijo search, > 0 (below 1).
-        line_search: ``"exact"`` (quadratic surfaces) or ``"armijo"``.
+        line_search: ``"exact"`` (quadratic surfaces), ``"armijo"`` or ``"wolfe"`` (strong Wolfe from
+            :math:`\alpha_0 = \eta` with :math:`c_2 = 0.9`, ``WOLFE_C2``; it keeps :math:`y^\top s > 0`).
 
     Example:
         >>> import numpy as np, surfaces
@@ -116,11 +119,12 @@ def bfgs(lr: float = 1.0, *, c1: float = 1e-4, line_search: str = "armijo") -> O
             H_new, _ = bfgs_update(H, state.step, g - state.gradient)
             H = np.where(state.count > 0, H_new, H)
         direction = -matvec(H, g)
-        found = search(line_search, objective, params, g, direction, lr, c1)
+        # a trajectory whose search failed stays put: searching along a zero direction costs it one evaluation at most
+        found = search(line_search, objective, params, g, np.where(state.failed, 0.0, direction), lr, c1, WOLFE_C2)
         failed = state.failed | found.failed
         alpha = np.where(failed, 0.0, found.alpha)
         step = alpha * direction
-        new = BFGSState(H, direction, np.array(g), step, alpha, found.fevals, np.ones(np.shape(alpha)),
+        new = BFGSState(H, direction, np.array(g), step, alpha, found.fevals, 1.0 + found.gevals * np.ones(np.shape(alpha)),
                         state.count + 1.0, failed)
         return step, new
 
@@ -158,5 +162,5 @@ BFGS = OptimizerSpec(
               StateField("fevals", "f_evals", "scalar"), StateField("gevals", "grad_evals", "scalar"),
               StateField("inverse_hessian", "H", "matrix")),
     render_latex=_bfgs_latex, render_numeric=_bfgs_numeric,
-    accepts_noise=False, needs_objective=True,
+    accepts_noise=False, needs_objective=True, surface_options=line_search_for,
 )

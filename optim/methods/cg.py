@@ -15,6 +15,9 @@ BETA_RULES = ("fletcher-reeves", "polak-ribiere")
 #: the first Armijo trial after a successful step is GROWTH times the step that keeps the first-order decrease
 #: (see conjugate_gradients; 1.5, 2 and 4 took 3000+, 3000+ and ~1580 steps on Rosenbrock, 10 about 830)
 GROWTH = 10.0
+#: the curvature constant of the strong Wolfe search: small for conjugate gradients (c2 < 1/2 keeps Fletcher-Reeves'
+#: directions descent directions), 0.9 for BFGS (Nocedal & Wright, sec. 3.1 and 5.2)
+WOLFE_C2 = 0.1
 
 
 class CGState(NamedTuple):
@@ -62,7 +65,8 @@ def conjugate_gradients(lr: float = 1.0, *, c1: float = 1e-4, beta_rule: str = "
         lr: :math:`\eta`, the first trial step of the Armijo search, > 0 (unused by the exact search).
         c1: :math:`c_1`, the sufficient-decrease constant of the Armijo search, > 0 (below 1).
         beta_rule: ``"fletcher-reeves"`` or ``"polak-ribiere"`` (Polak-Ribière+, clipped at 0).
-        line_search: ``"exact"`` (quadratic surfaces) or ``"armijo"``.
+        line_search: ``"exact"`` (quadratic surfaces), ``"armijo"`` or ``"wolfe"`` (strong Wolfe with
+            :math:`c_2 = 0.1`, ``WOLFE_C2``, from the same first trial as Armijo's; see ``optim.linesearch``).
 
     Example:
         >>> import numpy as np, surfaces
@@ -107,12 +111,14 @@ def conjugate_gradients(lr: float = 1.0, *, c1: float = 1e-4, beta_rule: str = "
             guess = GROWTH * state.alpha * state.slope / slope
         fresh = (state.alpha <= 0) | ~np.isfinite(guess) | ~(guess > 0)
         alpha0 = np.where(fresh, lr, guess)
-        found = search(line_search, objective, params, g, direction, alpha0, c1)
+        # a trajectory whose search failed stays put: searching along a zero direction costs it one evaluation at most
+        found = search(line_search, objective, params, g, np.where(state.failed, 0.0, direction), alpha0, c1, WOLFE_C2)
         failed = state.failed | found.failed
         alpha = np.where(failed, 0.0, found.alpha)
         step = alpha * direction
         since = np.where(restart, 1.0, state.since + 1.0)
-        new = CGState(direction, np.array(g), beta, alpha, found.fevals, np.ones(np.shape(alpha)), slope, since, failed)
+        new = CGState(direction, np.array(g), beta, alpha, found.fevals, 1.0 + found.gevals * np.ones(np.shape(alpha)),
+                      slope, since, failed)
         return step, new
 
     return Optimizer("cg", {"lr": lr, "c1": c1}, {"beta_rule": beta_rule, "line_search": line_search}, init,
@@ -129,6 +135,9 @@ def search_tex(o: dict, d: str = "d_t") -> str:
     """The line search's rule, for a LaTeX aligned block."""
     if o["line_search"] == "exact":
         return rf"\alpha_t &= -\frac{{g_t^\top {d}}}{{{d}^\top H(w_t)\, {d}}}"
+    if o["line_search"] == "wolfe":
+        return (rf"\alpha_t &: f(w_t + \alpha_t {d}) \le f(w_t) + c_1 \alpha_t\, g_t^\top {d}, \ "
+                rf"|\nabla f(w_t + \alpha_t {d})^\top {d}| \le c_2 |g_t^\top {d}|")
     return (rf"\alpha_t &= \alpha_0 / 2^j,\ j \text{{ the first with }} f(w_t + \alpha_t {d}) \le f(w_t) + "
             rf"c_1 \alpha_t\, g_t^\top {d}")
 
@@ -147,7 +156,8 @@ def search_numeric(s: Step, d: np.ndarray) -> str:
     if s.o["line_search"] == "exact":
         t = s.t
         return rf"\alpha_{{{t}}} &= -\frac{{g_{{{t}}}^\top d_{{{t}}}}}{{d_{{{t}}}^\top H d_{{{t}}}}} = {N(alpha)}"
-    return (rf"\alpha_{{{s.t}}} &= {N(alpha)} \quad (\text{{Armijo}},\ c_1 = {s.n('c1')},\ "
+    name = "strong Wolfe" if s.o["line_search"] == "wolfe" else "Armijo"
+    return (rf"\alpha_{{{s.t}}} &= {N(alpha)} \quad (\text{{{name}}},\ c_1 = {s.n('c1')},\ "
             rf"{int(fevals)} \text{{ evaluations of }} f)")
 
 
@@ -162,8 +172,16 @@ def _cg_numeric(surface, traj, k: int, t: int) -> list[str]:
 
 
 LINE_SEARCH = Variant("line_search", "ls", "Line search",
-                      {"armijo": "Armijo backtracking (halving)", "exact": "exact (quadratic surfaces)"},
+                      {"armijo": "Armijo backtracking (halving)", "exact": "exact (quadratic surfaces)",
+                       "wolfe": "strong Wolfe (bracketing)"},
                       notes="armijo", pytorch="armijo")  # torch.optim has neither: the same in both conventions
+
+
+def line_search_for(surface) -> dict:
+    """The line search a run on ``surface`` starts with: exact on a quadratic surface (where it is exact), Armijo
+    backtracking elsewhere."""
+    return {"line_search": "exact" if getattr(surface, "quadratic", False) else "armijo"}
+
 C1 = Hyperparameter("c1", "c_1", "c₁", "sufficient-decrease constant", 1e-6, 0.5, log=True, short="Armijo c₁")
 
 
@@ -184,5 +202,5 @@ CG = OptimizerSpec(
               StateField("alpha", "alpha", "scalar"), StateField("fevals", "f_evals", "scalar"),
               StateField("gevals", "grad_evals", "scalar")),
     render_latex=_cg_latex, render_numeric=_cg_numeric,
-    accepts_noise=False, needs_objective=True,
+    accepts_noise=False, needs_objective=True, surface_options=line_search_for,
 )

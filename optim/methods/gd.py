@@ -32,9 +32,9 @@ def gd(lr: float = 0.1) -> Optimizer:
     lr = positive("lr", lr, "learning rate")
     neg_lr = -lr
 
-    def update(grads, state, params, hess=None, out=None, diagnostics=True):
+    def update(grads, state, params, hess=None, out=None, diagnostics=True, lr_t=None):
         u, new = outputs(grads, state, out, (), neg_lr)
-        return scaled(grads, neg_lr, out=u), new  # -η g
+        return scaled(grads, neg_lr if lr_t is None else -lr_t, out=u), new  # -η g
 
     return Optimizer("gd", {"lr": lr}, {}, lambda params: EmptyState(), update)
 

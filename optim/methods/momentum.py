@@ -67,10 +67,10 @@ def momentum(lr: float = 0.1, beta: float = 0.9, *, form: str = "ema") -> Optimi
     c = gradient_coefficient(beta, form)
     neg_lr = -lr
 
-    def update(grads, state, params, hess=None, out=None, diagnostics=True):
+    def update(grads, state, params, hess=None, out=None, diagnostics=True, lr_t=None):
         u, new = outputs(grads, state, out, ("v",), neg_lr, beta)
         v = accumulate(state.v, grads, beta, c, out=new.v, tmp=u)  # v = β v + c g
-        return scaled(v, neg_lr, out=u), new  # -η v
+        return scaled(v, neg_lr if lr_t is None else -lr_t, out=u), new  # -η v
 
     return Optimizer("momentum", {"lr": lr, "beta": beta}, {"form": form},
                      lambda params: MomentumState(zeros_like(params)), update, recorded=("v",))
@@ -106,17 +106,18 @@ def nesterov(lr: float = 0.1, beta: float = 0.9, *, form: str = "ema", evaluatio
     neg_lr = -lr
     look_coeff = -lr * beta
 
-    def update(grads, state, params, hess=None, out=None, diagnostics=True):
+    def update(grads, state, params, hess=None, out=None, diagnostics=True, lr_t=None):
+        step_lr = neg_lr if lr_t is None else -lr_t
         u, new = outputs(grads, state, out, ("v",), neg_lr, beta)
         cg = grads if form == "classic" else scaled(grads, c, out=u)  # c g
         v = accumulate(state.v, cg, beta, out=new.v)  # v = β v + c g
         if evaluation == "lookahead":
-            return scaled(v, neg_lr, out=u), new  # -η v
+            return scaled(v, step_lr, out=u), new  # -η v
         step = np.add(beta * v, cg, out=u)  # -η (c g + β v)
-        return scaled(step, neg_lr, out=step), new
+        return scaled(step, step_lr, out=step), new
 
-    def lookahead(params, state):
-        return params + look_coeff * state.v  # w - η β v
+    def lookahead(params, state, lr_t=None):
+        return params + (look_coeff if lr_t is None else -lr_t * beta) * state.v  # w - η β v
 
     return Optimizer("nesterov", {"lr": lr, "beta": beta}, {"form": form, "evaluation": evaluation},
                      lambda params: MomentumState(zeros_like(params)), update, recorded=("v",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from .conftest import assert_no_exception, screenshot, wait_idle
@@ -128,3 +129,32 @@ def test_a_diverged_run_is_labelled_in_the_figure(page, server):
     assert any(re.fullmatch(r"Gradient descent: diverged at step \d+", n) for n in notes), notes
     body = pg.locator('[data-testid="stMain"]').inner_text()
     assert "NaN" not in body and "nan" not in body.split()
+
+
+SCHEDULE_FIGURE = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+  .filter(g => (g.layout.yaxis.title || {}).text === 'η<sub>t</sub>')
+  .map(g => g._fullData.map(t => ({name: t.name, y: Array.from(t.y)})))"""
+
+
+def test_schedule_and_clipping_expander(page, server):
+    """A shared link with a cosine schedule, warm-up and clipping opens the expander with η_t against t; a new
+    warm-up typed there reaches the figure and the link."""
+    pg = page
+    pg.goto(f"{server}/playground?surface=bowl&opt=gd,adam&steps=60&sched=cosine&tmax=50&warmup=10&clip=norm&clipc=2")
+    wait_idle(pg)
+    pg.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot')
+    assert_no_exception(pg)
+    curves = pg.evaluate(SCHEDULE_FIGURE)
+    assert len(curves) == 1 and [c["name"].split(" (")[0] for c in curves[0]] == ["Gradient descent", "Adam"]
+    y = curves[0][0]["y"]
+    assert len(y) == 60 and y[0] == 0
+    assert abs(y[10] - 0.1 * (1 + math.cos(math.pi * 10 / 50)) / 2) < 1e-12  # η = 0.1 for GD on the bowl
+    screenshot(pg, "playground_schedule")
+    entry = pg.locator('[data-testid="stNumberInput"]').filter(has_text="warm-up N").locator("input")
+    entry.fill("20")
+    entry.press("Enter")
+    wait_idle(pg)
+    assert query(pg).get("warmup") == "20"
+    y = pg.evaluate(SCHEDULE_FIGURE)[0][0]["y"]
+    assert y[10] > 0 and abs(y[10] - 0.5 * 0.1 * (1 + math.cos(math.pi * 10 / 50)) / 2) < 1e-12
+    assert_no_exception(pg)
