@@ -7,7 +7,7 @@ operations and their order are the same either way, so both give the same number
     accumulate(acc, x, decay, coeff)     acc ← decay·acc + coeff·x      (momentum's velocity, Adagrad's sum)
     moving_average(avg, x, decay(β))     avg ← β·avg + (1 − β)·x
     squared(g)                           g ⊙ g
-    rms(s, eps, eps_in_sqrt)             √(s + ε)       or   √s + ε
+    rms(s, eps, eps_in_sqrt)             √(s + ε)       or   √s + ε      (correction=c: of s / c)
     inverse_rms(s, eps, eps_in_sqrt)     1 / √(s + ε)   or   1 / (√s + ε)
     scale_by_rms(g, s, lr, eps, ...)     −η g / √(s + ε)    (the adaptive step of Adagrad and RMSProp)
     scaled(x, c)                         c·x            (the learning-rate scale, bias correction)
@@ -51,12 +51,19 @@ def squared(g, *, out=None):
     return np.multiply(g, g, out=out)
 
 
-def rms(mean_sq, eps, eps_in_sqrt: bool, *, out=None):
-    """``sqrt(mean_sq + eps)`` (``eps_in_sqrt``) or ``sqrt(mean_sq) + eps``: a root mean square kept from 0."""
+def rms(mean_sq, eps, eps_in_sqrt: bool, *, out=None, correction=None):
+    """``sqrt(mean_sq + eps)`` (``eps_in_sqrt``) or ``sqrt(mean_sq) + eps``: a root mean square kept from 0.
+
+    ``correction`` (``1 - beta^t``) first divides the average by it, the bias correction: ``sqrt(mean_sq / c) + eps``,
+    computed as ``sqrt(mean_sq) / sqrt(c) + eps`` like PyTorch's Adam (``sqrt(mean_sq / c + eps)`` inside).
+    """
     if eps_in_sqrt:
-        d = np.add(mean_sq, eps, out=out)
+        d = np.multiply(mean_sq, 1.0 / correction, out=out) if correction is not None else mean_sq
+        d = np.add(d, eps, out=out)
         return np.sqrt(d, out=d)
     d = np.sqrt(mean_sq, out=out)
+    if correction is not None:
+        d *= 1.0 / np.sqrt(correction)
     d += eps
     return d
 
@@ -67,11 +74,16 @@ def inverse_rms(mean_sq, eps, eps_in_sqrt: bool, *, out=None):
     return np.reciprocal(d, out=d)
 
 
-def scale_by_rms(grads, mean_sq, lr, eps, eps_in_sqrt: bool, *, lr_eff, out=None):
-    """The adaptive step ``-lr * g / sqrt(mean_sq + eps)`` (or ``/ (sqrt(mean_sq) + eps)``), its per-coordinate step
-    size ``lr / sqrt(...)`` written into ``lr_eff`` (Adagrad, RMSProp)."""
-    scaled(inverse_rms(mean_sq, eps, eps_in_sqrt, out=lr_eff), lr, out=lr_eff)
-    return np.multiply(np.negative(lr_eff, out=out), grads, out=out)
+def scale_by_rms(grads, mean_sq, lr, eps, eps_in_sqrt: bool, *, lr_eff, out=None, diagnostics: bool = True):
+    """The adaptive step ``-lr * g / sqrt(mean_sq + eps)`` (or ``/ (sqrt(mean_sq) + eps)``) of Adagrad and RMSProp,
+    in PyTorch's order (the root, then one division of ``g``); with ``diagnostics`` the per-coordinate step size
+    ``lr / sqrt(...)`` a table shows is written into ``lr_eff`` (which is otherwise scratch space)."""
+    d = rms(mean_sq, eps, eps_in_sqrt, out=lr_eff)
+    step = np.divide(grads, d, out=out)
+    step *= -lr
+    if diagnostics:
+        np.divide(lr, d, out=lr_eff)
+    return step
 
 
 def scaled(x, c, *, out=None):

