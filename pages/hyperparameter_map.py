@@ -90,7 +90,7 @@ layout.header("Hyperparameter map",
 c1, c2, c3 = st.columns([3, 2, 3])
 if widgets.selectbox(SURFACE, "Surface", SURFACES, format_func=surface_title, container=c1,
                      then=on_change("reset_all")) == OWN:
-    OWN_FUNCTION.entry("f(x, y) =", container=c1)
+    OWN_FUNCTION.entry("f(x, y) =", container=st.container(), derivatives=True, wide=True)  # rows below this one
 widgets.selectbox(OPTIMIZER, "Optimizer", optim.NAMES, format_func=lambda n: optim.spec(n).title, container=c2,
                   then=on_change("reset_all"))
 ms = MapSettings()
@@ -99,7 +99,7 @@ if spec_.variants:
     widgets.selectbox(CONVENTION, "Update-rule forms", optim.CONVENTIONS, container=c3,
                       format_func=lambda c: convention_label(spec_, c))
 convention = state.get(CONVENTION)
-st.latex(function_entry.formula_latex(surface) + r"\qquad\qquad " + spec_.latex(spec_.options(convention)))
+st.latex(surface.latex + r"\qquad\qquad " + spec_.latex(spec_.options(convention)))
 
 axes = []
 for which, col in zip(("x", "y"), st.columns(2)):

@@ -150,19 +150,20 @@ else:
     c_surface, c_opt, c_conv, c_view = st.columns([1.4, 2.7, 1.3, 1.2], vertical_alignment="bottom")
 surface_name = widgets.selectbox(SURFACE, "Surface", (*TWO_D, OWN), format_func=surface_title, container=c_surface,
                                  then=reset_for_surface)
-surface = OWN_FUNCTION.entry("f(x, y) =", container=c_surface) if surface_name == OWN else current(surface_name)
+surface = OWN_FUNCTION.entry("f(x, y) =", container=st.container(), derivatives=True, wide=True) \
+    if surface_name == OWN else current(surface_name)  # the function's rows below the surface's
 for s_, (lo_, hi_), v_ in zip(start_settings(surface), surface.bounds, surface.starts[0]):
     if not lo_ <= state.get(s_) <= hi_:  # a new function: its own start
         state.set_value(s_, v_)
 selected = widgets.multiselect(OPTIMIZERS, "Optimizers", optim.NAMES, format_func=lambda n: optim.spec(n).title,
                                container=c_opt, help="Any of them; each has its own colour, marker and dash.")
 if th.present:
-    st.latex(function_entry.formula_latex(surface))
+    st.latex(surface.latex)
     c_x, c_y, c_steps = st.columns([1, 1, 2], vertical_alignment="bottom")
     c_conv, c_view, _ = st.columns([1.3, 1.1, 1.6], vertical_alignment="bottom")
 else:
     c_formula, c_x, c_y, c_steps = st.columns([2.6, 0.9, 0.9, 2.0], vertical_alignment="bottom")
-    c_formula.latex(function_entry.formula_latex(surface))
+    c_formula.latex(surface.latex)
 conv = widgets.segmented(CONVENTION, "Convention", optim.CONVENTIONS, format_func=CONVENTION_LABELS.get,
                          container=c_conv, help="Which variants the update rules use: the course notes' forms or "
                                                 "torch.optim's. Each optimizer's settings can change its own.")

@@ -18,7 +18,7 @@ from hypothesis import strategies as hs
 import surfaces
 from optim.sweep import Axis, SweepSpec, sweep, to_csv
 from surfaces.typed import MAX_BOX, typed_surface
-from ui.function_entry import box_setting, formula_latex, stationary_text
+from ui.function_entry import box_setting, stationary_text
 
 MAP, PLAY, LR = "pages/hyperparameter_map.py", "pages/playground.py", "pages/learning_rate.py"
 ROSENBROCK_TEXT = "(1-x)^2 + 100*(y-x^2)^2"
@@ -106,13 +106,6 @@ def test_the_learning_rate_page_shows_sympys_first_and_second_derivative(open_pa
     shown = shown_latex(at)
     assert f"f'(w) = {sympy.latex(sympy.diff(f, W))}" in shown
     assert f"f''(w) = {sympy.latex(sympy.diff(f, W, 2))}" in shown
-
-
-def test_the_catalogs_formula_is_shown_alone():
-    rosenbrock = surfaces.get("rosenbrock")
-    assert formula_latex(rosenbrock) == rosenbrock.latex
-    typed = typed_surface(ROSENBROCK_TEXT)
-    assert formula_latex(typed).startswith(r"\begin{gathered}" + typed.latex + r" \\ \nabla f = ")
 
 
 def test_the_stationary_points_are_named_with_their_kinds():

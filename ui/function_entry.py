@@ -2,8 +2,8 @@
 
 One :class:`FunctionEntry` per page declares its two URL-backed settings, ``f`` (the function's text) and ``box``
 (its view box, empty for the box computed from the stationary points), and draws them: a text box for the
-function, one for the box, the function with its gradient and Hessian in LaTeX (derived symbolically by
-``surfaces.typed``) and the stationary points in view with their kinds. Text that is not accepted shows a
+function, one for the box, its gradient and Hessian in LaTeX (derived symbolically by ``surfaces.typed``; the page
+shows the function itself beside its other formulas) and the stationary points in view with their kinds. Text that is not accepted shows a
 one-line message (escaped and shortened, see ``ui.widgets.text_entry``) and the page keeps the last good
 function; a bad value in a link gives a notice and the default.
 """
@@ -74,29 +74,29 @@ class FunctionEntry:
         box = state.get(self.box) or None
         return typed_surface(state.get(self.function), self.variables, box)
 
-    def entry(self, label: str, *, container=None, formula=None):
-        """The function's text box and the view box's in ``container``, the stationary points under them and, in
-        ``formula`` if given, the function with its gradient and Hessian. Returns the surface."""
+    def entry(self, label: str, *, container=None, derivatives: bool = False, wide: bool = False):
+        """The function's text box and the view box's in ``container`` (side by side if ``wide``), under them the
+        gradient and Hessian in LaTeX (with ``derivatives``; the page shows the function itself) and the stationary
+        points. Returns the surface."""
         container = container or st
+        left, right = container.columns([3, 2]) if wide else (container, container)
         names = " and ".join(self.variables) if len(self.variables) > 1 else "w (or x)"
-        widgets.text_entry(self.function, label, container=container, placeholder=self.default,
+        widgets.text_entry(self.function, label, container=left, placeholder=self.default,
                            help=HELP.format(vars=names, v=self.variables[0]))
         ends = ", ".join(f"{v}min, {v}max" for v in self.variables)
-        widgets.text_entry(self.box, f"view box ({ends})", container=container,
-                           placeholder="from the stationary points", help=f"{ends}, each within ±{MAX_BOX:g}; empty: a box around the stationary points.")
+        widgets.text_entry(self.box, f"view box ({ends})", container=right,
+                           placeholder="from the stationary points", help=f"{ends}, each within ±{MAX_BOX:g}; "
+                           "empty: a box around the stationary points.")
         surface = self.surface()
-        if formula is not None:
-            formula.latex(formula_latex(surface))
+        if derivatives:
+            container.latex(derivatives_latex(surface))
         container.caption(stationary_text(surface))
         return surface
 
 
-def formula_latex(surface) -> str:
-    """The surface's formula; for a typed function with its gradient and Hessian on the line below."""
-    if not (is_typed(surface) and surface.derivative_latex):
-        return surface.latex
-    return (r"\begin{gathered}" + surface.latex + r" \\ " + r",\qquad ".join(surface.derivative_latex)
-            + r"\end{gathered}")
+def derivatives_latex(surface) -> str:
+    """The gradient and Hessian (f' and f'' in 1-D) of a typed function, derived by SymPy, on one line."""
+    return r",\qquad ".join(surface.derivative_latex)
 
 
 def stationary_text(surface) -> str:
