@@ -11,7 +11,8 @@
         --schedule cosine --t-max 200 --eta-min 0.001 --warmup 10 --clip-norm 5
 
 ``--function`` takes a typed-in function (see ``surfaces.typed``) wherever ``--surface`` takes a name: with one
-start coordinate it is f(w) (``x`` accepted for w), with two f(x, y).
+start coordinate it is f(w) (``x`` accepted for w), with two f(x, y); ``--box xmin xmax ymin ymax`` (``wmin wmax``)
+gives its view box (where its stationary points are searched).
 
 ``trace`` writes the iteration table as CSV to stdout (full precision). ``sweep`` runs a grid of one or two
 hyperparameters in one vectorized call and writes one CSV row per cell: the parameter values, the final
@@ -106,6 +107,8 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     which.add_argument("--function", metavar="TEXT",
                        help='a typed function, e.g. "6*w^4 - 2*w^3 - 12*w^2 + w + 1" or "x^2 + 10*y^2"; '
                             "f(w) with one --x0 number, f(x, y) with two")
+    p.add_argument("--box", nargs="+", metavar="V", help="with --function: its view box, xmin xmax ymin ymax (wmin "
+                   "wmax in 1-D); computed from the stationary points when not given")
     p.add_argument("--optimizer", required=True, metavar="NAME", help="one of: " + ", ".join(registry.NAMES))
     for flag, entries in hyperparameter_flags().items():
         p.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=float, metavar="F", help=_flag_help(entries))
@@ -205,13 +208,16 @@ def chosen_variants(args, spec) -> dict:
 def chosen_surface(args):
     """The catalog surface of ``--surface`` or the typed function of ``--function`` (its dimension from ``--x0``)."""
     if args.function is None:
+        if args.box is not None:
+            raise ValueError("--box applies to --function only; a catalog surface has its own box")
         return surfaces.get(args.surface)
-    from surfaces.typed import typed_surface
+    from surfaces.typed import check_box, typed_surface
 
     count = len(args.x0)
     if count not in (1, 2):
         raise ValueError(f"--x0 needs 1 number (f(w)) or 2 (f(x, y)) with --function, got {count}")
-    return typed_surface(args.function, ("w",) if count == 1 else ("x", "y"))
+    box = None if args.box is None else check_box(args.box, count)
+    return typed_surface(args.function, ("w",) if count == 1 else ("x", "y"), box)
 
 
 def start_point(values: list[str], surface) -> list[float]:

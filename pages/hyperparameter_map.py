@@ -12,13 +12,12 @@ from __future__ import annotations
 import streamlit as st
 
 import optim
-import surfaces
 from optim import analysis, rates, sweep
 from optim.sweep import SweepSpec
 from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
-from ui import layout, state, widgets
-from ui.map_settings import (CONVENTION, MAX_RESOLUTION, MAX_STEPS, OPTIMIZER, RESOLUTION, SCOPE, SEED, STEPS,
-                             SURFACE, MapSettings, on_change, on_click)
+from ui import function_entry, layout, state, widgets
+from ui.map_settings import (CONVENTION, MAX_RESOLUTION, MAX_STEPS, OPTIMIZER, OWN, OWN_FUNCTION, RESOLUTION,
+                             SCOPE, SEED, STEPS, SURFACE, SURFACES, MapSettings, on_change, on_click, surface_title)
 from viz import hypermap, map_grid
 from viz.cell_path import path_figure
 from viz.rates import rate_figure
@@ -89,8 +88,9 @@ th = layout.theme()
 layout.header("Hyperparameter map",
               "Run a whole grid of settings at once: where does each (learning rate, β) converge, crawl or diverge?")
 c1, c2, c3 = st.columns([3, 2, 3])
-widgets.selectbox(SURFACE, "Surface", surfaces.names(), format_func=lambda n: surfaces.get(n).title, container=c1,
-                  then=on_change("reset_all"))
+if widgets.selectbox(SURFACE, "Surface", SURFACES, format_func=surface_title, container=c1,
+                     then=on_change("reset_all")) == OWN:
+    OWN_FUNCTION.entry("f(x, y) =", container=st.container(), derivatives=True, wide=True)  # rows below this one
 widgets.selectbox(OPTIMIZER, "Optimizer", optim.NAMES, format_func=lambda n: optim.spec(n).title, container=c2,
                   then=on_change("reset_all"))
 ms = MapSettings()
@@ -181,7 +181,8 @@ with left:
                "★ marks the default setting. **Click a cell** to see its run.")
     st.caption("How to read it: every cell is one run, from the same start, with that cell's "
                + " and ".join(spec_.hyperparameter(p).text for p in spec.params) + ". " + READING[shown])
-    layout.csv_download(sweep.to_csv(result).encode(), f"map_{surface.name}_{opt}_{'_'.join(spec.params)}.csv",
+    layout.csv_download(sweep.to_csv(result).encode(),
+                        f"map_{function_entry.file_label(surface)}_{opt}_{'_'.join(spec.params)}.csv",
                         label="Download the grid (CSV)", key="grid-csv")
 
 run = cell_run(spec, index)
@@ -195,7 +196,7 @@ st.caption("Each row: the point before the step, the loss, the gradient the step
            "the optimizer's state. Shown to 5 decimals; the CSV has every digit.")
 layout.dataframe(frame(run.table), key="cell-table", height=320)
 cell_name = "_".join(f"{p}{v:g}" for p, v in zip(spec.params, exact))
-layout.csv_download(csv_bytes(run.table), f"{opt}_{surface.name}_{cell_name}.csv",
+layout.csv_download(csv_bytes(run.table), f"{opt}_{function_entry.file_label(surface)}_{cell_name}.csv",
                     label="Download this run's table (CSV)", key="cell-csv")
 
 st.subheader("Why: the theory on a quadratic")

@@ -11,16 +11,15 @@ from optim import Status, describe_outcome, run
 from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
 from optim.analysis import critical_learning_rates, curvature_is_constant, gd_verdict
 from optim.methods.gd import GD
-from surfaces.typed import typed_surface
 from optim.forms import typos
-from ui import curve_views, layout, state, widgets
+from ui import curve_views, function_entry, layout, state, widgets
 from viz import descent
 from viz.style import format_number, power_text
 from viz.tables import csv_bytes, endpoints_frame, frame, stationary_frame
 
 SCOPE = "lr"
 ONE_D = surfaces.names(dim=1)
-OWN = "own"  #: the curve choice of a typed-in function f(w), given by the setting ``f``
+OWN = function_entry.OWN
 CURVES = (*ONE_D, OWN)
 OWN_DEFAULT = "6*w^4 - 2*w^3 - 12*w^2 + w + 1"
 VIEWS = {"one": "One learning rate", "compare": "Side by side", "minima": "Local vs global minimum",
@@ -32,19 +31,12 @@ VIEW = state.choice("view", "one", tuple(VIEWS), scope=SCOPE)
 SURFACE = state.choice("surface", "notes-quadratic", CURVES, scope=SCOPE)
 
 
-def function_text(text: str) -> str:
-    """A typed f(w) (x accepted for w), checked by building its surface; a one-line ValueError otherwise."""
-    text = text.strip()
-    typed_surface(text, ("w",))
-    return text
-
-
-FUNCTION = state.Setting("f", OWN_DEFAULT, function_text, scope=SCOPE)
+OWN_FUNCTION = function_entry.FunctionEntry(SCOPE, OWN_DEFAULT, ("w",))
 
 
 def curve(name: str):
     """The catalog's curve ``name``, or the typed function for ``own``."""
-    return typed_surface(state.get(FUNCTION), ("w",)) if name == OWN else surfaces.get(name)
+    return OWN_FUNCTION.surface() if name == OWN else surfaces.get(name)
 
 
 def curve_title(name: str) -> str:
@@ -180,11 +172,7 @@ if view in ("one", "compare", "optimizers"):
     c_surface, c_formula = st.columns([1, 2], vertical_alignment="center")
     name = widgets.selectbox(SURFACE, "Curve", CURVES, format_func=curve_title, container=c_surface,
                              then=reset_for_surface)
-    if name == OWN:
-        widgets.text_entry(FUNCTION, "f(w) =", container=c_surface, placeholder=OWN_DEFAULT,
-                           help="Numbers, w (or x), + − * / ^, parentheses, sin cos tan exp log sqrt abs tanh sinh "
-                                "cosh arctan min max, pi and e. 2w means 2*w.")
-    surface = curve(name)
+    surface = OWN_FUNCTION.entry("f(w) =", container=c_surface) if name == OWN else curve(name)
     (w_lo, w_hi), lr_top = surface.bounds[0], lr_max(surface)
     if not w_lo <= state.get(w0_setting(surface)) <= w_hi:  # a new function: its own start
         state.set_value(w0_setting(surface), surface.starts[0][0])

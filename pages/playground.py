@@ -8,8 +8,7 @@ import streamlit as st
 import optim
 import surfaces
 from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
-from surfaces.typed import typed_surface
-from ui import layout, state, widgets
+from ui import function_entry, layout, state, widgets
 from ui.optimizer_settings import OptimizerSettings, RunSettings, settings_panel
 from ui.schedule_settings import schedule_panel
 from viz.race import race_figure
@@ -27,24 +26,15 @@ DEFAULT_STEPS = {"rosenbrock": 500, "saddle": 60, "beale": 300, "himmelblau": 15
 VIEWS = {"contour": "Contour", "3d": "3-D"}
 CONVENTION_LABELS = {"notes": "Notes", "pytorch": "PyTorch"}
 
-OWN = "own"  #: the surface choice of a typed-in function f(x, y), given by the setting ``f``
+OWN = function_entry.OWN
 OWN_DEFAULT = "sin(x)*cos(y) + 0.1*(x^2+y^2)"
 SURFACE = state.choice("surface", "rosenbrock", (*TWO_D, OWN), scope=SCOPE)
-
-
-def function_text(text: str) -> str:
-    """A typed f(x, y), checked by building its surface; a one-line ValueError otherwise."""
-    text = text.strip()
-    typed_surface(text, ("x", "y"))
-    return text
-
-
-FUNCTION = state.Setting("f", OWN_DEFAULT, function_text, scope=SCOPE)
+OWN_FUNCTION = function_entry.FunctionEntry(SCOPE, OWN_DEFAULT, ("x", "y"))
 
 
 def current(name: str):
     """The catalog's surface ``name``, or the typed function for ``own``."""
-    return typed_surface(state.get(FUNCTION), ("x", "y")) if name == OWN else surfaces.get(name)
+    return OWN_FUNCTION.surface() if name == OWN else surfaces.get(name)
 
 
 def surface_title(name: str) -> str:
@@ -96,7 +86,7 @@ def follow_variant_changes(settings: dict[str, OptimizerSettings], convention: s
 
 def on_click() -> None:
     """A click on the contour (on the invisible grid, a path or a marker) moves the start point there."""
-    surface = surfaces.get(state.get(SURFACE))
+    surface = current(state.get(SURFACE))
     point = widgets.clicked_point("race", st.session_state.get("play:clickable", set()), surface.bounds)
     for s, v in zip(start_settings(surface), point or ()):
         state.set_value(s, float(f"{v:.6g}"))
@@ -161,11 +151,8 @@ else:
     c_surface, c_opt, c_conv, c_view = st.columns([1.4, 2.7, 1.3, 1.2], vertical_alignment="bottom")
 surface_name = widgets.selectbox(SURFACE, "Surface", (*TWO_D, OWN), format_func=surface_title, container=c_surface,
                                  then=reset_for_surface)
-if surface_name == OWN:
-    widgets.text_entry(FUNCTION, "f(x, y) =", container=c_surface, placeholder=OWN_DEFAULT,
-                       help="Numbers, x and y, + − * / ^, parentheses, sin cos tan exp log sqrt abs tanh sinh cosh "
-                            "arctan min max, pi and e. 2x means 2*x.")
-surface = current(surface_name)
+surface = OWN_FUNCTION.entry("f(x, y) =", container=st.container(), derivatives=True, wide=True) \
+    if surface_name == OWN else current(surface_name)  # the function's rows below the surface's
 for s_, (lo_, hi_), v_ in zip(start_settings(surface), surface.bounds, surface.starts[0]):
     if not lo_ <= state.get(s_) <= hi_:  # a new function: its own start
         state.set_value(s_, v_)
@@ -256,8 +243,8 @@ st.subheader("Summary")
 st.caption(f"Converged: the gradient norm stayed below {power_text(DEFAULT_TOL)} from that step on. Diverged: a "
            f"coordinate left ±{power_text(DEFAULT_BOUND)}. Distance: from the final point to the nearest listed minimum.")
 layout.dataframe(summary, key="summary")
-layout.csv_download(all_csv, f"playground_{surface.name}.csv", label="Download all runs (CSV, long format)",
-                    key="csv-all")
+layout.csv_download(all_csv, f"playground_{function_entry.file_label(surface)}.csv",
+                    label="Download all runs (CSV, long format)", key="csv-all")
 
 st.subheader("Iteration tables")
 st.caption("Row t: the point w_t before the step, f(w_t), the gradient the step used, the point after it and the "
@@ -279,5 +266,5 @@ for key, r, tab in zip(keys, runs, st.tabs(titles, key="w:play:tables", on_chang
     if tab.open:
         with tab:
             layout.dataframe(frame(r.table), key=f"table-{r.optimizer}", height=420)
-            layout.csv_download(table_csv(surface.name, key), f"{r.optimizer}_{surface.name}.csv",
+            layout.csv_download(table_csv(surface.name, key), f"{r.optimizer}_{function_entry.file_label(surface)}.csv",
                                 key=f"csv-{r.optimizer}", label=f"Download {r.title} (CSV)")

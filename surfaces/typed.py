@@ -35,6 +35,7 @@ from them unless given.
 from __future__ import annotations
 
 import math
+import re
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import lru_cache
@@ -44,6 +45,9 @@ import sympy
 
 from .base import StationaryPoint, Surface, classify
 from .expression import DERIVATIVE_TIMEOUT, MAX_LENGTH, PREFIX, SEARCH_BOX, SYMBOLS, _fail, parse
+
+MAX_BOX = 1e4  #: a typed view box lies within ±MAX_BOX
+MIN_BOX_WIDTH = 1e-3  #: and each of its ranges is at least this wide
 
 
 def _derivatives(expr, symbols):
@@ -211,26 +215,63 @@ def _default_start(fn: TypedFunction, box, stationary) -> tuple[float, ...]:
     return tuple(float(np.round(lo + 0.8 * (hi - lo), 2)) for lo, hi in box)
 
 
-def surface_name(text: str, variables: tuple[str, ...]) -> str:
-    """The name a typed surface carries: ``f(x,y)=x^2 + y^2``; :func:`surfaces.get` rebuilds it from that."""
-    return f"{PREFIX}{','.join(variables)})={text.strip()}"
+def check_box(values, d: int) -> tuple[tuple[float, float], ...]:
+    """A view box from ``2 * d`` numbers (``xmin, xmax, ymin, ymax``; ``wmin, wmax`` in 1-D) or ``d`` (low, high)
+    pairs: finite, each low below its high by at least ``MIN_BOX_WIDTH``, none beyond ``MAX_BOX`` in magnitude. A
+    one-line ValueError says what is wrong."""
+    try:
+        flat = [float(v) for pair in values for v in (pair if isinstance(pair, (tuple, list)) else (pair,))]
+    except (TypeError, ValueError):
+        _fail("the view box needs numbers")
+    names = ("w",) if d == 1 else ("x", "y")
+    if len(flat) != 2 * d:
+        _fail(f"the view box needs {2 * d} numbers ({', '.join(f'{v}min, {v}max' for v in names)}), got {len(flat)}")
+    box = tuple((flat[2 * k], flat[2 * k + 1]) for k in range(d))
+    for v, (lo, hi) in zip(names, box):
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            _fail(f"the view box's {v} range must be finite numbers")
+        if max(abs(lo), abs(hi)) > MAX_BOX:
+            _fail(f"the view box's {v} range must lie within ±{MAX_BOX:g}")
+        if not hi - lo >= MIN_BOX_WIDTH:
+            _fail(f"the view box's {v} range must go from low to high ({v}min < {v}max), got {lo:g} to {hi:g}")
+    return box
+
+
+def surface_name(text: str, variables: tuple[str, ...], bounds=None) -> str:
+    """The name a typed surface carries: ``f(x,y)=x^2 + y^2``, with a given view box ``f(x,y)[-2:2,-1:3]=x^2 + y^2``;
+    :func:`surfaces.get` rebuilds the surface from it."""
+    box = "" if bounds is None else "[" + ",".join(f"{lo!r}:{hi!r}" for lo, hi in bounds) + "]"
+    return f"{PREFIX}{','.join(variables)}){box}={text.strip()}"
+
+
+_NAME = re.compile(r"f\((w|x|x,y)\)(?:\[([^\]=]*)\])?")
 
 
 def from_name(name: str) -> Surface:
     head, sep, text = name.partition("=")
-    if not (sep and head.startswith(PREFIX) and head.endswith(")")):
+    m = _NAME.fullmatch(head)
+    if not (sep and m):
         _fail(f"not a typed function's name: {name[:40]!r}")
-    return typed_surface(text, tuple(head[len(PREFIX):-1].split(",")))
+    variables = tuple(m.group(1).split(","))
+    bounds = None
+    if m.group(2) is not None:
+        try:
+            bounds = tuple(tuple(float(v) for v in pair.split(":")) for pair in m.group(2).split(","))
+        except ValueError:
+            _fail(f"not a typed function's name: {name[:40]!r}")
+    return typed_surface(text, variables, bounds)
 
 
 def typed_surface(text: str, variables: tuple[str, ...] = ("x", "y"), bounds=None) -> Surface:
     """The Surface of a typed function (cached by text, variables and bounds); a one-line ValueError if the text is
-    not accepted. ``bounds``: the view box (one (low, high) pair per variable); computed when not given."""
+    not accepted. ``bounds``: the view box (one (low, high) pair per variable, or the ``2 * d`` numbers flat; see
+    :func:`check_box`); computed from the stationary points when not given. The stationary points are searched
+    in the given box, else in the search box."""
     if not isinstance(text, str):
         _fail("the function must be text")
     if len(text) > MAX_LENGTH:
         _fail(f"the function is {len(text)} characters long; at most {MAX_LENGTH} are accepted")
-    box = None if bounds is None else tuple((float(lo), float(hi)) for lo, hi in bounds)
+    box = None if bounds is None else check_box(bounds, len(variables))
     return _typed_surface(text.strip(), tuple(variables), box)
 
 
@@ -238,14 +279,12 @@ def typed_surface(text: str, variables: tuple[str, ...] = ("x", "y"), bounds=Non
 def _typed_surface(text: str, variables: tuple[str, ...], box) -> Surface:
     fn = TypedFunction(text, variables)
     d = len(variables)
-    if box is not None:
-        if len(box) != d or not all(math.isfinite(lo) and math.isfinite(hi) and lo < hi for lo, hi in box):
-            _fail(f"the view box needs {d} ranges low < high")
+    given = box
     stationary = find_stationary(fn, box or tuple(SEARCH_BOX for _ in range(d)))
     box = box or view_box(stationary, d)
     stationary = tuple(p for p in stationary
                        if all(lo <= c <= hi for c, (lo, hi) in zip(p.point, box)))
-    name = surface_name(text, variables)
+    name = surface_name(text, variables, given)
     return Surface(
         name=name,
         title=f"f({', '.join(variables)}) = {text}",
@@ -264,5 +303,5 @@ def _typed_surface(text: str, variables: tuple[str, ...], box) -> Surface:
     )
 
 
-__all__ = ["MAX_LENGTH", "TypedFunction", "derivatives", "find_stationary", "from_name", "parse", "surface_name",
+__all__ = ["MAX_BOX", "MAX_LENGTH", "TypedFunction", "check_box", "derivatives", "find_stationary", "from_name", "parse", "surface_name",
            "typed_surface", "view_box"]

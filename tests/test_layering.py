@@ -32,7 +32,7 @@ ALLOWED: dict[str, set[str]] = {
               "torch", "scipy"},  # tests: the browser fixtures' server and Chromium settings; scipy: a reference
     "assets": {"ui", "tests", "numpy", "playwright"},  # thumbnails are screenshots taken with the browser fixtures
     "tests": {"ui", "viz", "optim", "surfaces", "nets", "numpy", "pandas", "plotly", "streamlit",
-              "pytest", "hypothesis", "playwright", "torch", "scipy"},  # torch, scipy: references only
+              "pytest", "hypothesis", "playwright", "torch", "scipy", "sympy"},  # torch, scipy, sympy: references only
     "dev.py": set(),
 }
 SKIPPED_DIRS = {".venv", ".git", "artifacts", "__pycache__", ".ci"}

@@ -16,7 +16,7 @@ import optim
 import surfaces
 from optim import Status, run
 from optim.cli import main
-from surfaces.typed import parse, typed_surface
+from surfaces.typed import MAX_BOX, check_box, parse, typed_surface
 
 QUARTIC_TEXT = "6*w^4 - 2*w^3 - 12*w^2 + w + 1"
 ROSENBROCK_TEXT = "(1-x)^2 + 100*(y-x^2)^2"
@@ -120,6 +120,39 @@ def test_a_typed_surface_is_cached_and_found_by_name():
     assert surfaces.get(s.name) is s
 
 
+def test_a_given_view_box_bounds_the_search_and_travels_in_the_name():
+    text = "sin(x)*cos(y) + 0.1*(x^2+y^2)"
+    wide, box = typed_surface(text), ((-1.0, 2.0), (-3.0, 4.0))
+    s = typed_surface(text, bounds=(-1, 2, -3, 4))  # the flat form of the same box
+    assert s.bounds == box and s is typed_surface(text, bounds=box)
+    assert s.name == "f(x,y)[-1.0:2.0,-3.0:4.0]=" + text and surfaces.get(s.name) is s
+    inside = [p for p in wide.stationary if all(lo <= c <= hi for c, (lo, hi) in zip(p.point, box))]
+    assert len(s.stationary) == len(inside) >= 2
+    np.testing.assert_allclose([p.point for p in s.stationary], [p.point for p in inside], atol=1e-9)
+    assert all(lo <= c <= hi for c, (lo, hi) in zip(s.starts[0], box))
+    one = typed_surface("w^2 - w", ("w",), bounds=(-0.5, 3))
+    assert one.bounds == ((-0.5, 3.0),) and surfaces.get(one.name) is one
+    assert [p.point for p in one.stationary] == [pytest.approx((0.5,))]  # f' = 2w - 1
+
+
+@pytest.mark.parametrize("values, d, message", [
+    ((2, -2, 0, 1), 2, "x range must go from low to high"),
+    ((0, 1, 1, 1), 2, "y range must go from low to high"),
+    ((0, 1, 2), 2, "needs 4 numbers"),
+    ((0, float("inf")), 1, "w range must be finite"),
+    ((float("nan"), 1, 0, 1), 2, "must be finite"),
+    ((0, 2 * MAX_BOX, 0, 1), 2, "within ±10000"),
+    (("a", "b"), 1, "needs numbers"),
+])
+def test_a_bad_view_box_is_refused_in_one_line(values, d, message):
+    with pytest.raises(ValueError, match=message) as info:
+        check_box(values, d)
+    assert "\n" not in str(info.value)
+    text = "x^2 + y^2" if d == 2 else "w^2"
+    with pytest.raises(ValueError, match=message):
+        typed_surface(text, ("x", "y") if d == 2 else ("w",), bounds=values)
+
+
 # -- the domain -------------------------------------------------------------------------------------------------
 
 def test_a_run_that_steps_outside_the_domain_stops_there():
@@ -166,7 +199,25 @@ def test_cli_sweep_takes_a_function_and_matches_the_catalog():
     np.testing.assert_allclose(t, c, rtol=1e-10)
 
 
+def test_cli_box_sets_the_typed_functions_view_box():
+    args = ["--optimizer", "gd", "--x0", "-1.5", "2", "--steps", "3", "--lr", "0.1"]
+    code, boxed, err = _cli(["trace", "--function", "x^2 + y^2", "--box", "-2", "2", "-1", "3", *args])
+    assert code == 0 and err == ""
+    code, plain, _ = _cli(["trace", "--function", "x^2 + y^2", *args])
+    assert boxed == plain and boxed.splitlines()[1] == "1,-1.5,2.0,6.25,-3.0,4.0,-1.2,1.6"
+    code, out, _ = _cli(["sweep", "--function", "x^2 + y^2", "--box", "-2", "2", "-1", "3", "--grid",
+                         "lr=0.01:0.1:3", *args[:-2]])
+    assert code == 0 and len(out.splitlines()) == 4
+
+
 @pytest.mark.parametrize("argv", [
+    ["trace", "--function", "x^2", "--box", "2", "1", "--optimizer", "gd", "--x0", "1", "--steps", "3"],
+    ["trace", "--function", "x^2", "--box", "0", "1", "2", "--optimizer", "gd", "--x0", "1", "--steps", "3"],
+    ["trace", "--function", "x^2+y^2", "--box", "0", "1", "0", "nan", "--optimizer", "gd", "--x0", "1", "1",
+     "--steps", "3"],
+    ["sweep", "--function", "x^2+y^2", "--box", "0", "1e9", "0", "1", "--optimizer", "gd", "--x0", "1", "1",
+     "--steps", "3", "--grid", "lr=0.01:0.1:3"],
+    ["trace", "--surface", "bowl", "--box", "0", "1", "0", "1", "--optimizer", "gd", "--x0", "1", "1", "--steps", "3"],
     ["trace", "--function", "x^^2", "--optimizer", "gd", "--x0", "1", "--steps", "3"],
     ["trace", "--function", "__import__('os')", "--optimizer", "gd", "--x0", "1", "--steps", "3"],
     ["trace", "--function", "x^2", "--surface", "bowl", "--optimizer", "gd", "--x0", "1", "--steps", "3"],

@@ -13,13 +13,17 @@ import surfaces
 from optim.sweep import Axis, SweepSpec
 
 from . import state
+from .function_entry import OWN, FunctionEntry
 from .optimizer_settings import OptimizerSettings
 
 SCOPE = "map"
 MAX_RESOLUTION = 200
 MAX_STEPS = 2000
 
-SURFACE = state.choice("surface", "elongated-bowl", surfaces.names(), scope=SCOPE)
+SURFACES = (*surfaces.names(), OWN)
+SURFACE = state.choice("surface", "elongated-bowl", SURFACES, scope=SCOPE)
+#: a typed f(x, y) (``?surface=own&f=...&box=...``); the default is a bowl the theory covers
+OWN_FUNCTION = FunctionEntry(SCOPE, "x^2 + 10*y^2", ("x", "y"))
 #: the map opens on the first featured optimizer with a velocity to tune (a theory matrix and rule variants)
 FIRST = next(n for n in optim.FEATURED if optim.spec(n).iteration_matrix and optim.spec(n).variants)
 OPTIMIZER = state.choice("opt", FIRST, optim.NAMES, scope=SCOPE)
@@ -43,7 +47,7 @@ class MapSettings:
     """The settings of the map for the current surface and optimizer (read from the URL-backed state)."""
 
     def __init__(self):
-        self.surface = surfaces.get(state.get(SURFACE))
+        self.surface = current(state.get(SURFACE))
         self.opt = state.get(OPTIMIZER)
         self.spec = optim.spec(self.opt)
         self.convention = state.get(CONVENTION)
@@ -146,6 +150,15 @@ class MapSettings:
     def select_cell(self, values) -> None:
         params = self.chosen_params()
         state.set_value(self.cell(params), tuple(float(v) for v in values[: len(params)]))
+
+
+def current(name: str):
+    """The catalog's surface ``name``, or the typed function for ``own``."""
+    return OWN_FUNCTION.surface() if name == OWN else surfaces.get(name)
+
+
+def surface_title(name: str) -> str:
+    return "Your own function f(x, y)" if name == OWN else surfaces.get(name).title
 
 
 def on_change(method: str, *args):

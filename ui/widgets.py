@@ -142,8 +142,9 @@ def text_entry(s: Setting, label: str, *, help: str | None = None, container=Non
     container.text_input(label, key=key, help=help, on_change=callback, placeholder=placeholder)
     error = st.session_state.get(error_key)
     if error:
-        container.warning(f"Could not read “{quote(error[0])}”: {quote(error[1], 120)}. Still using the last valid "
-                          f"value, {quote(s.show(value), 80)}.", icon=":material/edit_off:")
+        kept = f"the last valid value, {quote(s.show(value), 80)}" if s.show(value) else "the default (empty)"
+        container.warning(f"Could not read “{quote(error[0])}”: {quote(error[1], 120)}. Still using {kept}.",
+                          icon=":material/edit_off:")
     return state.get(s)
 
 

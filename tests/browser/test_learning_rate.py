@@ -129,11 +129,20 @@ def test_every_page_renders_in_both_modes(page, server):
 
 
 def test_a_typed_function_runs_and_its_shared_link_reproduces_it(page, server, browser):
-    """Type f(w) on the page, run it, then open the address bar's link in a fresh context: same table."""
+    """Type f(w) on the page, run it, then open the address bar's link in a fresh context: the same function in the
+    text box and the same table.
+
+    The text box of a fresh browser context mounts empty and fills in a moment later: Streamlit's TextInput takes
+    its shown text from the browser's widget manager (empty in a new context) and copies the server's value into
+    it in an effect after the first paint, which on a busy machine lands after the page looks idle. So the test
+    waits for the box to hold the function (it must, within the timeout) instead of reading it once."""
+    from playwright.sync_api import expect
+
     from surfaces.typed import typed_surface
 
     open_lr(page, server, "?surface=own&f=x%5E2&lr=0.1&w0=-2&steps=5")
     box = page.get_by_label("f(w) =", exact=True)
+    expect(box).to_have_value("x^2", timeout=15_000)
     box.fill("x^2 + 10")
     box.press("Enter")
     page.wait_for_function("() => new URLSearchParams(window.location.search).get('f') === 'x^2 + 10'")
@@ -151,8 +160,7 @@ def test_a_typed_function_runs_and_its_shared_link_reproduces_it(page, server, b
         other.goto(link)
         wait_idle(other)
         assert_no_exception(other)
-        # Known gap: in a fresh browser session the text box can come up empty although the page uses the linked
-        # function (AppTest sees the text); the table below is the link's function and run.
+        expect(other.get_by_label("f(w) =", exact=True)).to_have_value("x^2 + 10", timeout=15_000)
         assert [cell(other, c, 4) for c in range(5)] == [cell(page, c, 4) for c in range(5)]
     finally:
         fresh.close()

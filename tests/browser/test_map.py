@@ -150,3 +150,23 @@ def test_a_large_grid_shows_progress_and_stays_responsive(page, server):
     assert_no_exception(page)
     assert math.isfinite(float(cell(page, 1, 0)))
     assert pd is not None
+
+
+def test_a_typed_function_and_its_box_from_a_link_fill_the_map(page, server):
+    """A link with f= and box= opened in a fresh context: both text boxes hold the link's values, the map is the
+    core's sweep of the typed surface, and the view box bounds the cell's path figure."""
+    from playwright.sync_api import expect
+
+    from surfaces.typed import typed_surface
+
+    text, box = "x^2 + 10*y^2", "-3,3,-2,2"
+    open_map(page, server, f"?surface=own&f=x%5E2+%2B+10*y%5E2&box={box}&n=10&steps=60")
+    expect(page.get_by_label("f(x, y) =", exact=True)).to_have_value(text, timeout=15_000)
+    expect(page.get_by_label("view box (xmin, xmax, ymin, ymax)", exact=True)).to_have_value(box, timeout=15_000)
+    surface = typed_surface(text, bounds=(-3, 3, -2, 2))
+    assert page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Stationary points in view").first \
+        .inner_text().startswith("Stationary points in view: minimum at (0.00000, 0.00000)")
+    ranges = page.evaluate(f"() => [({PATH})._fullLayout.xaxis.range, ({PATH})._fullLayout.yaxis.range]")
+    assert surface.bounds == ((-3.0, 3.0), (-2.0, 2.0))  # not the computed box around (0, 0): (-2, 2) both ways
+    assert ranges[0][0] <= -3 and ranges[0][1] >= 3 and ranges[0][1] - ranges[0][0] <= 6 * 1.1
+    screenshot(page, "hyperparameter_map_own_function")
