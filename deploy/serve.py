@@ -63,12 +63,34 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def render_config(port: int, replica_ports: list[int], *, bind: str = "127.0.0.1",
                   stats_socket: str = "/tmp/lab-haproxy.sock", template: Path = TEMPLATE) -> str:
-    """The HAProxy configuration: the template filled in, one ``server`` line per replica (cookie ``r<i>``)."""
+    """The HAProxy configuration for one machine: one ``server`` line per replica (cookie ``r<i>``)."""
+    servers = "\n".join(f"    server r{i} 127.0.0.1:{p} check cookie r{i}" for i, p in enumerate(replica_ports, 1))
+    return _fill(template, port=port, bind=bind, stats_socket=stats_socket, cookie_options="", servers=servers)
+
+
+#: Compose: up to this many replicas of the service ``app``, found by Docker's DNS (scale with --scale app=N)
+COMPOSE_MAX_REPLICAS = 16
+
+
+def render_compose_config(template: Path = TEMPLATE) -> str:
+    """The HAProxy configuration for ``deploy/compose.yaml``: the replicas are the addresses of the service
+    ``app`` in Docker's DNS, each with a cookie derived from its address (``dynamic``)."""
+    servers = "\n".join([
+        "    dynamic-cookie-key optimizer-lab",
+        f"    server-template r 1-{COMPOSE_MAX_REPLICAS} app:{APP_PORT} check resolvers docker init-addr none",
+        "",
+        "resolvers docker",
+        "    nameserver dns 127.0.0.11:53",
+        "    hold valid 5s",
+    ])
+    return _fill(template, port=APP_PORT, bind="*", stats_socket="/tmp/haproxy.sock", cookie_options=" dynamic",
+                 servers=servers)
+
+
+def _fill(template: Path, **values) -> str:
     text = string.Template(template.read_text()).substitute(
-        port=port, bind=bind, stats_socket=stats_socket, cookie=COOKIE, health_path=HEALTH_PATH,
-        check_interval=CHECK_INTERVAL)
-    servers = [f"    server r{i} 127.0.0.1:{p} check cookie r{i}" for i, p in enumerate(replica_ports, 1)]
-    return text.rstrip("\n") + "\n" + "\n".join(servers) + "\n"
+        cookie=COOKIE, health_path=HEALTH_PATH, check_interval=CHECK_INTERVAL, **values)
+    return text.rstrip("\n") + "\n"
 
 
 def healthy(url: str, timeout: float = 1.0) -> bool:
@@ -230,6 +252,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=APP_PORT, help=f"the proxy's port (default {APP_PORT})")
     p.add_argument("--bind", default="127.0.0.1",
                    help="the proxy's address (default 127.0.0.1; 0.0.0.0 to reach it from the room's network)")
+    p.add_argument("--compose-config", action="store_true",
+                   help="print the proxy's configuration for deploy/compose.yaml and exit")
     args = p.parse_args(argv)
     if not 1 <= args.replicas <= 64:
         p.error("--replicas must be 1 to 64")
@@ -240,6 +264,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.compose_config:
+        print(render_compose_config(), end="")
+        return 0
     hall = Hall(replicas=args.replicas, port=args.port, bind=args.bind)
     stopping = False
 
