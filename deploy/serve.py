@@ -282,8 +282,8 @@ def main(argv: list[str]) -> int:
         print(f"dev.py serve: {exc}", file=sys.stderr)
         return 1
     try:
-        print(f"Serving {len(hall.members)} replicas behind HAProxy at {hall.url}  (Ctrl-C stops everything)",
-              flush=True)
+        print(f"Serving {len(hall.members)} replicas behind HAProxy (pid {hall.proxy.pid}) at {hall.url}  "
+              "(Ctrl-C stops everything)", flush=True)
         for r in hall.members:
             print(f"  {r.name}: {r.url} (pid {r.proc.pid})", flush=True)
         while not stopping:

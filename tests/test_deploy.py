@@ -184,3 +184,39 @@ def test_serve_refuses_bad_arguments(capsys):
     assert "--replicas" in capsys.readouterr().err
     args = serve.parse_args(["--replicas", "3", "--port", "9000"])
     assert (args.replicas, args.port, args.bind) == (3, 9000, "127.0.0.1")
+
+
+def test_ctrl_c_stops_the_proxy_and_every_replica():
+    """``dev.py serve`` (deploy/serve.py, which dev.py becomes) with one replica: it serves through the proxy, and
+    SIGINT stops HAProxy and the replica by their process ids, then exits 0."""
+    import signal
+    import time
+
+    haproxy = shutil.which("haproxy")
+    if haproxy is None:
+        if os.environ.get("CI"):
+            pytest.fail("haproxy must be installed in CI (.ci/run installs it)")
+        pytest.skip("haproxy is not installed (Debian: apt-get install haproxy)")
+    port = serve.free_port()
+    proc = subprocess.Popen([sys.executable, str(DEPLOY / "serve.py"), "--replicas", "1", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
+    try:
+        lines, deadline = [], time.monotonic() + 60
+        while not any(re.search(r"r1: .*\(pid \d+\)", line) for line in lines):
+            assert time.monotonic() < deadline and proc.poll() is None, lines
+            lines.append(proc.stdout.readline())
+        assert serve.healthy(f"http://127.0.0.1:{port}")
+        text = "".join(lines)
+        pids = [int(re.search(r"HAProxy \(pid (\d+)\)", text).group(1)),
+                int(re.search(r"r1: .*\(pid (\d+)\)", text).group(1))]
+        assert all(os.getpgid(pid) == pid for pid in pids)  # each leads a process group of its own
+        os.kill(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+        assert not serve.healthy(f"http://127.0.0.1:{port}", timeout=0.5)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
