@@ -49,9 +49,9 @@ START_TIMEOUT = 60.0  #: seconds for a replica to answer its health check
 MAX_RESTARTS = 5  #: per replica; a replica that keeps dying is left down
 
 
-def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
+def streamlit_command(port: int, address: str = "127.0.0.1", script: str = APP) -> list[str]:
     """The command line of one replica (the Dockerfile and the manifests run the same ``streamlit run app.py``)."""
-    return [sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port), "--server.address", address,
+    return [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address", address,
             "--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
 
 
@@ -135,13 +135,14 @@ class Hall:
     """N replicas and HAProxy, started by :meth:`start` and stopped by :meth:`stop` (or as a context manager).
 
     ``env`` is added to every replica's environment; ``quiet`` sends the replicas' and the proxy's output to
-    /dev/null (tests, benchmarks)."""
+    /dev/null (tests, benchmarks); ``script`` is the app each replica runs (a benchmark's reference page)."""
 
     replicas: int = 2
     port: int = 0  #: 0: a free port
     bind: str = "127.0.0.1"
     quiet: bool = False
     env: dict[str, str] = field(default_factory=dict)
+    script: str = APP
     members: list[Replica] = field(default_factory=list)
     proxy: subprocess.Popen | None = None
     workdir: Path | None = None
@@ -200,7 +201,7 @@ class Hall:
 
     def _launch(self, r: Replica) -> None:
         out = subprocess.DEVNULL if self.quiet else None
-        r.proc = subprocess.Popen(streamlit_command(r.port), cwd=ROOT, env={**os.environ, **self.env},
+        r.proc = subprocess.Popen(streamlit_command(r.port, script=self.script), cwd=ROOT, env={**os.environ, **self.env},
                                   stdout=out, stderr=out, start_new_session=True)
 
     def replica(self, name: str) -> Replica:

@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "optim": {"surfaces", "numpy"},
     "surfaces": {"numpy", "sympy"},  # sympy: typed-in functions (surfaces.typed) only
     "nets": {"optim", "numpy"},  # the training loops use optim.adam
-    "bench": {"deploy", "viz", "optim", "surfaces", "nets", "tests", "numpy", "pandas", "plotly", "streamlit", "playwright",
+    "bench": {"deploy", "websockets", "viz", "optim", "surfaces", "nets", "tests", "numpy", "pandas", "plotly", "streamlit", "playwright",
               "torch", "scipy"},  # tests: the browser fixtures' server and Chromium settings; scipy: a reference
     "assets": {"ui", "tests", "numpy", "playwright"},  # thumbnails are screenshots taken with the browser fixtures
     "tests": {"ui", "viz", "optim", "surfaces", "nets", "deploy", "numpy", "pandas", "plotly", "streamlit",
