@@ -95,7 +95,11 @@ def kill_and_wait_for_the_rerun(pg, ctx, hall, stream: Stream, min_bytes: int) -
     wait_idle(pg)
     assert_no_exception(pg)
     assert serving_replica(ctx) != victim.name, "the stickiness cookie still names the dead replica"
-    assert hall.server_states()[victim.name].startswith("DOWN"), hall.server_states()
+    # and HAProxy has taken it out of rotation (two failed checks a second apart)
+    deadline = time.monotonic() + 10
+    while not hall.server_states()[victim.name].startswith("DOWN"):
+        assert time.monotonic() < deadline, hall.server_states()
+        time.sleep(0.2)
     return seconds
 
 
