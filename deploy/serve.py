@@ -229,9 +229,10 @@ class Hall:
         for r in self.members:
             if r.proc is not None and r.proc.poll() is not None and r.restarts < MAX_RESTARTS:
                 r.restarts += 1
-                log(f"replica {r.name} (pid {r.proc.pid}) exited with status {r.proc.returncode}; "
-                    f"restarting it on port {r.port} ({r.restarts}/{MAX_RESTARTS})")
+                dead, status = r.proc.pid, r.proc.returncode
                 self._launch(r)
+                log(f"replica {r.name} (pid {dead}) exited with status {status}; restarted on port {r.port} "
+                    f"(pid {r.proc.pid}, restart {r.restarts}/{MAX_RESTARTS})")
 
     def stop(self) -> None:
         stop_group(self.proxy)
@@ -288,7 +289,7 @@ def main(argv: list[str]) -> int:
         for r in hall.members:
             print(f"  {r.name}: {r.url} (pid {r.proc.pid})", flush=True)
         while not stopping:
-            hall.supervise_once()
+            hall.supervise_once(log=lambda line: print(line, flush=True))
             time.sleep(0.5)
     except RuntimeError as exc:
         print(f"dev.py serve: {exc}", file=sys.stderr)

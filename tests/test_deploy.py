@@ -186,9 +186,10 @@ def test_serve_refuses_bad_arguments(capsys):
     assert (args.replicas, args.port, args.bind) == (3, 9000, "127.0.0.1")
 
 
-def test_ctrl_c_stops_the_proxy_and_every_replica():
-    """``dev.py serve`` (deploy/serve.py, which dev.py becomes) with one replica: it serves through the proxy, and
-    SIGINT stops HAProxy and the replica by their process ids, then exits 0."""
+def test_a_dead_replica_is_restarted_and_ctrl_c_stops_everything():
+    """``dev.py serve`` (deploy/serve.py, which dev.py becomes) with one replica: it serves through the proxy,
+    restarts the replica when it dies, and SIGINT stops HAProxy and the replica by their process ids, then exits
+    0."""
     import signal
     import time
 
@@ -211,6 +212,15 @@ def test_ctrl_c_stops_the_proxy_and_every_replica():
         pids = [int(re.search(r"HAProxy \(pid (\d+)\)", text).group(1)),
                 int(re.search(r"r1: .*\(pid (\d+)\)", text).group(1))]
         assert all(os.getpgid(pid) == pid for pid in pids)  # each leads a process group of its own
+        # a replica that dies is restarted on its port, and the proxy serves again
+        os.killpg(pids[1], signal.SIGKILL)
+        while not (m := re.search(r"replica r1 .* restarted on port .*\(pid (\d+)", lines[-1])):
+            assert time.monotonic() < deadline and proc.poll() is None, lines
+            lines.append(proc.stdout.readline())
+        pids.append(int(m.group(1)))
+        while not serve.healthy(f"http://127.0.0.1:{port}"):
+            assert time.monotonic() < deadline, "the restarted replica did not come back"
+            time.sleep(0.2)
         os.kill(proc.pid, signal.SIGINT)
         assert proc.wait(timeout=30) == 0
         for pid in pids:
