@@ -8,6 +8,7 @@ from ui.pages import HOME, PAGES, SECTIONS
 st.set_page_config(page_title="Optimizer lab", page_icon=":material/show_chart:", layout="wide")
 
 router.mark_routed()
+router.rerun_after_reconnect()
 state.begin_run()
 
 

@@ -2,6 +2,7 @@
 """One entry point for people and CI: set up the environment, then run the app, the tests or the benchmarks.
 
     python3 dev.py app      # start the Streamlit app (http://localhost:8501)
+    python3 dev.py serve --replicas 4 --port 8501   # a lecture hall: 4 app processes behind HAProxy
     python3 dev.py test     # run the whole test suite
     python3 dev.py bench    # run every benchmark in bench/ (or one: python3 dev.py bench sweep)
 
@@ -26,7 +27,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 # Which optional-dependency groups of pyproject.toml each command needs.
-EXTRAS = {"app": (), "test": ("test", "torch"), "bench": ("test", "torch")}
+EXTRAS = {"app": (), "serve": (), "test": ("test", "torch"), "bench": ("test", "torch")}
 
 
 def requirements(extras: tuple[str, ...]) -> list[str]:
@@ -72,6 +73,8 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     if command == "app":
         return subprocess.call([str(PYTHON), "-m", "streamlit", "run", "app.py", *rest])
+    if command == "serve":  # replaced by the server (deploy/serve.py), so Ctrl-C and SIGTERM reach it directly
+        os.execv(str(PYTHON), [str(PYTHON), str(ROOT / "deploy" / "serve.py"), *rest])
     if command == "test":
         return run_tests(rest)
     names = rest or [p.stem.removeprefix("bench_") for p in sorted((ROOT / "bench").glob("bench_*.py"))]

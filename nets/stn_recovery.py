@@ -43,10 +43,21 @@ def gaussian_blur(image, sigma: float) -> np.ndarray:
     if sigma == 0:
         return image.copy()
 
+    if not np.isfinite(sigma):
+        raise ValueError(f"sigma must be finite, got {sigma!r}")
+
+    def weights(offsets):
+        with np.errstate(over="ignore", divide="ignore", under="ignore"):  # a tiny sigma: every weight but 0's is 0
+            return np.exp(-0.5 * (np.asarray(offsets, dtype=float) / sigma) ** 2)
+
+    # the sum of one row over every integer offset, before the border cuts it: 1 at a tiny sigma (only the centre
+    # is left), sigma * sqrt(2 pi) at a large one; the discrete sum, so a row away from the borders sums to 1
+    reach = int(np.ceil(10.0 * sigma)) + 1
+    total = float(np.sum(weights(np.arange(-reach, reach + 1))))
+
     def kernel(n):
-        a = np.arange(n, dtype=float)
-        k = np.exp(-0.5 * ((a[:, None] - a[None, :]) / sigma) ** 2)
-        return k / (sigma * np.sqrt(2.0 * np.pi))
+        a = np.arange(n)
+        return weights(a[:, None] - a[None, :]) / total
 
     return kernel(image.shape[0]) @ image @ kernel(image.shape[1]).T
 

@@ -58,6 +58,8 @@ def _noise(noise) -> float | np.ndarray:
     noise = np.asarray(noise, dtype=float) if np.ndim(noise) else float(noise)
     if not np.all(np.isfinite(noise)) or np.any(np.asarray(noise) < 0):
         raise ValueError(f"noise must be a standard deviation >= 0, got {noise!r}")
+    if np.any(np.asarray(noise) > MAX_THRESHOLD):  # the gradient's square must stay finite (Adam's v)
+        raise ValueError(f"noise must be at most {MAX_THRESHOLD:g}, got {noise!r}")
     return noise
 
 

@@ -28,12 +28,13 @@ ALLOWED: dict[str, set[str]] = {
     "optim": {"surfaces", "numpy"},
     "surfaces": {"numpy", "sympy"},  # sympy: typed-in functions (surfaces.typed) only
     "nets": {"optim", "numpy"},  # the training loops use optim.adam
-    "bench": {"viz", "optim", "surfaces", "nets", "tests", "numpy", "pandas", "plotly", "streamlit", "playwright",
-              "torch", "scipy"},  # tests: the browser fixtures' server and Chromium settings; scipy: a reference
+    "bench": {"deploy", "websockets", "viz", "optim", "surfaces", "nets", "tests", "numpy", "pandas", "plotly",
+              "streamlit", "playwright", "torch", "scipy"},  # tests: the browser fixtures; scipy: a reference
     "assets": {"ui", "tests", "numpy", "playwright"},  # thumbnails are screenshots taken with the browser fixtures
-    "tests": {"ui", "viz", "optim", "surfaces", "nets", "numpy", "pandas", "plotly", "streamlit",
-              "pytest", "hypothesis", "playwright", "torch", "scipy", "sympy"},  # torch, scipy, sympy: references only
+    "tests": {"ui", "viz", "optim", "surfaces", "nets", "deploy", "numpy", "pandas", "plotly", "streamlit",
+              "pytest", "hypothesis", "playwright", "torch", "scipy", "sympy", "yaml"},  # torch, scipy, sympy: references
     "dev.py": set(),
+    "deploy": set(),  # serving replicas behind HAProxy: the standard library only
 }
 SKIPPED_DIRS = {".venv", ".git", "artifacts", "__pycache__", ".ci"}
 

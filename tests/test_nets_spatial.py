@@ -215,6 +215,28 @@ def test_gaussian_blur_preserves_mass_away_from_borders_and_sigma_zero_is_identi
     np.testing.assert_array_equal(gaussian_blur(img, 0.0), img)
 
 
+@pytest.mark.parametrize("sigma", [1e-200, 1e-3, 0.1, 0.3, 0.5, 1.0, 1.5, 3.0])
+def test_gaussian_blur_rows_sum_to_one_at_every_sigma(sigma):
+    """Away from the borders the blur keeps the mass of an impulse (each row of its kernel sums to 1), and a tiny
+    sigma leaves the image as it is instead of making it infinite (the continuous 1/(sigma sqrt(2 pi)) did both:
+    16 times the mass per axis at sigma 0.1, inf and NaN at 1e-200)."""
+    img = np.zeros((81, 81))
+    img[40, 40] = 1.0  # 40 pixels from every border: more than 13 sigma
+    b = gaussian_blur(img, sigma)
+    assert np.all(np.isfinite(b))
+    np.testing.assert_allclose(b.sum(), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(b, b.T, rtol=1e-12, atol=1e-300)
+    if sigma < 0.05:
+        np.testing.assert_allclose(b, img, atol=1e-300)
+
+
+def test_blur_of_a_tenth_of_a_pixel_barely_changes_the_loss():
+    plain, blurred = recovery_demo(steps=0), recovery_demo(steps=0, blur_sigma=0.1)
+    assert blurred.losses[0] == pytest.approx(plain.losses[0], rel=1e-6)
+    tiny = recovery_demo(steps=5, blur_sigma=1e-200)
+    assert np.all(np.isfinite(tiny.losses)) and tiny.losses[-1] == pytest.approx(recovery_demo(steps=5).losses[-1])
+
+
 def test_recovering_an_affine_distortion():
     r = recovery_demo()  # 20 degrees, scale 1.15, translation (0.15, -0.1), 150 Adam steps
     assert r.thetas.shape == (151, 2, 3) and r.losses.shape == r.errors.shape == (151,)

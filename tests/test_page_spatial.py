@@ -202,3 +202,14 @@ def test_presentation_mode_enlarges_every_figure(open_page, plotly_specs, texts)
         assert not at.exception
         assert all(f["layout"]["font"]["size"] == PRESENT.font for f in plotly_specs(at))
     assert "θ maps" in texts(open_page(PAGE))
+
+
+def test_a_vanishing_blur_in_a_link_gives_the_unblurred_recovery(open_page):
+    """``blur=1e-200`` is a valid value: it must match the plain images (it gave NaN everywhere, unlabelled)."""
+    at = open_page(PAGE, {"view": "recover", "blur": "1e-200", "steps": "20"})
+    assert not at.exception
+    table = at.dataframe[0].value
+    numbers = table.select_dtypes("number").to_numpy()
+    assert numbers.size and np.all(np.isfinite(numbers))
+    plain = open_page(PAGE, {"view": "recover", "steps": "20"}).dataframe[0].value
+    pd.testing.assert_frame_equal(table, plain)

@@ -35,3 +35,26 @@ def ensure_routed() -> None:
         PagesManager.uses_pages_directory = False
         state.carry_notices()  # the settings this run read from the link stay read: keep what they had to say
         st.rerun()
+
+
+#: the period of the empty fragment below; any period works, it only has to exist (and to fit the browser's
+#: setInterval, at most 24.8 days)
+_RECONNECT_PERIOD = 24 * 3600
+
+
+@st.fragment(run_every=_RECONNECT_PERIOD)
+def _reconnect_anchor() -> None:
+    """Empty on purpose: see :func:`rerun_after_reconnect`."""
+
+
+def rerun_after_reconnect() -> None:
+    """Make the browser rerun the page after its WebSocket reconnects, so a page whose replica died comes back.
+
+    Behind a proxy with several replicas (``python3 dev.py serve``) a browser whose replica dies reconnects to
+    another one, which holds no session for it. Streamlit's frontend requests a script run on a reconnect
+    only when the page has a timed fragment (it assumes the server kept the session otherwise), so without
+    one the page stays as it was, stale and inert, until the next click. An empty fragment with a period is
+    that timed fragment: the reconnected page reruns with its URL, and every setting lives in the URL, so the
+    new replica shows the same view. Called by ``app.py`` on every run.
+    """
+    _reconnect_anchor()
