@@ -7,6 +7,7 @@ f(w) = 2w^2 + w + 4, f'(w) = 4w + 1, from w = 2 (so the first gradient is 9).
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -563,3 +564,12 @@ def test_latex_names_the_variant():
                 depth += {"{": 1, "}": -1}.get(ch, 0)
                 assert depth >= 0
             assert depth == 0
+
+
+@pytest.mark.parametrize("name", optim.NAMES)
+def test_hyperparameters_are_keyword_only(name):
+    """``adam(0.1)`` would silently mean a learning rate here and a decay there: every factory refuses positions."""
+    factory = optim.spec(name).factory
+    with pytest.raises(TypeError):
+        factory(0.1)
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in inspect.signature(factory).parameters.values())

@@ -20,7 +20,7 @@ class AdamState(NamedTuple):
     beta2_power: float | np.ndarray  #: beta2 ** t
 
 
-def adam(lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, *,
+def adam(*, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
          bias_correction: bool = True) -> Optimizer:
     r"""Adam: momentum on the gradient (first moment) divided by the RMS of the gradient (second moment).
 

@@ -45,7 +45,7 @@ class AdagradState(NamedTuple):
     lr_eff: np.ndarray  #: the per-coordinate step size eta / sqrt(G + eps) of the last update (diagnostic)
 
 
-def adagrad(lr: float = 0.1, eps: float = 1e-10, *, eps_in_sqrt: bool = True) -> Optimizer:
+def adagrad(*, lr: float = 0.1, eps: float = 1e-10, eps_in_sqrt: bool = True) -> Optimizer:
     r"""Adagrad: a per-coordinate learning rate that shrinks with the sum of all past squared gradients.
 
     .. math::
@@ -111,7 +111,7 @@ class RMSPropState(NamedTuple):
     rho_power: float | np.ndarray = 1.0  #: rho ** t, for bias correction
 
 
-def rmsprop(lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8, *, eps_in_sqrt: bool = False,
+def rmsprop(*, lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8, eps_in_sqrt: bool = False,
             bias_correction: bool = False) -> Optimizer:
     r"""RMSProp: Adagrad with a moving average of squared gradients instead of their sum.
 
@@ -216,7 +216,7 @@ class AdaDeltaState(NamedTuple):
     lr_eff: np.ndarray  #: the per-coordinate step size on the gradient in the last update (diagnostic)
 
 
-def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, *, eps_in_sqrt: bool = True) -> Optimizer:
+def adadelta(*, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, eps_in_sqrt: bool = True) -> Optimizer:
     r"""AdaDelta: RMSProp whose step size is the RMS of recent updates, so no learning rate is needed.
 
     .. math::

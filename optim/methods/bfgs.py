@@ -58,7 +58,7 @@ def bfgs_update(H: np.ndarray, s: np.ndarray, y: np.ndarray) -> tuple[np.ndarray
     return np.where(skip, H, new), skip
 
 
-def bfgs(lr: float = 1.0, *, c1: float = 1e-4, line_search: str = "armijo") -> Optimizer:
+def bfgs(*, lr: float = 1.0, c1: float = 1e-4, line_search: str = "armijo") -> Optimizer:
     r"""BFGS with the inverse-Hessian update and a line search.
 
     .. math::

@@ -32,7 +32,7 @@ class CGState(NamedTuple):
     failed: np.ndarray  #: (*batch) bool: the line search found no decrease (the trajectory stays put)
 
 
-def conjugate_gradients(lr: float = 1.0, *, c1: float = 1e-4, beta_rule: str = "polak-ribiere",
+def conjugate_gradients(*, lr: float = 1.0, c1: float = 1e-4, beta_rule: str = "polak-ribiere",
                         line_search: str = "armijo") -> Optimizer:
     r"""Nonlinear conjugate gradients (Fletcher-Reeves or Polak-Ribière+), with restarts and a line search.
 
@@ -93,20 +93,8 @@ def conjugate_gradients(lr: float = 1.0, *, c1: float = 1e-4, beta_rule: str = "
     def update(grads, state, params, hess=None, out=None, diagnostics=True, objective: Objective | None = None):
         if objective is None:
             raise ValueError("conjugate gradients needs the objective: update(grads, state, params, objective=...)")
-        n = params.shape[0]
-        g, g_old = grads, state.gradient
-        gg, gg_old = dot(g, g), dot(g_old, g_old)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            beta = gg / gg_old if fletcher_reeves else np.maximum(0.0, dot(g, g - g_old) / gg_old)
-        restart = state.since >= n
-        beta = np.where(restart | ~np.isfinite(beta), 0.0, beta)
-        direction = -g + beta * state.direction
-        slope = dot(g, direction)
-        not_descent = slope >= 0
-        restart = restart | not_descent
-        beta = np.where(not_descent, 0.0, beta)
-        direction = np.where(not_descent, -g, direction)
-        slope = np.where(not_descent, -gg, slope)
+        g = grads
+        beta, direction, slope, restart = _direction(g, state, fletcher_reeves)
         with np.errstate(divide="ignore", invalid="ignore"):
             guess = GROWTH * state.alpha * state.slope / slope
         fresh = (state.alpha <= 0) | ~np.isfinite(guess) | ~(guess > 0)
@@ -123,6 +111,22 @@ def conjugate_gradients(lr: float = 1.0, *, c1: float = 1e-4, beta_rule: str = "
 
     return Optimizer("cg", {"lr": lr, "c1": c1}, {"beta_rule": beta_rule, "line_search": line_search}, init,
                      update, recorded=("direction", "beta", "alpha", "fevals", "gevals"))
+
+
+def _direction(g: np.ndarray, state: CGState, fletcher_reeves: bool):
+    """β_t, the direction d_t = -g_t + β_t d_{t-1}, its slope g_tᵀ d_t, and where the method restarts (d_t = -g_t):
+    every n steps, and wherever d_t would not go downhill."""
+    g_old = state.gradient
+    gg, gg_old = dot(g, g), dot(g_old, g_old)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = gg / gg_old if fletcher_reeves else np.maximum(0.0, dot(g, g - g_old) / gg_old)
+    restart = state.since >= g.shape[0]
+    beta = np.where(restart | ~np.isfinite(beta), 0.0, beta)
+    direction = -g + beta * state.direction
+    slope = dot(g, direction)
+    not_descent = slope >= 0
+    return (np.where(not_descent, 0.0, beta), np.where(not_descent, -g, direction), np.where(not_descent, -gg, slope),
+            restart | not_descent)
 
 
 def _beta_tex(o: dict) -> str:

@@ -16,7 +16,7 @@ class EmptyState(NamedTuple):
     """Plain gradient descent keeps no state."""
 
 
-def gd(lr: float = 0.1) -> Optimizer:
+def gd(*, lr: float = 0.1) -> Optimizer:
     r"""Gradient descent: :math:`w_{t+1} = w_t - \eta\, g_t`.
 
     Args:
@@ -39,7 +39,7 @@ def gd(lr: float = 0.1) -> Optimizer:
     return Optimizer("gd", {"lr": lr}, {}, lambda params: EmptyState(), update)
 
 
-def sgd(lr: float = 0.1) -> Optimizer:
+def sgd(*, lr: float = 0.1) -> Optimizer:
     r"""Stochastic gradient descent: gradient descent on a noisy gradient, :math:`w_{t+1} = w_t - \eta\,\tilde g_t`.
 
     The update rule is the one of :func:`gd`; what makes it stochastic is the gradient it is given. A run

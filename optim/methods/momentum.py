@@ -49,7 +49,7 @@ def gradient_coefficient(beta, form: str):
     return 1.0 - beta if form == "ema" else 1.0
 
 
-def momentum(lr: float = 0.1, beta: float = 0.9, *, form: str = "ema") -> Optimizer:
+def momentum(*, lr: float = 0.1, beta: float = 0.9, form: str = "ema") -> Optimizer:
     r"""Gradient descent with momentum.
 
     .. math::
@@ -76,7 +76,7 @@ def momentum(lr: float = 0.1, beta: float = 0.9, *, form: str = "ema") -> Optimi
                      lambda params: MomentumState(zeros_like(params)), update, recorded=("v",))
 
 
-def nesterov(lr: float = 0.1, beta: float = 0.9, *, form: str = "ema", evaluation: str = "lookahead") -> Optimizer:
+def nesterov(*, lr: float = 0.1, beta: float = 0.9, form: str = "ema", evaluation: str = "lookahead") -> Optimizer:
     r"""Nesterov's accelerated gradient: momentum whose gradient is taken where the momentum is heading.
 
     ``evaluation="lookahead"`` (Sutskever et al., 2013) evaluates the gradient at the look-ahead point

@@ -16,7 +16,7 @@ class NewtonState(NamedTuple):
     curvature: np.ndarray  #: Hessian eigenvalues at the last update point, ascending, (d, *batch); 0 before any
 
 
-def newton(lr: float = 1.0, *, safeguard: bool = False, min_curvature: float = 0.1) -> Optimizer:
+def newton(*, lr: float = 1.0, safeguard: bool = False, min_curvature: float = 0.1) -> Optimizer:
     r"""Newton's method: the step that would land on the minimum of the local quadratic model.
 
     .. math::
