@@ -49,7 +49,7 @@ def sgd(*, lr: float = 0.1) -> Optimizer:
     Args:
         lr: :math:`\eta`, the learning rate (PyTorch ``lr``), > 0.
     """
-    return gd(lr)._replace(name="sgd")
+    return gd(lr=lr)._replace(name="sgd")
 
 
 def _gd_latex(options: dict) -> str:
