@@ -228,6 +228,9 @@ def theory_unavailable(spec: SweepSpec) -> str | None:
                 f"{registry.spec(spec.optimizer).title}'s step is not a fixed linear map")
     if curvatures(surfaces.get(spec.surface)) is None:
         return "the iteration-matrix theory needs a quadratic bowl (a constant, positive-definite Hessian)"
+    if (spec.schedule is not None and spec.schedule.active) or (spec.clip is not None and spec.clip.active):
+        return ("the iteration-matrix theory needs one fixed linear map per step: a constant learning rate and "
+                "an unclipped gradient (set the schedule to constant and clipping off)")
     return None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .schedules import RUN_FIELDS
 from .table import Table, iteration_table
 from .trajectory import Trajectory
 
@@ -18,6 +19,8 @@ def corrected_columns(traj: Trajectory, index=()) -> tuple[list[str], np.ndarray
     t = np.arange(1, rows + 1, dtype=float)
     names, parts = [], []
     for name in traj.state:
+        if name in RUN_FIELDS:  # η_t and the clipped gradient: the run's, never bias-corrected
+            continue
         f = traj.spec.state_field(name)
         if f.corrected_by is None or (f.corrected_if and not traj.options.get(f.corrected_if)):
             continue

@@ -143,8 +143,9 @@ if fixed_names or noise_setting:
             noise = widgets.number(noise_setting, "gradient noise σ", 0.0, 1000.0, fmt="%.3f")
         if noise_setting:
             seed = widgets.number(SEED, "seed of the noise", 0, 2**31 - 1, fmt="%d", integer=True)
+sched_box, schedule, clip = ms.schedule(steps)
 try:
-    spec = ms.sweep_spec(axes, fixed, start, steps, n, noise, seed)
+    spec = ms.sweep_spec(axes, fixed, start, steps, n, noise, seed, schedule, clip)
 except ValueError as exc:
     st.warning(f"These settings do not make a grid: {exc}.")
     st.stop()
@@ -185,8 +186,9 @@ with left:
                         f"map_{function_entry.file_label(surface)}_{opt}_{'_'.join(spec.params)}.csv",
                         label="Download the grid (CSV)", key="grid-csv")
 
-run = cell_run(spec, index)
+run = cell_run(spec, index)  # the same spec, schedule and clipping included: its path ends where its cell does
 label = grid.label(index)
+ms.show_schedule(sched_box, spec, index, th)
 with right:
     layout.plotly(path_figure(surface, run.positions, th, title=f"The run at {label}<br><b>{run.outcome()}</b>",
                               color=LOOKS[opt].color, diverged=bool(run.diverged)), key="cell-path")
@@ -202,8 +204,9 @@ layout.csv_download(csv_bytes(run.table), f"{opt}_{function_entry.file_label(sur
 st.subheader("Why: the theory on a quadratic")
 if theory_reason:
     names = [optim.spec(n).title for n in analysis.theory_optimizers()]
-    st.caption(f"No theory map here: {theory_reason}. Try {', '.join(names[:-1])} or {names[-1]} on an isotropic "
-               "or elongated bowl, the notes' quadratic or linear regression.")
+    st.caption(f"No theory map here: {theory_reason}." + ("" if spec.schedule or spec.clip else
+               f" Try {', '.join(names[:-1])} or {names[-1]} on an isotropic or elongated bowl, the notes' "
+               "quadratic or linear regression."))
 else:
     (_, _, thy), (fx, fy, fine) = theory_maps(spec)
     eig = ", ".join(f"λ = {v:.4g}" for v in analysis.curvatures(surface))

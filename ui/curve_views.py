@@ -21,6 +21,7 @@ from viz.tables import csv_bytes, frame
 
 from . import layout, state, widgets
 from .optimizer_settings import OptimizerSettings, RunSettings, settings_panel
+from .schedule_settings import schedule_panel
 
 MAX_STEPS = 3000
 CONVENTION = "notes"
@@ -78,7 +79,8 @@ def optimizers_view(scope: str, surface, w0: float, steps: int, file_name: str, 
     if not names:
         st.info("Choose at least one optimizer.")
         return
-    runs = [run_on(surface, settings[n].run_settings(), w0, steps) for n in names]
+    configs = schedule_panel(scope, settings, names, steps, th)  # first-order optimizers only
+    runs = [run_on(surface, configs[n], w0, steps) for n in names]
     fig_col, set_col = st.columns([2.3, 1.7])
     with set_col:
         for r in runs:
@@ -91,8 +93,9 @@ def optimizers_view(scope: str, surface, w0: float, steps: int, file_name: str, 
     st.caption("Row t of each table: w_t before the step, f(w_t), the gradient f′(w_t), w_t+1 after it, then what "
                "the optimizer keeps after the step (velocity v, sums G and averages s, u, m, v, the step size "
                "lr_eff it applied, Adam's bias-corrected m_hat = m/(1 − β₁ᵗ) and v_hat = v/(1 − β₂ᵗ), Newton's "
-               "curvature f″, a line search's direction d and step length alpha). 5 decimals here; the CSV has "
-               "every digit.")
+               "curvature f″, a line search's direction d and step length alpha; with a schedule the rate η_t of "
+               "the step, with clipping the gradient g_clip the update used). 5 decimals here; the CSV has every "
+               "digit.")
     for r in runs:
         with st.container(border=True):
             color_title(r.optimizer, f"{r.settings_text()} · {r.outcome()}")

@@ -15,6 +15,7 @@ from optim.sweep import Axis, SweepSpec
 from . import state
 from .function_entry import OWN, FunctionEntry
 from .optimizer_settings import OptimizerSettings
+from .schedule_settings import schedule_box, show_schedule
 
 SCOPE = "map"
 MAX_RESOLUTION = 200
@@ -105,11 +106,28 @@ class MapSettings:
         return state.sequence("cell", tuple(float(d[p]) for p in params), _number, show_item=state.format_float,
                               min_count=len(params), max_count=len(params), what="numbers", scope=SCOPE)
 
-    def sweep_spec(self, axes, fixed: dict, start, steps: int, n: int, noise, seed: int) -> SweepSpec:
+    def schedule(self, steps: int):
+        """The expander "Schedule and clipping" of a first-order optimizer and its choice: (the expander, the
+        schedule, the clipping); (None, None, None) for a method that chooses its own step length."""
+        return schedule_box(SCOPE, int(steps)) if self.spec.first_order else (None, None, None)
+
+    def show_schedule(self, box, spec: SweepSpec, index: tuple[int, int], th) -> None:
+        """η_t of the clicked cell in the expander (every cell's schedule starts from its own η)."""
+        if box is None:
+            return
+        show_schedule(box, spec.schedule, spec.clip, {self.opt: spec.cell_hyperparameters(index)["lr"]}, spec.steps,
+                      th, key="schedule")
+        if spec.schedule or spec.clip:
+            box.caption("Every cell runs with this schedule and clipping, its η_t from its own η; the figure shows "
+                        "the clicked cell's.")
+
+    def sweep_spec(self, axes, fixed: dict, start, steps: int, n: int, noise, seed: int, schedule=None,
+                   clip=None) -> SweepSpec:
         kind = "batch_size" if self.surface.n_samples else "noise"
         return SweepSpec(self.surface.name, self.opt, start, int(steps),
                          tuple(Axis(p, lo, hi, int(n), log=log) for p, lo, hi, log in axes), tuple(fixed.items()),
-                         self.convention, seed=int(seed), **({kind: noise} if noise is not None else {}))
+                         self.convention, seed=int(seed), schedule=schedule, clip=clip,
+                         **({kind: noise} if noise is not None else {}))
 
     # -- callbacks ---------------------------------------------------------------------------------------------
     def reset_cell(self) -> None:

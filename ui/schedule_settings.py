@@ -78,10 +78,9 @@ class ScheduleSettings:
                            container=c_size)
 
 
-def schedule_panel(scope: str, settings: dict[str, OptimizerSettings], selected, steps: int,
-                   th: Theme) -> dict[str, RunSettings]:
-    """The expander "Schedule and clipping" (controls, η_t against t, the formulas) and every selected optimizer's
-    RunSettings with them (Newton, CG and BFGS choose their own step: they run without)."""
+def schedule_box(scope: str, steps: int):
+    """The expander "Schedule and clipping" with its controls: (the expander, to draw in later, the schedule and
+    the clipping chosen, each None when off or when the settings make no sense: then a one-line message)."""
     ss = ScheduleSettings(scope)
     box = st.expander("Schedule and clipping", expanded=state.get(ss.kind) != "constant"
                       or state.get(ss.clip_kind) != "off" or state.get(ss.fields["warmup"]) > 0)
@@ -89,15 +88,30 @@ def schedule_panel(scope: str, settings: dict[str, OptimizerSettings], selected,
     schedule, clip, problem = ss.chosen(steps)
     if problem:
         box.warning(problem[0].upper() + problem[1:], icon=":material/error:")
-    configs = {name: settings[name].run_settings(schedule, clip) for name in selected}
-    first = {n: dict(c.hyper)["lr"] for n, c in configs.items() if optim.spec(n).first_order}
-    if schedule is not None and first:
+    return box, schedule, clip
+
+
+def show_schedule(box, schedule: Schedule | None, clip: Clip | None, rates: dict[str, float], steps: int,
+                  th: Theme, *, without: bool = False, key: str = "schedule") -> None:
+    """In ``box``: the schedule's formula and η_t against t for each optimizer in ``rates`` (name -> its η), the
+    clipping's formula, and (``without``) that the methods choosing their own step run without them."""
+    if schedule is not None and rates:
         box.latex(schedule.latex())
         with box:
-            layout.plotly(schedule_figure(schedule, first, steps, th), key="schedule")
+            layout.plotly(schedule_figure(schedule, rates, steps, th), key=key)
     if clip is not None:
         box.latex(clip.latex())
-    if (schedule or clip) and len(first) < len(configs):
+    if (schedule or clip) and without:
         box.caption("Newton's method, conjugate gradients and BFGS choose their own step length: they run without "
                     "a schedule or clipping.")
+
+
+def schedule_panel(scope: str, settings: dict[str, OptimizerSettings], selected, steps: int,
+                   th: Theme) -> dict[str, RunSettings]:
+    """The expander "Schedule and clipping" (controls, η_t against t, the formulas) and every selected optimizer's
+    RunSettings with them (Newton, CG and BFGS choose their own step: they run without)."""
+    box, schedule, clip = schedule_box(scope, steps)
+    configs = {name: settings[name].run_settings(schedule, clip) for name in selected}
+    first = {n: dict(c.hyper)["lr"] for n, c in configs.items() if optim.spec(n).first_order}
+    show_schedule(box, schedule, clip, first, steps, th, without=len(first) < len(configs))
     return configs
