@@ -52,3 +52,22 @@ def test_the_two_themes_are_hashable_and_fill_every_field():
 def test_presentation_mode_is_larger():
     assert PRESENT.font > NORMAL.font and PRESENT.line > NORMAL.line and PRESENT.marker > NORMAL.marker
     assert PRESENT.race.height > NORMAL.race.height and PRESENT.map.height > NORMAL.map.height
+
+
+def test_a_figure_with_frames_survives_pickling_as_streamlit_caches_it():
+    """st.cache_data pickles what it returns (the spatial transformer's recovery animation): the frames, kept as
+    plain dicts beside the validated figure, must come back."""
+    import pickle
+
+    import plotly.graph_objects as go
+
+    from viz.style import figure, subplots
+
+    fig = subplots(rows=1, cols=2, subplot_titles=("left", "right"))
+    fig.add_trace(go.Scatter(x=[1.0, 2.0], y=[3.0, 4.0]), 1, 2)
+    fig.frames = [go.Frame(data=[go.Scatter(x=[float(k)], y=[2.0])], traces=[0], name=str(k)) for k in range(3)]
+    themed = figure(fig.data, fig.layout, NORMAL, frames=fig.frames, height=300)
+    back = pickle.loads(pickle.dumps(themed))
+    assert back.to_dict() == themed.to_dict()
+    assert [f["name"] for f in back.to_dict()["frames"]] == ["0", "1", "2"]
+    assert back.layout.height == 300 and back.layout.annotations[0].font.size == NORMAL.font

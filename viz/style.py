@@ -328,9 +328,15 @@ class AnimatedFigure(go.Figure):
     ``to_json`` read a figure through ``to_dict()``, which here appends the frames as they are.
     """
 
-    def __init__(self, spec: dict, frames: list[dict]):
+    def __init__(self, spec: dict, frames: list[dict] | None = None):
+        spec = dict(spec)
+        frames = spec.pop("frames", []) if frames is None else frames
         super().__init__(spec, _validate=False)
         self._plain_frames = frames
+
+    def __reduce__(self):  # pickling (Streamlit's cache) and copying keep the frames plain
+        spec = super().to_dict()
+        return AnimatedFigure, ({"data": spec["data"], "layout": spec["layout"]}, self._plain_frames)
 
     def to_dict(self) -> dict:
         out = super().to_dict()

@@ -115,7 +115,8 @@ def test_a_shared_link_with_a_cell_opens_that_run(page, server):
     open_map(page, server, f"{QUERY}&cell={lr!r},{beta!r}&show=status")
     np.testing.assert_allclose(shown_path(page), run_cell(SPEC, index).positions[: int(run_cell(SPEC, index).rows) + 1],
                                rtol=1e-12)
-    chosen = page.locator('[data-testid="stButtonGroup"] button[aria-checked="true"]').first.inner_text()
+    colour_by = page.locator('[data-testid="stButtonGroup"]').filter(has_text="outcome")  # not the clipping choice
+    chosen = colour_by.locator('button[aria-checked="true"]').inner_text()
     assert chosen == "outcome"
 
 
