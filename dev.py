@@ -54,14 +54,15 @@ def ensure_environment(extras: tuple[str, ...]) -> None:
 
 
 def run_tests(args: list[str]) -> int:
-    """The whole suite: the tests without a browser on two workers (they are CPU-bound and independent), then the
-    browser tests in one process (each drives a Streamlit server and Chromium, which a second worker would slow
-    into timeouts). Extra arguments run pytest once with exactly those arguments."""
+    """The whole suite on two pytest-xdist workers: first the tests without a browser, spread test by test, then
+    the browser tests, spread file by file (each worker runs one Streamlit server and one Chromium). On this
+    2-core machine that takes the suite from 13.7 to about 10.5 minutes. Extra arguments run pytest once with
+    exactly those arguments."""
     pytest = [str(PYTHON), "-m", "pytest"]
     if args:
         return subprocess.call([*pytest, *args])
     status = subprocess.call([*pytest, "-m", "not browser", "-n", "2"])
-    return status | subprocess.call([*pytest, "-m", "browser"])
+    return status | subprocess.call([*pytest, "-m", "browser", "-n", "2", "--dist", "loadfile"])
 
 
 def main(argv: list[str]) -> int:
