@@ -8,7 +8,7 @@ import streamlit as st
 import optim
 import surfaces
 from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
-from ui import function_entry, layout, state, widgets
+from ui import conjugacy_panel, function_entry, layout, state, widgets
 from ui.optimizer_settings import OptimizerSettings, RunSettings, settings_panel
 from ui.schedule_settings import schedule_panel
 from viz.race import race_figure
@@ -213,6 +213,8 @@ with st.sidebar:  # one optimizer's settings at a time, drawn after the figure s
                                           width="stretch", help="Draw other noise and mini-batches for every "
                                           f"stochastic run (now seed {seed}).") if stochastic else None)
 
+if conjugacy_panel.applies(surface, selected):
+    conjugacy_panel.show(surface, start, th)
 st.subheader("Update rules, with the numbers of one iteration")
 if steps > 1:
     t = widgets.slider(ITERATION, "iteration t", 1, steps, 1, fmt="%d", integer=True,
