@@ -30,9 +30,20 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .base import Objective
+from .base import Objective, choice, positive
 
 LINE_SEARCHES = ("exact", "armijo", "wolfe")
+
+
+def checked(lr, c1, line_search: str):
+    """The settings every line-search method shares, validated: the first trial step ``lr`` > 0, the
+    sufficient-decrease constant ``0 < c1 < 1`` and the kind of search; returns ``(lr, c1)``."""
+    lr = positive("lr", lr, "first trial step")
+    c1 = positive("c1", c1, "sufficient-decrease constant")
+    if np.any(np.asarray(c1) >= 1):
+        raise ValueError(f"c1 (sufficient-decrease constant) must be below 1, got {c1!r}")
+    choice("line_search", line_search, LINE_SEARCHES)
+    return lr, c1
 MAX_HALVINGS = 40
 MAX_WOLFE_TRIALS = 60
 

@@ -6,8 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..base import Objective, Optimizer, choice, positive
-from ..linesearch import LINE_SEARCHES, dot, matvec, search
+from ..base import Objective, Optimizer
+from ..linesearch import checked, dot, matvec, search
 from ..spec import OptimizerSpec, StateField
 from ..tex import Step, tex_matrix, tex_number as N, tex_vector as V
 from .cg import C1, LINE_SEARCH, first_trial, line_search_for, search_numeric, search_tex
@@ -97,11 +97,7 @@ def bfgs(*, lr: float = 1.0, c1: float = 1e-4, line_search: str = "armijo") -> O
         >>> bool(np.allclose(H3, np.linalg.inv(s.hess([0.0, 0.0]))))
         True
     """
-    lr = positive("lr", lr, "first trial step")
-    c1 = positive("c1", c1, "sufficient-decrease constant")
-    if np.any(np.asarray(c1) >= 1):
-        raise ValueError(f"c1 (sufficient-decrease constant) must be below 1, got {c1!r}")
-    choice("line_search", line_search, LINE_SEARCHES)
+    lr, c1 = checked(lr, c1, line_search)
 
     def init(params):
         d, batch = params.shape[0], params.shape[1:]

@@ -6,8 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..base import Objective, Optimizer, choice, positive
-from ..linesearch import LINE_SEARCHES, dot, search
+from ..base import Objective, Optimizer, choice
+from ..linesearch import checked, dot, search
 from ..spec import Hyperparameter, OptimizerSpec, StateField, Variant
 from ..tex import Step, tex_number as N, tex_vector as V
 
@@ -76,12 +76,8 @@ def conjugate_gradients(*, lr: float = 1.0, c1: float = 1e-4, beta_rule: str = "
         >>> bool(np.allclose(traj.positions[-1], 0.0, atol=1e-10))   # a 2-D quadratic in two steps
         True
     """
-    lr = positive("lr", lr, "first trial step")
-    c1 = positive("c1", c1, "sufficient-decrease constant")
-    if np.any(np.asarray(c1) >= 1):
-        raise ValueError(f"c1 (sufficient-decrease constant) must be below 1, got {c1!r}")
+    lr, c1 = checked(lr, c1, line_search)
     choice("beta_rule", beta_rule, BETA_RULES)
-    choice("line_search", line_search, LINE_SEARCHES)
     fletcher_reeves = beta_rule == "fletcher-reeves"
 
     def init(params):
