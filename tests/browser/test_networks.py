@@ -157,11 +157,12 @@ def test_moving_the_rotation_slider_turns_the_sampling_grid(page, server):
     open_at(page, server, "spatial_transformer")
     grid = lambda: trace_data(page, "the output's frame", "x")  # noqa: E731
     before = grid()
+    search = page.evaluate("() => location.search")  # may already hold theta: wait for it to change, not to exist
     thumb = slider(page, "rotation φ")
     thumb.focus()
     for _ in range(5):
         thumb.press("ArrowRight")
-    page.wait_for_function("() => /[?&]theta=/.test(location.search)")
+    page.wait_for_function(f"() => /[?&]theta=/.test(location.search) && location.search !== {search!r}")
     wait_idle(page)
     assert grid() != before
     assert page.locator('[data-testid="stSlider"]').filter(has_text="rotation φ") \
