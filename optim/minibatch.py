@@ -12,7 +12,8 @@ update reads B samples and every epoch reads n whatever B is.
 
 with the batches taken without replacement from an order reshuffled every epoch (``replace=False``, the notes'
 description) or drawn uniformly with replacement (``replace=True``). ``decay = τ`` gives
-:math:`\eta_t = \eta / (1 + t / \tau)` (counted in updates); ``None`` keeps η constant.
+:math:`\eta_t = \eta / (1 + t / \tau)` (counted in updates); ``None`` keeps η constant. A run whose w or b
+leaves ``±bound`` (as in ``optim.run``) has diverged: it stops there, its table ends with the update before.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+
+from .trajectory import DEFAULT_BOUND
 
 COLUMNS = ("update", "epoch", "iteration in epoch", "batch size", "samples read", "lr", "w", "b", "loss",
            "batch grad w", "batch grad b", "full grad w", "full grad b")
@@ -75,14 +78,20 @@ def batches(n: int, batch_size: int, updates: int, rng: np.random.Generator, *, 
 
 class Race(NamedTuple):
     batch_size: int
-    table: np.ndarray  #: (updates + 1, len(COLUMNS)); row 0 is the start (no gradient yet: NaN)
+    table: np.ndarray  #: (updates + 1, len(COLUMNS)); row 0 is the start (no gradient yet: NaN); a run that
+    #: diverged has rows up to the last update inside the bound
+    diverged_at: int = -1  #: the update that took w or b beyond ±bound; -1 if never
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at >= 0
 
     def column(self, name: str) -> np.ndarray:
         return self.table[:, COLUMNS.index(name)]
 
 
 def race(surface, batch_size: int, lr: float, updates: int, start, *, seed: int = 0, replace: bool = False,
-         decay: float | None = None) -> Race:
+         decay: float | None = None, bound: float = DEFAULT_BOUND) -> Race:
     """Gradient descent with mini-batches of ``batch_size`` samples for ``updates`` updates (see the module)."""
     n = surface.n_samples
     epoch_counts(n, batch_size)
@@ -103,6 +112,8 @@ def race(surface, batch_size: int, lr: float, updates: int, start, *, seed: int 
         g = surface.batch_grad(p, idx[k - 1])
         p = p - eta * g
         read += len(idx[k - 1])
+        if not np.all(np.abs(p) <= bound):  # also NaN: stop before the loss of a point out there overflows
+            return Race(batch_size, t[:k], k)
         t[k] = [k, (k - 1) // per + 1, (k - 1) % per + 1, len(idx[k - 1]), read, eta, p[0], p[1],
                 float(surface.value(p)), g[0], g[1], *surface.grad(p)]
     return Race(batch_size, t)

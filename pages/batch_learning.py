@@ -3,6 +3,7 @@ batch sizes with real mini-batches on the linear-regression data."""
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from optim import minibatch as M
@@ -130,7 +131,14 @@ summary = vm.summary_frame(const, decayed, n, best, target, TAIL)
 full = summary[summary["B"] == n].iloc[0]
 minis = summary[summary["B"] < n]
 reached = minis.dropna(subset=["updates to target"])
-if reached.empty or full.isna()["updates to target"]:
+gone = [r for r in const if r.diverged]
+if gone:
+    limit = 2.0 / float(np.linalg.eigvalsh(surface.hess(surface.minima[0].point)).max())
+    finding = (f"At η = {lr:g} the runs with " + ", ".join(f"B = {r.batch_size:,}" for r in gone)
+               + f" diverged (w or b beyond ±{M.DEFAULT_BOUND:g}). Gradient descent on the full data is stable "
+               f"only below η = 2/λₘₐₓ = {limit:.3g} (λₘₐₓ: the largest eigenvalue of the loss's Hessian), and the "
+               "noise of small batches can push a run out sooner: lower η.")
+elif reached.empty or full.isna()["updates to target"]:
     finding = (f"Within {updates} updates not every run brought L − L* below 1% of its start "
                f"({TARGET_SHARE * start_excess:.4g}); raise the updates or η.")
 else:

@@ -122,3 +122,28 @@ def test_zero_samples_keeps_the_last_view(open_page, widget_key):
     assert not at.exception
     assert any("at least 1" in w.value for w in at.warning)
     pd.testing.assert_frame_equal(at.dataframe[0].value, before)
+
+
+def test_a_run_above_the_stability_limit_is_labelled_diverged_not_nan(open_page, texts):
+    """η = 1 on the regression loss (found by tests/test_fuzz_links.py: the page overflowed). Full-batch gradient
+    descent is recomputed by hand from the data's moments: the loss is w²E[x²] + 2wbE[x] + b² − ..., its Hessian
+    2[[E[x²], E[x]], [E[x], 1]]."""
+    s = linear_regression(10_000, seed=0)
+    rng = np.random.default_rng(0)
+    xs = rng.normal(1.0, 1.0, 10_000)
+    ys = 2.0 * xs - 1.0 + 0.5 * rng.normal(0.0, 1.0, 10_000)
+    mx, mxx, my, mxy = xs.mean(), (xs * xs).mean(), ys.mean(), (xs * ys).mean()
+    p, k = np.array(s.starts[0], dtype=float), 0
+    while np.all(np.abs(p) <= 1e6):
+        k += 1
+        p = p - 1.0 * np.array([2 * (p[0] * mxx + p[1] * mx - mxy), 2 * (p[0] * mx + p[1] - my)])
+    r = M.race(s, 10_000, 1.0, 200, s.starts[0])
+    assert r.diverged and r.diverged_at == k and len(r.table) == k
+    assert np.isfinite(r.table[1:]).all() and np.all(np.abs(r.table[-1, 6:8]) <= 1e6)
+
+    at = open_page("pages/batch_learning.py", {"lr": "1"})
+    assert not at.exception, [e.value for e in at.exception]
+    limit = 2 / np.linalg.eigvalsh(2 * np.array([[mxx, mx], [mx, 1.0]])).max()
+    assert f"2/λₘₐₓ = {limit:.3g}" in texts(at) and "diverged" in texts(at)
+    summary = next(d.value for d in at.dataframe if "diverged at update (constant η)" in d.value.columns)
+    assert summary.loc[summary["B"] == 10_000, "diverged at update (constant η)"].iloc[0] == k

@@ -23,6 +23,11 @@ def label(batch_size: int, n: int) -> str:
     return f"B = {batch_size:,}" + (" (batch)" if batch_size == n else " (online)" if batch_size == 1 else "")
 
 
+def run_label(r: M.Race, n: int) -> str:
+    """The legend entry of a run: its batch size, and where it diverged if it did."""
+    return label(r.batch_size, n) + (f": diverged at update {r.diverged_at}" if r.diverged else "")
+
+
 def counts_frame(n: int, batch_sizes, iterations: int) -> pd.DataFrame:
     c = M.epoch_counts(n, batch_sizes)
     reads = np.array([M.reads_after(n, int(b), iterations) for b in c.batch_size])
@@ -38,7 +43,7 @@ def contour_figure(surface, races: list[M.Race], th: Theme):
     n = surface.n_samples
     for i, r in enumerate(races):
         data.append({"type": "scatter", "mode": "lines", "x": r.column("w"), "y": r.column("b"),
-                     "name": label(r.batch_size, n), "line": {"color": color(i), "width": th.line / 1.5}})
+                     "name": run_label(r, n), "line": {"color": color(i), "width": th.line / 1.5}})
     best = surface.minima[0].point
     data.append({"type": "scatter", "mode": "markers", "x": [best[0]], "y": [best[1]], "name": "minimum",
                  "marker": {"symbol": "star", "size": th.marker + 6, "color": "#000000"}})
@@ -49,7 +54,7 @@ def contour_figure(surface, races: list[M.Race], th: Theme):
 
 def loss_figure(races: list[M.Race], n: int, minimum: float, x_column: str, th: Theme):
     data = [{"type": "scatter", "mode": "lines", "x": r.column(x_column), "y": r.column("loss") - minimum,
-             "name": label(r.batch_size, n), "line": {"color": color(i), "width": th.line / 1.5}}
+             "name": run_label(r, n), "line": {"color": color(i), "width": th.line / 1.5}}
             for i, r in enumerate(races)]
     top = max(float(np.nanmax(r.column("loss") - minimum)) for r in races)
     layout = {"xaxis": {"title": {"text": x_column}, "type": "log" if x_column == "samples read" else "linear"},
@@ -73,16 +78,20 @@ def race_frame(races: list[M.Race]) -> pd.DataFrame:
 
 
 def summary_frame(races, decayed, n: int, minimum: float, target: float, tail: float) -> pd.DataFrame:
+    """One row per batch size; a run that diverged has no floor (an empty cell) and says where it diverged."""
     rows = []
     for r, d in zip(races, decayed):
         loss = r.column("loss")
-        k = M.first_below(loss, target)
+        k = None if r.diverged else M.first_below(loss, target)
         rows.append({"B": r.batch_size, "updates to target": np.nan if k is None else k,
                      "samples read to target": np.nan if k is None else r.column("samples read")[k],
                      "epochs to target": np.nan if k is None else r.column("samples read")[k] / n,
-                     "floor, constant η": M.noise_floor(loss, minimum, tail),
-                     "floor, decaying η": M.noise_floor(d.column("loss"), minimum, tail)})
+                     "floor, constant η": np.nan if r.diverged else M.noise_floor(loss, minimum, tail),
+                     "floor, decaying η": np.nan if d.diverged else M.noise_floor(d.column("loss"), minimum, tail),
+                     "diverged at update (constant η)": r.diverged_at if r.diverged else np.nan,
+                     "diverged at update (decaying η)": d.diverged_at if d.diverged else np.nan})
     df = pd.DataFrame(rows)
-    for c in ("updates to target", "samples read to target"):
+    for c in ("updates to target", "samples read to target", "diverged at update (constant η)",
+              "diverged at update (decaying η)"):
         df[c] = df[c].astype("Int64")
     return df
