@@ -206,7 +206,7 @@ else:
         layout.csv_download(df, f"bn_learning_rates_{dataset}_seed{seed}.csv",
                             key="lr-csv")
         st.caption(f"Outcome: trained = final accuracy ≥ 90%, slow = 60–90%, stuck = below 60% (chance is 50%), "
-                   f"overflowed = the loss or a weight became infinite. Final loss: mean mini-batch loss over the "
+                   f"overflowed = the loss or a weight became infinite (no final loss then). Final loss: mean mini-batch loss over the "
                    f"last 10% of steps. Network {' → '.join(map(str, exp.sizes))}, batch size {exp.batch_size}, "
                    "He initialisation, no momentum, no weight decay, no clipping, no schedule.")
     with data_col:

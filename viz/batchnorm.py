@@ -206,13 +206,14 @@ LOSS_RANGE = (1e-3, 1e3)  #: the loss axis; higher peaks are marked at the top e
 def experiment_frame(exp: LRExperiment) -> pd.DataFrame:
     """One row per learning rate: both networks' outcome, final accuracy, final loss and overflow step.
 
-    η is written as text (0.01, not 0.01000); in the CSV it reads back as the same number.
+    η is written as text (0.01, not 0.01000); in the CSV it reads back as the same number. A run that overflowed
+    has no final loss (an empty cell; the next column says at which step), never "inf".
     """
     df = pd.DataFrame({"η": [_lr(x) for x in exp.learning_rates]})
     for label, c in (("plain", exp.plain), ("BN", exp.bn)):
         df[f"{label}: outcome"] = list(c.outcome)
         df[f"{label}: accuracy"] = c.accuracy
-        df[f"{label}: final loss"] = c.final_loss
+        df[f"{label}: final loss"] = np.where(np.isfinite(c.final_loss), c.final_loss, np.nan)
         df[f"{label}: overflowed"] = [f"at step {int(s)}" if s >= 0 else "no" for s in c.diverged_at]
     return df
 
