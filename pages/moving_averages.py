@@ -105,11 +105,12 @@ with right:
     moments = A.adam_moments([g] * CORRECTION_STEPS[-1], *ADAM_BETAS)
     layout.plotly(va.adam_figure(moments, g, th), key="adam")
 adf = va.adam_frame(moments, CORRECTION_STEPS)
+per_unit = A.adam_moments([1.0] * CORRECTION_STEPS[-1], *ADAM_BETAS)  # the averages scale as g and g²: the factors
 st.markdown(f"On a constant gradient g = {g:g} the averages should be g = {g:g} and g² = {g * g:g}. Started at 0, "
             f"m₁ = {moments.m[0]:.5g} and v₁ = {moments.v[0]:.5g}; the corrected m̂ₜ and v̂ₜ are exactly g and g² at "
             f"every t. One slide divides by 1 − β instead of 1 − βᵗ: that is right only at t = 1, and by t = 100 "
-            f"it gives m/(1 − β₁) = {moments.m_wrong[-1]:.5g} ({moments.m_wrong[-1] / g:.4g} g) and v/(1 − β₂) = "
-            f"{moments.v_wrong[-1]:.5g} ({moments.v_wrong[-1] / (g * g):.4g} g²)." if g else
+            f"it gives m/(1 − β₁) = {moments.m_wrong[-1]:.5g} ({per_unit.m_wrong[-1]:.4g} g) and v/(1 − β₂) = "
+            f"{moments.v_wrong[-1]:.5g} ({per_unit.v_wrong[-1]:.4g} g²)." if g else
             "On a zero gradient every average is 0, corrected or not: type another g.")
 layout.dataframe(adf, key="adam-table")
 layout.csv_download(adf, f"adam_moments_g{g:g}.csv", key="adam-csv")
