@@ -271,5 +271,13 @@ def main(argv: list[str], stdout=None, stderr=None) -> int:
         stdout.write(to_csv(iteration_table(traj, 0)))
         return 0
     except (UsageError, ValueError) as exc:
-        stderr.write(f"error: {' '.join(str(exc).split())}\n")
+        stderr.write(f"error: {one_line(exc)}\n")
         return 2
+
+
+def one_line(exc, word_chars: int = 40, chars: int = 240) -> str:
+    """A refusal's message on one line, every word of it (a value typed, quoted back) cut to ``word_chars`` and the
+    whole to ``chars``: a 10,000-character value gives a short message, not a 10,000-character one."""
+    words = [w if len(w) <= word_chars else w[:word_chars] + "…" for w in str(exc).split()]
+    text = " ".join(words)
+    return text if len(text) <= chars else text[:chars] + "…"
