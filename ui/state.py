@@ -41,6 +41,8 @@ class Setting:
     parse: Callable[[str], Any]  #: text from the URL -> value; raises ValueError with a reason
     show: Callable[[Any], str] = str  #: value -> text for the URL
     scope: str = ""  #: the page it belongs to (names need only be unique within a page)
+    options: tuple = ()  #: the values it can take, when they are a fixed set (a choice, the items of a list)
+    bounds: tuple = ()  #: (low, high) of a number, a whole number or each number of a list
 
     @property
     def state_key(self) -> str:
@@ -71,7 +73,7 @@ def number_parser(low: float, high: float) -> Callable[[str], float]:
 
 
 def number(name: str, default: float, low: float, high: float, *, scope: str = "") -> Setting:
-    return Setting(name, float(default), number_parser(low, high), format_float, scope)
+    return Setting(name, float(default), number_parser(low, high), format_float, scope, bounds=(low, high))
 
 
 def integer(name: str, default: int, low: int, high: int, *, scope: str = "") -> Setting:
@@ -84,7 +86,7 @@ def integer(name: str, default: int, low: int, high: int, *, scope: str = "") ->
             raise ValueError(f"outside {low} to {high}")
         return value
 
-    return Setting(name, int(default), parse, str, scope)
+    return Setting(name, int(default), parse, str, scope, bounds=(low, high))
 
 
 def choice(name: str, default: str, options: Sequence[str], *, scope: str = "") -> Setting:
@@ -95,7 +97,7 @@ def choice(name: str, default: str, options: Sequence[str], *, scope: str = "") 
             raise ValueError("not one of " + ", ".join(options))
         return text
 
-    return Setting(name, default, parse, str, scope)
+    return Setting(name, default, parse, str, scope, options)
 
 
 def flag(name: str, default: bool = False, *, scope: str = "") -> Setting:
@@ -111,7 +113,7 @@ def flag(name: str, default: bool = False, *, scope: str = "") -> Setting:
 
 def sequence(name: str, default: Sequence, item: Callable[[str], Any], *, show_item: Callable[[Any], str] = str,
              min_count: int = 1, max_count: int = 9, what: str = "values", separator: str = ",",
-             unique: bool = False, scope: str = "") -> Setting:
+             unique: bool = False, scope: str = "", options: tuple = (), bounds: tuple = ()) -> Setting:
     """A list typed or linked as text, ``?rates=0.1,0.2,0.5``: the one parser of every list a page takes.
 
     ``item`` reads one entry (raising ValueError with a reason); ``separator`` splits the entries (``" "``
@@ -134,14 +136,16 @@ def sequence(name: str, default: Sequence, item: Callable[[str], Any], *, show_i
         return tuple(values)
 
     joiner = ", " if separator == " " else separator
-    return Setting(name, tuple(default), parse, lambda v: joiner.join(show_item(x) for x in v), scope)
+    return Setting(name, tuple(default), parse, lambda v: joiner.join(show_item(x) for x in v), scope, options,
+                   bounds)
 
 
 def numbers(name: str, default: Sequence[float], low: float, high: float, min_count: int = 1,
             max_count: int = 9, *, separator: str = ",", scope: str = "") -> Setting:
     """A list of numbers in ``[low, high]``, e.g. ``?rates=0.1,0.2,0.5``."""
     return sequence(name, tuple(float(v) for v in default), number_parser(low, high), show_item=format_float,
-                    min_count=min_count, max_count=max_count, what="numbers", separator=separator, scope=scope)
+                    min_count=min_count, max_count=max_count, what="numbers", separator=separator, scope=scope,
+                    bounds=(low, high))
 
 
 def names(name: str, default: Sequence[str], options: Sequence[str], min_count: int = 1, *,
@@ -155,7 +159,7 @@ def names(name: str, default: Sequence[str], options: Sequence[str], min_count: 
         return text
 
     return sequence(name, default, item, min_count=min_count, max_count=len(options), what="names", unique=True,
-                    scope=scope)
+                    scope=scope, options=options)
 
 
 # -- notices ----------------------------------------------------------------------------------------------------
@@ -225,7 +229,8 @@ def matrix(name: str, default, *, low: float = -1e6, high: float = 1e6, max_rows
     """A small matrix typed as text (see :func:`parse_matrix`), e.g. ``?X=1 2; 3 4``."""
     default = tuple(tuple(float(x) for x in row) for row in default)
     return Setting(name, default, lambda t: parse_matrix(t, low=low, high=high, max_rows=max_rows,
-                                                         max_cols=max_cols), show_matrix, scope)
+                                                         max_cols=max_cols), show_matrix, scope,
+                   bounds=(low, high))
 
 
 def vector(name: str, default: Sequence[float], *, low: float = -1e6, high: float = 1e6, max_count: int = 12,
@@ -236,7 +241,7 @@ def vector(name: str, default: Sequence[float], *, low: float = -1e6, high: floa
         return flat[0]
 
     return Setting(name, tuple(float(x) for x in default), parse, lambda v: ", ".join(format_float(x) for x in v),
-                   scope)
+                   scope, bounds=(low, high))
 
 
 # -- the per-run flow -------------------------------------------------------------------------------------------
