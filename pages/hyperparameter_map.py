@@ -14,14 +14,13 @@ import streamlit as st
 import optim
 from optim import analysis, rates, sweep
 from optim.sweep import SweepSpec
-from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
 from ui import function_entry, layout, state, widgets
 from ui.map_settings import (CONVENTION, MAX_RESOLUTION, MAX_STEPS, OPTIMIZER, OWN, OWN_FUNCTION, RESOLUTION,
                              SCOPE, SEED, STEPS, SURFACE, SURFACES, MapSettings, on_change, on_click, surface_title)
 from viz import hypermap, map_grid
 from viz.cell_path import path_figure
 from viz.rates import rate_figure
-from viz.style import LOOKS, power_text
+from viz.style import LOOKS, status_criteria
 from viz.tables import csv_bytes, frame
 
 RATE_STEPS = 300  # horizon of the measured convergence rates (paths are recorded: memory grows with it)
@@ -177,9 +176,9 @@ with left:
     layout.plotly(fig, key="map-chart", on_select=on_click, selection_mode="points")
     took = f"{result.seconds:.2f} s" if result.seconds >= 1 else f"{1000 * result.seconds:.0f} ms"
     st.caption(f"{spec.shape[0] * spec.shape[1]:,} runs of {spec.steps} steps from ({', '.join(f'{v:g}' for v in start)}) "
-               f"in {took}: {counts['converged']:,} converged (gradient norm below {power_text(DEFAULT_TOL)}), "
-               f"{counts['running']:,} still running, {counts['diverged']:,} diverged (left ±{power_text(DEFAULT_BOUND)}). "
-               "★ marks the default setting. **Click a cell** to see its run.")
+               f"in {took}: {counts['converged']:,} converged, {counts['running']:,} still running, "
+               f"{counts['diverged']:,} diverged. {status_criteria()} ★ marks the default setting. "
+               "**Click a cell** to see its run.")
     st.caption("How to read it: every cell is one run, from the same start, with that cell's "
                + " and ".join(spec_.hyperparameter(p).text for p in spec.params) + ". " + READING[shown])
     layout.csv_download(sweep.to_csv(result).encode(),

@@ -7,13 +7,13 @@ import streamlit as st
 
 import optim
 import surfaces
-from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
+from optim.trajectory import DEFAULT_BOUND
 from ui import conjugacy_panel, function_entry, layout, state, widgets
 from ui.optimizer_settings import OptimizerSettings, RunSettings, settings_panel
 from ui.schedule_settings import schedule_panel
 from viz.race import race_figure
 from viz.run_tables import long_columns, long_csv, long_csv_rows, summary_frame
-from viz.style import LOOKS, AnimatedFigure, Theme, power_text
+from viz.style import LOOKS, AnimatedFigure, Theme, power_text, status_criteria
 from viz.surface3d import loss_figure, surface_figure
 from viz.tables import csv_bytes, frame
 
@@ -242,8 +242,7 @@ for r in runs:
 
 summary, all_csv = tables(surface.name, keys)
 st.subheader("Summary")
-st.caption(f"Converged: the gradient norm stayed below {power_text(DEFAULT_TOL)} from that step on. Diverged: a "
-           f"coordinate left ±{power_text(DEFAULT_BOUND)}. Distance: from the final point to the nearest listed minimum.")
+st.caption(f"{status_criteria()} Distance: from the final point to the nearest listed minimum.")
 layout.dataframe(summary, key="summary")
 layout.csv_download(all_csv, f"playground_{function_entry.file_label(surface)}.csv",
                     label="Download all runs (CSV, long format)", key="csv-all")

@@ -128,9 +128,11 @@ def test_unchanged_settings_do_not_recompute(monkeypatch, open_page, lr_slider):
 @pytest.mark.parametrize(
     "lr, steps, verdict, outcome",
     [(0.1, 21, "Converges without overshooting", "Still moving after 21 steps"),
-     (0.2, 10, "Converges without overshooting", "Converged at step 10"),
-     (0.25, 3, "Converges in one step", "Converged at step 1"),
-     (0.3, 21, "Converges while oscillating", "Converged at step"),
+     # e_t = 2.25 * 0.2^t: the step 0.8 e_t is below 1e-6 from t = 9, the gradient 4 e_t only from t = 10
+     (0.2, 10, "Converges without overshooting", "Converged at step 9 (by the step size)"),
+     (0.25, 3, "Converges in one step", "Converged at step 1 (by the gradient)"),
+     # e_t = 2.25 * (-0.2)^t: the step 1.2 |e_t| and the gradient 4 |e_t| both pass 1e-6 at t = 10: the gradient
+     (0.3, 21, "Converges while oscillating", "Converged at step 10 (by the gradient)"),
      (0.5, 10, "Oscillates for ever", "Still moving after 10 steps"),
      (0.6, 60, "Diverges", "Diverged at step 39")],
 )
@@ -145,6 +147,42 @@ def test_verdict_follows_the_contraction_factor(lr, steps, verdict, outcome, ope
     if verdict == "Diverges":
         # |w_t + 1/4| = 2.25 * 1.4^t first exceeds the run's bound 1e6 at t = 39
         assert len(table) == 39 and abs(table["w_next"].iloc[-1]) > 1e6 >= abs(table["w"].iloc[-1])
+
+
+@pytest.mark.parametrize("lr, steps", [(0.6, 13), (0.1, 21), (0.5, 10)])
+def test_a_run_still_moving_says_what_it_is_doing(lr, steps, open_page, texts):
+    """Not "|f'(w)| is still above 1e-6" under "Diverges": where w is going, or how far it still moves per step."""
+    at = open_page(LR_PAGE, {"lr": str(lr), "steps": str(steps)})
+    text = texts(at)
+    assert "still above" not in text and f"Still moving after {steps} steps" in text
+    q = 1 - 4 * lr
+    w = -0.25 + 2.25 * q**steps  # e_t = 2.25 q^t from w0 = 2
+    if q < -1:  # 2.25 * 1.4^13 = 178.6: far out and leaving
+        assert f"w = {w:.5f}, moving away from w* = -0.25000".replace("-", "−") in text
+    else:
+        step = abs(2.25 * q ** (steps - 1) * (q - 1))
+        assert f"the last step moved w by {step:.5f}" in text
+
+
+def test_side_by_side_colours_each_run_by_its_status(open_page, plotly_specs):
+    """q = 1 - 4 eta: 0.6 and 0.2 converge (green), -0.2 converges oscillating (green), -1 cycles for ever (the
+    colour of still moving), -1.4 diverges (the colour of diverged): the line's colour agrees with its words."""
+    from viz.style import STATUS_COLORS
+
+    at = open_page(LR_PAGE, {"view": "compare", "runs": "0.1:21,0.2:10,0.3:10,0.5:10,0.6:10"})
+    fig = next(f for f in plotly_specs(at) if any(t.get("name", "").startswith("η") for t in f["data"]))
+    colors = {t["name"]: t["line"]["color"] for t in fig["data"] if t.get("name", "").startswith("η")}
+    expected = {"η = 0.1": "converged", "η = 0.2": "converged", "η = 0.3": "converged", "η = 0.5": "running",
+                "η = 0.6": "diverged"}
+    assert colors == {name: STATUS_COLORS[s] for name, s in expected.items()}
+    rgb = lambda h: tuple(int(h[i:i + 2], 16) for i in (1, 3, 5))  # noqa: E731
+    green, red = rgb(STATUS_COLORS["converged"]), rgb(STATUS_COLORS["diverged"])
+    assert green[1] > max(green[0], green[2]) and red[0] > max(red[1], red[2])  # green is green, red is red
+    # the words in the same colours (Streamlit's coloured text)
+    words = " ".join(m.proto.body for m in at.markdown)
+    for verdict, color in (("Converges without overshooting", "green"), ("Converges while oscillating", "green"),
+                           ("Oscillates for ever", "orange"), ("Diverges", "red")):
+        assert f":{color}[{verdict}]" in words
 
 
 def test_animation_moves_only_the_markers(open_page, plotly_specs):

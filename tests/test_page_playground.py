@@ -12,6 +12,7 @@ import pytest
 import optim
 import surfaces
 from optim import NAMES, SPECS, Status, defaults_for, iteration_table, make, run
+from optim.trajectory import Criterion
 from viz.race_player import FRAME_CAP
 
 PAGE = "pages/playground.py"
@@ -96,7 +97,10 @@ def test_summary_equals_the_core(surface_name, page):
         if status == Status.RUNNING:
             assert row["outcome"] == f"still moving after {steps} steps" and row["at step"] == ""
         else:
-            assert row["outcome"] == f"{status.label} at step {int(traj.event_step)}"
+            by = {Criterion.GRADIENT: " (by the gradient)", Criterion.STEP: " (by the step size)"}.get(
+                int(traj.converged_by), "")
+            assert row["outcome"] == f"{status.label} at step {int(traj.event_step)}{by}"
+            assert (by != "") == (status == Status.CONVERGED)
             assert row["at step"] == str(int(traj.event_step))
         if s.minima:
             assert row["distance to nearest minimum"] == float(s.nearest_minimum(traj.final_position)[0])
