@@ -25,10 +25,10 @@ OUTCOME_WORDS = {"trained": "trained", "slow": "slow", "stuck": "stuck", "diverg
 
 #: the four stages of the forward pass: column name, axis symbol (HTML), one-line meaning
 STAGES = (
-    ("h_i", "h", "the batch as it arrives"),
-    ("h_i − μ", "h − μ", "minus the batch mean"),
-    ("ĥ_i", "ĥ", "divided by the spread"),
-    ("y_i", "y = γĥ + β", "rescaled and shifted"),
+    ("hᵢ", "h", "the batch as it arrives"),
+    ("hᵢ − μ", "h − μ", "minus the batch mean"),
+    ("ĥᵢ", "ĥ", "divided by the spread"),
+    ("yᵢ", "y = γĥ + β", "rescaled and shifted"),
 )
 
 
