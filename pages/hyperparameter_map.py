@@ -215,7 +215,8 @@ else:
     layout.plotly(rate_figure(result, measured, thy.rate, thy.region, (fx, fy, fine.region, fine.rate), th),
                   key="rate-maps")
     agree = analysis.agreement(measured, thy)
-    st.caption(f"Measured: ρ = (s_b / s_a)^(1/(b − a)) with s_t = √(‖e_t‖² + ‖e_(t−1)‖²) over the second "
+    st.caption(r"Measured: $\rho = (s_b / s_a)^{1/(b - a)}$ with "
+               r"$s_t = \sqrt{\lVert e_t \rVert^2 + \lVert e_{t-1} \rVert^2}$ over the second "
                f"half of the first {measured.steps} steps (until the error reaches rounding level). "
                f"Over the {agree['cells']:,} cells the theory says converge with ρ < 0.98, the median difference "
                f"is {agree['median']:.1e} and the largest {agree['max']:.3f}; the measured behaviour (monotone, "

@@ -194,8 +194,8 @@ if view == "contour":
     layout.plotly(race, key="race", on_select=on_click, selection_mode="points")
     st.caption("Click anywhere on the contour to start there. ▶ Play runs all paths together (▶ slow and ▶▶ fast "
                "at other speeds, ◀◀ Start goes back) and the slider scrubs through the iterations. At iteration t "
-               "each optimizer is at its marker w_t; the red arrow points along −g_t (its direction only), the purple "
-               "one is the step actually taken to w_t+1: momentum's velocity, an adaptive method's rescaled step. "
+               "each optimizer is at its marker $w_t$; the red arrow points along $-g_t$ (its direction only), the "
+               "purple one is the step actually taken to $w_{t+1}$: momentum's velocity, an adaptive method's rescaled step. "
                "Darker contours are higher" + (", levels log-spaced." if surface.log_levels else "."))
 else:
     fig3d, fig_loss = surface_figures(surface.name, keys, int(t), th)
@@ -222,8 +222,8 @@ if steps > 1:
 else:
     t = 1
     state.set_value(ITERATION, 1)
-st.caption("w_t is the point (" + ", ".join(f"{v}_t" for v in surface.variables) + "), g_t = ∇f(w_t) its gradient, "
-           "η the learning rate; squares, products ⊙ and divisions of vectors are per coordinate. The numbers are "
+st.caption("$w_t$ is the point $(" + ", ".join(f"{v}_t" for v in surface.variables) + r")$, $g_t = \nabla f(w_t)$ its "
+           "gradient, η the learning rate; squares, products ⊙ and divisions of vectors are per coordinate. The numbers are "
            f"row t = {t} of each iteration table below.")
 for r in runs:
     with st.container(border=True):
@@ -248,7 +248,7 @@ layout.csv_download(all_csv, f"playground_{function_entry.file_label(surface)}.c
                     label="Download all runs (CSV, long format)", key="csv-all")
 
 st.subheader("Iteration tables")
-st.caption("Row t: the point w_t before the step, f(w_t), the gradient the step used, the point after it and the "
+st.caption("Row t: the point $w_t$ before the step, $f(w_t)$, the gradient the step used, the point after it and the "
            "optimizer's state after it. Shown to 5 decimals; the CSV has every digit.")
 TABLE = state.choice("table", selected[0], selected, scope=SCOPE)
 if state.get(TABLE) not in selected:  # its optimizer was just taken off the race

@@ -118,8 +118,8 @@ def test_one_pixel_through_the_sampler(open_page, download_bytes, plotly_array, 
     grid = nets.affine_grid(DEFAULT, (40, 40))
     core = nets.bilinear_taps(nets.load_digit(), *grid[13, 23])
     np.testing.assert_array_equal(taps["weight"], core.weights)
-    np.testing.assert_array_equal(taps["U_nm"], core.values)
-    assert taps["weight × U_nm"].sum() == pytest.approx(output(at)[13, 23], abs=1e-15)
+    np.testing.assert_array_equal(taps["Uₙₘ"], core.values)
+    assert taps["weight × Uₙₘ"].sum() == pytest.approx(output(at)[13, 23], abs=1e-15)
     assert 0.3 < output(at)[13, 23] < 0.7  # the default pixel sits on a stroke's edge: a real weighted average
     back = pd.read_csv(io.BytesIO(download_bytes(at, 0)))
     np.testing.assert_array_equal(back["weight"], taps["weight"])

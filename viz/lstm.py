@@ -248,16 +248,16 @@ def gradient_texts(flow: GradientFlow) -> tuple[str, str, str]:
     """The explanation under the gradient figure, what happened in this run, and a note on the measurement."""
     ratios = gradient_summary(flow)
     explanation = (
-        "Backpropagating from the last output h_T to step t multiplies T − t Jacobians. In the RNN each one is "
-        "diag(1 − h_k²) W_h: when they shrink vectors the product shrinks geometrically (**vanishing gradient**: "
-        "the early steps get no learning signal), when they stretch them it grows (**exploding gradient**). The "
-        "LSTM's cell state adds a path that is only multiplied by the forget gate, here "
-        f"f_t = {float(np.mean(flow.forget_gate)):.2f} on average.")
+        r"Backpropagating from the last output $h_T$ to step t multiplies T − t Jacobians. In the RNN each one is "
+        r"$\mathrm{diag}(1 - h_k^2)\, W_h$: when they shrink vectors the product shrinks geometrically (**vanishing "
+        "gradient**: the early steps get no learning signal), when they stretch them it grows (**exploding "
+        "gradient**). The LSTM's cell state adds a path that is only multiplied by the forget gate, here "
+        f"$f_t$ = {float(np.mean(flow.forget_gate)):.2f} on average.")
     verdict = (f"**Here, from t = T back to t = 0,** the RNN's gradient {gradient_verdict(ratios['rnn'])}; "
                f"the LSTM's {gradient_verdict(ratios['lstm_h'])}.")
     note = (f"Norms are Frobenius norms of the H × H Jacobians at the initial weights; both start at "
-            f"√H = {float(flow.rnn[-1]):.2f} for ∂h_T/∂h_T = I. The RNN's W_h is a seeded Gaussian matrix rescaled "
-            f"to spectral radius {flow.rnn_spectral_radius:.2f}.")
+            f"√H = {float(flow.rnn[-1]):.2f} for $\\partial h_T/\\partial h_T = I$. The RNN's $W_h$ is a seeded "
+            f"Gaussian matrix rescaled to spectral radius {flow.rnn_spectral_radius:.2f}.")
     return explanation, verdict, note
 
 
