@@ -224,7 +224,7 @@ else:
     steps = widgets.slider_entry(TRAIN_STEPS, "Adam steps", 50, 600, 10, fmt="%d", integer=True, container=c[1])
     lr = widgets.slider_entry(LR, "learning rate η", 0.001, 0.1, 0.001, fmt="%.3f", container=c[2])
     units = widgets.slider_entry(UNITS, "hidden units", 2, 32, 1, fmt="%d", integer=True, container=c[3])
-    forget_bias = widgets.slider_entry(FORGET_BIAS, "LSTM b_f", -4.0, 6.0, 0.1, fmt="%.1f", container=c[4])
+    forget_bias = widgets.slider_entry(FORGET_BIAS, "LSTM $b_f$", -4.0, 6.0, 0.1, fmt="%.1f", container=c[4])
     seed = widgets.slider_entry(TASK_SEED, "seed", 0, 99, 1, fmt="%d", integer=True, container=c[5])
     ex_xs, ex_label = example_sequence(gap, seed)
     layout.plotly(vl.memory_example_figure(ex_xs, ex_label, th), key="memory-example")
@@ -236,7 +236,7 @@ else:
     with left:
         st.subheader("What happened")
         st.markdown("\n".join(f"- {line}" for line in vl.memory_findings(comp)))
-        st.markdown("Same data, same optimizer (the project's Adam, gradients clipped to norm 1), same number of "
+        st.markdown("Same data, same optimizer (Adam, as on the playground, gradients clipped to norm 1), same number of "
                     "weight updates; only the cell differs. The RNN's gradient from the answer back to step 1 "
                     "has vanished (see *Gradients through time*), so nothing tells it to store the sign.")
         st.caption("Training is not guaranteed: for some seeds the LSTM also stays at chance (with the defaults, "

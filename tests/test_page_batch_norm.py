@@ -160,7 +160,7 @@ def test_the_learning_rate_experiment_is_the_core_and_is_reported_honestly(open_
     assert list(df["η"]) == ["0.01", "0.1", "1", "3", "10"]
     assert list(df["plain: outcome"]) == list(exp.plain.outcome)
     assert list(df["BN: outcome"]) == list(exp.bn.outcome)
-    np.testing.assert_array_equal(df["BN: accuracy"], exp.bn.accuracy)
+    np.testing.assert_array_equal(df["BN: accuracy (%)"], 100 * exp.bn.accuracy)
     np.testing.assert_array_equal(df["plain: final loss"], exp.plain.final_loss)
     # what the defaults show: BN trains at 3 where plain does not; at 10 both fail
     assert exp.plain.outcome[3] != "trained" and exp.bn.outcome[3] == "trained"
@@ -183,7 +183,7 @@ def test_learning_rates_are_typed_and_a_bad_list_keeps_the_last_valid_one(open_p
     exp = nets.bn_learning_rate_experiment((0.1, 5.0), dataset="spirals", steps=100, seed=2)
     df = at.dataframe[0].value
     assert list(df["plain: outcome"]) == list(exp.plain.outcome)
-    np.testing.assert_array_equal(df["plain: accuracy"], exp.plain.accuracy)
+    np.testing.assert_array_equal(df["plain: accuracy (%)"], 100 * exp.plain.accuracy)
     box = at.text_input(key=key("lrs", "text"))
     box.input("0.1, fast").run()
     assert any("Could not read “0.1, fast”" in w.value for w in at.warning)

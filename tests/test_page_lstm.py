@@ -177,9 +177,10 @@ def test_the_memory_task_is_the_core_training(open_page, download_bytes, plotly_
     comp = nets.lstm_vs_rnn(T=12, hidden=4, steps=60, lr=0.01, forget_bias=2.0, seed=1)
     df = at.dataframe[0].value
     np.testing.assert_array_equal(df["step"], comp.lstm.eval_steps)
-    np.testing.assert_array_equal(df["LSTM accuracy"], comp.lstm.eval_accuracy)
+    np.testing.assert_array_equal(df["LSTM accuracy (%)"], 100 * comp.lstm.eval_accuracy)
     np.testing.assert_array_equal(df["RNN loss"], comp.rnn.eval_loss)
     assert f"{comp.lstm.final_accuracy * 100:.1f}%" in texts(at)
+    assert f"{df['LSTM accuracy (%)'].iloc[-1]:.1f}%" in texts(at)  # the table and the text in one unit
     back = pd.read_csv(io.BytesIO(download_bytes(at, 0)))
     np.testing.assert_array_equal(back.to_numpy(), df.to_numpy())
     example = plotly_specs(at)[0]

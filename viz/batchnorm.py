@@ -211,7 +211,7 @@ def experiment_frame(exp: LRExperiment) -> pd.DataFrame:
     df = pd.DataFrame({"η": [_lr(x) for x in exp.learning_rates]})
     for label, c in (("plain", exp.plain), ("BN", exp.bn)):
         df[f"{label}: outcome"] = list(c.outcome)
-        df[f"{label}: accuracy"] = c.accuracy
+        df[f"{label}: accuracy (%)"] = 100 * c.accuracy  # in %, as the chart and the outcome words
         df[f"{label}: final loss"] = c.final_loss
         df[f"{label}: overflowed"] = [f"at step {int(s)}" if s >= 0 else "no" for s in c.diverged_at]
     return df

@@ -317,9 +317,9 @@ def memory_figure(comp: MemoryComparison, th: Theme) -> go.Figure:
 
 
 def memory_frame(comp: MemoryComparison) -> pd.DataFrame:
-    """Held-out accuracy and loss of both models at every evaluation step."""
-    return pd.DataFrame({"step": comp.lstm.eval_steps, "LSTM accuracy": comp.lstm.eval_accuracy,
-                         "LSTM loss": comp.lstm.eval_loss, "RNN accuracy": comp.rnn.eval_accuracy,
+    """Held-out accuracy (in %, as the chart and the text) and loss of both models at every evaluation step."""
+    return pd.DataFrame({"step": comp.lstm.eval_steps, "LSTM accuracy (%)": 100 * comp.lstm.eval_accuracy,
+                         "LSTM loss": comp.lstm.eval_loss, "RNN accuracy (%)": 100 * comp.rnn.eval_accuracy,
                          "RNN loss": comp.rnn.eval_loss})
 
 

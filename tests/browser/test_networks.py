@@ -74,7 +74,7 @@ def test_the_learning_rate_experiment_reads_honestly_and_downloads(page, server)
     back = pd.read_csv(io.BytesIO(open(info.value.path(), "rb").read()))
     exp = nets.bn_learning_rate_experiment()
     assert list(back["BN: outcome"]) == list(exp.bn.outcome)
-    np.testing.assert_array_equal(back["plain: accuracy"].to_numpy(), exp.plain.accuracy)
+    np.testing.assert_array_equal(back["plain: accuracy (%)"].to_numpy(), 100 * exp.plain.accuracy)
 
 
 # -- LSTM -----------------------------------------------------------------------------------------------------------
