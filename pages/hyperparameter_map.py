@@ -153,9 +153,10 @@ result = in_blocks(sweep.row_blocks(spec), lambda rows: grid_block(spec, rows), 
                    f"Running {spec.shape[0] * spec.shape[1]:,} settings")
 cell = ms.cell(spec.params)
 index = spec.nearest_cell(state.get(cell))
+short = spec.short_cell(index)
+if state.get(cell) not in (cell.default, short):  # a click: the link names the cell in a few digits
+    state.set_value(cell, short)
 exact = tuple(float(a.values[k]) for a, k in zip(spec.axes, index))
-if state.get(cell) not in (cell.default, exact):  # a click: snap the link to the cell's exact values
-    state.set_value(cell, exact)
 grid = map_grid.MapGrid(result)
 theory_reason = analysis.theory_unavailable(spec)
 outcomes = {k: v for k, v in hypermap.OUTCOMES.items() if k != "rate" or surface.minima}

@@ -18,7 +18,7 @@ VIEWS = {"grid": "Grid generator and sampler", "recover": "Recover θ by gradien
 MODES = {"affine": "affine: 6 parameters", "translation": "translation only: 2 parameters"}
 SIZE = 40  # the digit is 40 x 40
 THETA_LIMIT = 10.0
-DEFAULT_THETA = tuple(float(v) for v in nets.theta_from_params(30.0, 1.25, 1.25, 0.0, 0.0, 0.0).ravel())
+DEFAULT_THETA = tuple(state.without_noise(v) for v in nets.theta_from_params(30.0, 1.25, 1.25, 0.0, 0.0, 0.0).ravel())
 #: the sliders: AffineParams field, label, range, step, format
 PARAMS = (
     ("angle_deg", "rotation φ (degrees)", -180.0, 180.0, 1.0, "%.0f"),
@@ -83,7 +83,9 @@ def current_theta() -> np.ndarray:
 
 
 def set_theta(theta: np.ndarray) -> None:
-    state.set_value(THETA, tuple(float(v) for v in np.asarray(theta, dtype=float).ravel()))
+    """Theta from the sliders, a preset or a typed entry: its six numbers without arithmetic's last-bit noise (the
+    link says 0.625, not 0.6249999999999999)."""
+    state.set_value(THETA, tuple(state.without_noise(v) for v in np.asarray(theta, dtype=float).ravel()))
 
 
 def describe(theta: np.ndarray):
