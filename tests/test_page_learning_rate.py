@@ -274,3 +274,18 @@ def test_a_typed_function_that_leaves_its_domain(open_page, texts):
     assert not at.exception, [e.value for e in at.exception]
     assert "Left the domain at step 1" in texts(at)
     assert not at.dataframe[0].value.isna().any().any()
+
+
+def test_a_number_beyond_the_range_shows_the_value_in_use(open_page, widget_key, lr_slider):
+    """Typing 5 where the slider ends at 1.4 * 2/f'' = 0.7 (f'' = 4): the run uses 0.7 and the entry says 0.7, not 5;
+    moving the slider afterwards moves the entry with it."""
+    at = open_page(LR_PAGE)
+    entry = widget_key(SCOPE, "lr", "entry")
+    top = 1.4 * 2 / 4
+    at.number_input(key=entry).set_value(5.0).run()
+    assert at.number_input(key=entry).value == at.slider(key=lr_slider).value == pytest.approx(top)
+    assert at.dataframe[0].value["w_next"].iloc[0] == pytest.approx(2 - top * 9, abs=1e-15)
+    at.slider(key=lr_slider).set_value(0.3).run()
+    assert at.number_input(key=entry).value == pytest.approx(0.3)
+    at.number_input(key=entry).set_value(-1.0).run()  # below the range: its low end
+    assert at.number_input(key=entry).value == at.slider(key=lr_slider).value == pytest.approx(0.001)
