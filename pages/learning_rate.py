@@ -75,12 +75,16 @@ Q_LR = state.number("qlr", 0.01, 1e-4, 0.06, scope=SCOPE)
 Q_STEPS = state.integer("qsteps", 60, 1, MAX_STEPS, scope=SCOPE)
 
 
+LR_BEYOND_LIMIT = 3  #: the slider reaches this multiple of the stability limit: a large rate diverges fast
+
+
 def lr_max(surface) -> float:
-    """Slider range: 40% beyond the stability limit 2/f''(w*) at the global minimum (1 without a minimum)."""
+    """Slider range: up to 3 times the stability limit 2/f''(w*) at the global minimum (1 without a minimum), so
+    that a rate well beyond it shows how fast it diverges (on the notes' quadratic, 1.5 against the limit 0.5)."""
     h = global_curvature(surface)
     if h is None:
         return 1.0
-    return float(np.round(1.4 * critical_learning_rates(h)[1], 3))
+    return float(np.round(LR_BEYOND_LIMIT * critical_learning_rates(h)[1], 3))
 
 
 def global_curvature(surface) -> float | None:

@@ -4,6 +4,7 @@ and its notices, caching, verdicts."""
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -185,6 +186,19 @@ def test_side_by_side_colours_each_run_by_its_status(open_page, plotly_specs):
         assert f":{color}[{verdict}]" in words
 
 
+def test_a_large_rate_diverges_fast_on_the_notes_quadratic(open_page, lr_slider, texts):
+    """The slider reaches 3 times the stability limit 2/f'' = 0.5: at eta = 1.5 the error is multiplied by
+    1 - 4 * 1.5 = -5 per step, so |w_t + 1/4| = 2.25 * 5^t first exceeds 1e6 at t = 9 (2.25 * 5^8 = 878,906)."""
+    at = open_page(LR_PAGE, {"steps": "30"})
+    assert at.slider(key=lr_slider).max == pytest.approx(1.5)
+    at.slider(key=lr_slider).set_value(1.5).run()
+    k = next(t for t in range(40) if 2.25 * 5**t > 1e6)
+    assert k == 9 and "Diverged at step 9" in texts(at) and len(at.dataframe[0].value) == k
+    strip = json.loads(next(f for f in at.get("plotly_chart") if f.proto.id.endswith("rate-strip")).proto.spec)
+    assert strip["layout"]["xaxis"]["range"] == [0, 1.5]  # the strip is the slider's scale
+    assert {"1/f″ = 0.25", "2/f″ = 0.5"} <= {a["text"] for a in strip["layout"]["annotations"]}
+
+
 def test_animation_moves_only_the_markers(open_page, plotly_specs):
     at = open_page(LR_PAGE, {"lr": "0.3", "steps": "8"})
     fig = next(f for f in plotly_specs(at) if f.get("frames"))
@@ -277,11 +291,11 @@ def test_a_typed_function_that_leaves_its_domain(open_page, texts):
 
 
 def test_a_number_beyond_the_range_shows_the_value_in_use(open_page, widget_key, lr_slider):
-    """Typing 5 where the slider ends at 1.4 * 2/f'' = 0.7 (f'' = 4): the run uses 0.7 and the entry says 0.7, not 5;
+    """Typing 5 where the slider ends at 3 * 2/f'' = 1.5 (f'' = 4): the run uses 1.5 and the entry says 1.5, not 5;
     moving the slider afterwards moves the entry with it."""
     at = open_page(LR_PAGE)
     entry = widget_key(SCOPE, "lr", "entry")
-    top = 1.4 * 2 / 4
+    top = 3 * 2 / 4
     at.number_input(key=entry).set_value(5.0).run()
     assert at.number_input(key=entry).value == at.slider(key=lr_slider).value == pytest.approx(top)
     assert at.dataframe[0].value["w_next"].iloc[0] == pytest.approx(2 - top * 9, abs=1e-15)
