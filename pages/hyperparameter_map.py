@@ -16,7 +16,7 @@ from optim import analysis, rates, sweep
 from optim.sweep import SweepSpec
 from ui import function_entry, layout, state, widgets
 from ui.map_settings import (CONVENTION, MAX_RESOLUTION, MAX_STEPS, OPTIMIZER, OWN, OWN_FUNCTION, RESOLUTION,
-                             SCOPE, SEED, STEPS, SURFACE, SURFACES, MapSettings, on_change, on_click, surface_title)
+                             SCOPE, SEED, SURFACE, SURFACES, MapSettings, on_change, on_click, surface_title)
 from viz import hypermap, map_grid
 from viz.cell_path import path_figure
 from viz.rates import rate_figure
@@ -88,7 +88,7 @@ layout.header("Hyperparameter map",
               "Run a whole grid of settings at once: where does each (learning rate, β) converge, crawl or diverge?")
 c1, c2, c3 = st.columns([3, 2, 3])
 if widgets.selectbox(SURFACE, "Surface", SURFACES, format_func=surface_title, container=c1,
-                     then=on_change("reset_all")) == OWN:
+                     then=on_change("reset_surface")) == OWN:
     OWN_FUNCTION.entry("f(x, y) =", container=st.container(), derivatives=True, wide=True)  # rows below this one
 widgets.selectbox(OPTIMIZER, "Optimizer", optim.NAMES, format_func=lambda n: optim.spec(n).title, container=c2,
                   then=on_change("reset_all"))
@@ -124,7 +124,7 @@ noise_setting = ms.noise()
 b1, b2, b3, b4 = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
 n = widgets.number(RESOLUTION, "cells per axis", 2, MAX_RESOLUTION, step=10, fmt="%d", integer=True, container=b1,
                    help=f"Up to {MAX_RESOLUTION} x {MAX_RESOLUTION} = {MAX_RESOLUTION ** 2:,} runs, all at once.")
-steps = widgets.number(STEPS, "steps of every run", 1, MAX_STEPS, step=50, fmt="%d", integer=True, container=b2)
+steps = widgets.number(ms.steps, "steps of every run", 1, MAX_STEPS, step=50, fmt="%d", integer=True, container=b2)
 start = tuple(widgets.number(s_, f"start {v}", *surface.bounds[k], step=0.1, fmt="%.3f", container=c,
                              then=on_change("reset_cell"))
               for k, (s_, v, c) in enumerate(zip(ms.starts(), surface.variables, b3.columns(surface.dim))))

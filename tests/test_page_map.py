@@ -263,3 +263,19 @@ def test_every_optimizer_and_surface_draws_a_map(surface, opt, open_page, downlo
     assert not at.warning, [w.value for w in at.warning]
     assert figure(at, "map") and figure(at, "path") and len(at.dataframe) == 1
     assert len(download_names(at)) == 2
+
+
+def test_rosenbrock_opens_with_enough_steps_to_show_where_runs_converge(open_page, texts, widget_key):
+    """300 steps of Adam on Rosenbrock converge nowhere on the default grid; the map's default there is 2,000 steps,
+    and the caption's counts are the core's sweep of that grid (lr 0.0005 to 5, log; beta1 0 to 0.99; 100 x 100)."""
+    at = open_page(PAGE, {"surface": "rosenbrock", "opt": "adam", "n": "40"})
+    assert not at.exception
+    axes = (Axis("lr", 0.0005, 5.0, 40, log=True), Axis("beta1", 0.0, 0.99, 40))
+    few = sweep(SweepSpec("rosenbrock", "adam", (-1.5, 2.0), 300, axes)).counts()
+    enough = sweep(SweepSpec("rosenbrock", "adam", (-1.5, 2.0), 2000, axes)).counts()
+    assert few["converged"] == 0 < enough["converged"]
+    assert (f"1,600 runs of 2000 steps from (-1.5, 2) in" in texts(at)
+            and f"{enough['converged']:,} converged, {enough['running']:,} still running" in texts(at))
+    assert "steps" not in at.query_params  # the surface's default, left out of the link
+    at.selectbox(key=widget_key(SCOPE, "surface")).set_value("elongated-bowl").run()  # back to 300 there
+    assert at.number_input(key=widget_key(SCOPE, "steps", "number")).value == 300 and "steps" not in at.query_params
