@@ -111,7 +111,7 @@ for which, col in zip(("x", "y"), st.columns(2)):
         continue
     h = spec_.hyperparameter(param)
     lo_s, hi_s = ms.range(param, which)
-    fmt = "%.1e" if h.log else "%.3f"
+    fmt = "%g"  # 0.0007 and 7, 0 and 0.99: as the value would be typed (not 7.0e-4, 7.0e+0)
     lo = widgets.number(lo_s, f"{h.text} from", h.low, h.high, fmt=fmt, container=p2, then=on_change("reset_cell"))
     hi = widgets.number(hi_s, f"{h.text} to", h.low, h.high, fmt=fmt, container=p3, then=on_change("reset_cell"))
     if not lo < hi:

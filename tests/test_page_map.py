@@ -279,3 +279,14 @@ def test_rosenbrock_opens_with_enough_steps_to_show_where_runs_converge(open_pag
     assert "steps" not in at.query_params  # the surface's default, left out of the link
     at.selectbox(key=widget_key(SCOPE, "surface")).set_value("elongated-bowl").run()  # back to 300 there
     assert at.number_input(key=widget_key(SCOPE, "steps", "number")).value == 300 and "steps" not in at.query_params
+
+
+def test_range_boxes_show_numbers_as_typed(open_page, widget_key):
+    """The default momentum map on the elongated bowl runs lr from 0.0007 to 7 (its default 0.07 / 100 and x 100)
+    and beta from 0 to 0.99: the boxes print 0.0007, 7, 0 and 0.99 (printf, as the browser formats them)."""
+    at = open_page(PAGE, {"n": "10", "steps": "20"})
+    shown = {}
+    for name in ("xlo", "xhi", "ylo", "yhi"):
+        box = at.number_input(key=widget_key(SCOPE, name, "number"))
+        shown[name] = box.proto.format % box.value
+    assert shown == {"xlo": "0.0007", "xhi": "7", "ylo": "0", "yhi": "0.99"}
