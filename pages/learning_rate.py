@@ -119,7 +119,7 @@ def verdict_for(surface, lr: float, final_w: float, status: int):
 
 def show_verdict(v, r) -> None:
     """The verdict in large coloured type, with what actually happened in the run ``r``."""
-    status, event = int(r.status), int(r.event_step)
+    status = int(r.status)
     st.markdown(f"## :{STATUS_TEXT_COLORS[VERDICT_STATUS[v.kind]]}[{v.label}]")
     outcome = r.outcome().capitalize()
     tol, bound = power_text(DEFAULT_TOL), power_text(DEFAULT_BOUND)

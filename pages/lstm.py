@@ -178,14 +178,16 @@ elif view == "gradient":
         with lstm_box, st.container(border=True):
             st.markdown("**LSTM** (its other weights: seeded, like the RNN's)")
             forget_bias = widgets.slider_entry(FORGET_BIAS, "forget-gate bias $b_f$", -4.0, 6.0, 0.1, fmt="%.1f",
-                                               help="$\\sigma(b_f)$ is roughly the forget gate's value: the fraction of "
+                                               help="$\\sigma(b_f)$ is roughly the forget gate's value: the fraction "
+                                                    "of "
                                                     "the cell state (and of its gradient) kept per step.")
         st.markdown("**Try**")
         b = st.columns(3) if th.present else [st.container() for _ in range(3)]
         b[0].button("vanishing", on_click=preset, kwargs=dict(rho=1.0, inscale=1.0, bf=2.0), key="preset-vanish",
                     width="stretch", help="ρ = 1 with random inputs: the RNN's gradient vanishes, the LSTM's not.")
         b[1].button("exploding", on_click=preset, kwargs=dict(rho=1.2, inscale=0.0, bf=2.0), key="preset-explode",
-                    width="stretch", help=r"ρ = 1.2 and no input: h stays 0, so $\partial h_T/\partial h_t = W_h^{T-t}$ "
+                    width="stretch",
+                    help=r"ρ = 1.2 and no input: h stays 0, so $\partial h_T/\partial h_t = W_h^{T-t}$ "
                                           "grows like $1.2^{T-t}$.")
         b[2].button("LSTM forgets", on_click=preset, kwargs=dict(rho=1.0, inscale=1.0, bf=-2.0),
                     key="preset-forget", width="stretch",
@@ -236,7 +238,8 @@ else:
     with left:
         st.subheader("What happened")
         st.markdown("\n".join(f"- {line}" for line in vl.memory_findings(comp)))
-        st.markdown("Same data, same optimizer (Adam, as on the playground, gradients clipped to norm 1), same number of "
+        st.markdown("Same data, same optimizer (Adam, as on the playground, gradients clipped to norm 1), same "
+                    "number of "
                     "weight updates; only the cell differs. The RNN's gradient from the answer back to step 1 "
                     "has vanished (see *Gradients through time*), so nothing tells it to store the sign.")
         st.caption("Training is not guaranteed: for some seeds the LSTM also stays at chance (with the defaults, "

@@ -195,7 +195,8 @@ if view == "contour":
     st.caption("Click anywhere on the contour to start there. ▶ Play runs all paths together (▶ slow and ▶▶ fast "
                "at other speeds, ◀◀ Start goes back) and the slider scrubs through the iterations. At iteration t "
                "each optimizer is at its marker $w_t$; the red arrow points along $-g_t$ (its direction only), the "
-               "purple one is the step actually taken to $w_{t+1}$: momentum's velocity, an adaptive method's rescaled step. "
+               "purple one is the step actually taken to $w_{t+1}$: momentum's velocity, an adaptive method's "
+               "rescaled step. "
                "Darker contours are higher" + (", levels log-spaced." if surface.log_levels else "."))
 else:
     fig3d, fig_loss = surface_figures(surface.name, keys, int(t), th)
@@ -223,7 +224,8 @@ else:
     t = 1
     state.set_value(ITERATION, 1)
 st.caption("$w_t$ is the point $(" + ", ".join(f"{v}_t" for v in surface.variables) + r")$, $g_t = \nabla f(w_t)$ its "
-           "gradient, η the learning rate; squares, products ⊙ and divisions of vectors are per coordinate. The numbers are "
+           "gradient, η the learning rate; squares, products ⊙ and divisions of vectors are per coordinate. The numbers "
+           "are "
            f"row t = {t} of each iteration table below.")
 for r in runs:
     with st.container(border=True):

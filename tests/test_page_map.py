@@ -274,7 +274,7 @@ def test_rosenbrock_opens_with_enough_steps_to_show_where_runs_converge(open_pag
     few = sweep(SweepSpec("rosenbrock", "adam", (-1.5, 2.0), 300, axes)).counts()
     enough = sweep(SweepSpec("rosenbrock", "adam", (-1.5, 2.0), 2000, axes)).counts()
     assert few["converged"] == 0 < enough["converged"]
-    assert (f"1,600 runs of 2000 steps from (-1.5, 2) in" in texts(at)
+    assert ("1,600 runs of 2000 steps from (-1.5, 2) in" in texts(at)
             and f"{enough['converged']:,} converged, {enough['running']:,} still running" in texts(at))
     assert "steps" not in at.query_params  # the surface's default, left out of the link
     at.selectbox(key=widget_key(SCOPE, "surface")).set_value("elongated-bowl").run()  # back to 300 there

@@ -126,8 +126,8 @@ class MapSettings:
         show_schedule(box, spec.schedule, spec.clip, {self.opt: spec.cell_hyperparameters(index)["lr"]}, spec.steps,
                       th, key="schedule")
         if spec.schedule or spec.clip:
-            box.caption(r"Every cell runs with this schedule and clipping, its $\eta_t$ from its own η; the figure shows "
-                        "the clicked cell's.")
+            box.caption(r"Every cell runs with this schedule and clipping, its $\eta_t$ from its own η; the figure "
+                        "shows the clicked cell's.")
 
     def sweep_spec(self, axes, fixed: dict, start, steps: int, n: int, noise, seed: int, schedule=None,
                    clip=None) -> SweepSpec:

@@ -69,9 +69,11 @@ def margin_curves(th: Theme, *, reach: float = 3.0):
     curves = [Curve("hinge max(0, 1 − m)", L.hinge_term(one, m), L.hinge_dterm(one, m), "#0072B2"),
               Curve("squared hinge max(0, 1 − m)²", L.squared_hinge_term(one, m), L.squared_hinge_dterm(one, m),
                     "#E69F00"),
-              Curve("categorical hinge, m = s_c − max other", L.hinge_term(one, m), L.hinge_dterm(one, m),
+              Curve("categorical hinge, m = s<sub>c</sub> − max other", L.hinge_term(one, m), L.hinge_dterm(one, m),
                     "#009E73", "dot")]
-    return function_and_derivative(m, curves, th, x_title="margin m = y·s (hinge), or s_c − the largest other s_k (categorical)",
+    return function_and_derivative(m, curves, th,
+                                   x_title="margin m = y·s (hinge), or s<sub>c</sub> − the largest other s<sub>k</sub> "
+                                           "(categorical)",
                                    top="per-example loss", bottom="derivative d/dm",
                                    y_range=(-0.3, float((1 + reach) ** 2) * 0.6))
 
@@ -167,7 +169,8 @@ def categorical_tables(labels, probs) -> tuple[pd.DataFrame, pd.DataFrame]:
     examples = pd.DataFrame({
         "i": np.arange(1, len(labels) + 1), "class cᵢ": labels,
         "one-hot yᵢ": [" ".join(str(int(v)) for v in row) for row in onehot],
-        "pᵢ of the true class": probs[np.arange(len(labels)), labels], "−Σₖ yᵢₖ ln pᵢₖ": cce, "−ln pᵢ of the true class": sparse,
+        "pᵢ of the true class": probs[np.arange(len(labels)), labels], "−Σₖ yᵢₖ ln pᵢₖ": cce,
+        "−ln pᵢ of the true class": sparse,
         "max other p": rival, "categorical hinge term": ch})
     rows = [{"loss": "categorical cross-entropy (one-hot labels)", "arithmetic": _mean_text(cce, cce.mean()),
              "value": float(cce.mean())},
