@@ -13,7 +13,7 @@ from ui.optimizer_settings import OptimizerSettings, RunSettings, settings_panel
 from ui.schedule_settings import schedule_panel
 from viz.race import race_figure
 from viz.run_tables import long_columns, long_csv, long_csv_rows, summary_frame
-from viz.style import LOOKS, AnimatedFigure, Theme, power_text, status_criteria
+from viz.style import LOOKS, STATUS_COLORS, AnimatedFigure, Theme, power_text, status_criteria
 from viz.surface3d import loss_figure, surface_figure
 from viz.tables import csv_bytes, frame
 
@@ -229,8 +229,9 @@ st.caption("$w_t$ is the point $(" + ", ".join(f"{v}_t" for v in surface.variabl
            f"row t = {t} of each iteration table below.")
 for r in runs:
     with st.container(border=True):
-        note = "" if t <= r.rows else (f" &nbsp; <span style='color:#D55E00'>{r.outcome()}: it left the plane "
-                                       f"(beyond ±{power_text(DEFAULT_BOUND)}) before iteration {t}</span>")
+        why = f": it left the plane (beyond ±{power_text(DEFAULT_BOUND)})" if r.diverged else ","
+        note = "" if t <= r.rows else (f" &nbsp; <span style='color:{STATUS_COLORS[r.status_label()]}'>"
+                                       f"{r.outcome()}{why} before iteration {t}</span>")
         st.markdown(f"<span style='color:{LOOKS[r.optimizer].color};font-weight:700;font-size:1.2em'>"
                     f"{r.title}</span> &nbsp; {r.settings_text()}{note}", unsafe_allow_html=True)
         rule = r.spec.latex(r.options)
