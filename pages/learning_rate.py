@@ -14,7 +14,8 @@ from optim.methods.gd import GD
 from optim.forms import typos
 from ui import curve_views, function_entry, layout, state, widgets
 from viz import descent
-from viz.style import STATUS_COLORS, STATUS_TEXT_COLORS, VERDICT_STATUS, format_number, power_text
+from viz.style import (STATUS_COLORS, STATUS_TEXT_COLORS, VERDICT_STATUS, format_number, power_text,
+                       status_criteria)
 from viz.tables import csv_bytes, endpoints_frame, frame, stationary_frame
 
 SCOPE = "lr"
@@ -298,4 +299,5 @@ else:
         st.subheader("Where each start ends")
         ends = endpoints_frame(QUARTIC, starts, paths[:, -1], status, events, paths.shape[1] - 1)
         layout.dataframe(ends, key="ends")
+        st.caption(status_criteria())
         layout.csv_download(ends, "quartic_ends.csv", key="ends-csv")

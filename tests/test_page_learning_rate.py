@@ -303,3 +303,11 @@ def test_a_number_beyond_the_range_shows_the_value_in_use(open_page, widget_key,
     assert at.number_input(key=entry).value == pytest.approx(0.3)
     at.number_input(key=entry).set_value(-1.0).run()  # below the range: its low end
     assert at.number_input(key=entry).value == at.slider(key=lr_slider).value == pytest.approx(0.001)
+
+
+@pytest.mark.parametrize("view", ["optimizers", "quartic", "minima"])
+def test_every_view_with_a_table_of_outcomes_states_what_converged_means(view, open_page, texts):
+    """(The one-run view says it per run: see the verdict tests above.)"""
+    at = open_page(LR_PAGE, {"view": view})
+    assert not at.exception
+    assert "Converged: the gradient norm ‖∇f‖ or the length of the step ‖xₜ₊₁ − xₜ‖ stayed below 10⁻⁶" in texts(at)

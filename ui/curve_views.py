@@ -16,7 +16,7 @@ from optim.derived import with_corrected
 from optim.endpoints import MOMENTUM, ON_CURVES, ROLL_BETAS, ROLL_LRS, roll_over_grid, run_ends, same_path
 from viz.curve_runs import ends_frame, ends_row, gap_text, runs_figure
 from viz.averages import paths_figure
-from viz.style import LOOKS
+from viz.style import LOOKS, status_criteria
 from viz.tables import csv_bytes, frame
 
 from . import layout, state, widgets
@@ -95,7 +95,7 @@ def optimizers_view(scope: str, surface, w0: float, steps: int, file_name: str, 
                "size lr_eff it applied, Adam's bias-corrected m_hat = m/(1 − β₁ᵗ) and v_hat = v/(1 − β₂ᵗ), Newton's "
                "curvature f″, a line search's direction d and step length alpha; with a schedule the rate eta_t "
                r"($\eta_t$) of the step, with clipping the gradient g_clip the update used). 5 decimals here; the CSV "
-               "has every digit.")
+               "has every digit. " + status_criteria())
     for r in runs:
         with st.container(border=True):
             color_title(r.optimizer, f"{r.settings_text()} · {r.outcome()}")
@@ -207,6 +207,7 @@ def quartic_view(scope: str, starts_setting: state.Setting, th) -> None:
                "and its kind from the sign of f″ there; reached: within 10⁻³ of it.")
     table = ends_frame(rows)
     layout.dataframe(table, key="quartic-ends", height=int((40 + 36 * len(table)) * (1.4 if th.present else 1)))
+    st.caption(status_criteria())
     layout.csv_download(table, "quartic_who_ends_where.csv", key="quartic-ends-csv")
     second = [n for n in names if optim.spec(n).needs_hessian]
     st.markdown("**“Second-order methods do not get stuck in local minima” (003, second-order slides).** "
