@@ -104,7 +104,7 @@ def gd_run(surface_name: str, lr: float, w0: float, steps: int):
 @st.cache_data(max_entries=64, show_spinner=False)
 def quartic_runs(starts: tuple[float, ...], lr: float, steps: int):
     traj = run(QUARTIC, GD.make(lr=lr), np.array(starts)[:, None], steps)
-    return traj.positions[..., 0].T.copy(), traj.status, traj.event_step
+    return traj.positions[..., 0].T.copy(), traj.status, traj.event_step, traj.converged_by
 
 
 def verdict_for(surface, lr: float, final_w: float, status: int):
@@ -289,7 +289,7 @@ else:
     c1, c2 = st.columns(2)
     q_lr = widgets.slider_entry(Q_LR, "learning rate η", 0.001, 0.06, 0.001, fmt="%.3f", container=c1)
     q_steps = widgets.slider_entry(Q_STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c2)
-    paths, status, events = quartic_runs(tuple(starts), q_lr, q_steps)
+    paths, status, events, by = quartic_runs(tuple(starts), q_lr, q_steps)
     layout.plotly(descent.basins_figure(QUARTIC, list(paths), [f"start {w:g}" for w in starts], th), key="basins")
     left, right = st.columns(2)
     with left:
@@ -297,7 +297,7 @@ else:
         layout.dataframe(stationary_frame(QUARTIC), key="critical")
     with right:
         st.subheader("Where each start ends")
-        ends = endpoints_frame(QUARTIC, starts, paths[:, -1], status, events, paths.shape[1] - 1)
+        ends = endpoints_frame(QUARTIC, starts, paths[:, -1], status, events, paths.shape[1] - 1, by)
         layout.dataframe(ends, key="ends")
         st.caption(status_criteria())
         layout.csv_download(ends, "quartic_ends.csv", key="ends-csv")

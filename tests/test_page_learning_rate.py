@@ -250,6 +250,18 @@ def test_quartic_starts_end_in_the_local_or_the_global_minimum(open_page):
     assert list(ends["ends at"]) == ["local minimum", "local minimum", "global minimum", "global minimum"]
     core = run(q, gd(lr=0.01), np.array(starts)[:, None], 60)
     np.testing.assert_array_equal(ends["final w"].to_numpy(), core.positions[-1, :, 0])
+    # each outcome from the path by hand: |f'(w_t)| and |w_{t+1} - w_t| against 1e-6, whichever settles first
+    w = core.positions[:, :, 0]
+    grad_big = np.abs(24 * w**3 - 6 * w**2 - 24 * w + 1) >= 1e-6
+    step_big = np.abs(np.diff(w, axis=0)) >= 1e-6
+    for j, text in enumerate(ends["status"]):
+        by_gradient = max(np.flatnonzero(grad_big[:, j]), default=-1) + 1
+        by_step = max(np.flatnonzero(step_big[:, j]), default=-1) + 1
+        if min(by_gradient, by_step) >= 60:
+            assert text == "still moving after 60 steps"
+        else:
+            which = "by the gradient" if by_gradient <= by_step else "by the step size"
+            assert text == f"converged at step {min(by_gradient, by_step)} ({which})"
 
 
 # -- a typed-in function ---------------------------------------------------------------------------------------------
