@@ -3,9 +3,9 @@
 import streamlit as st
 
 from ui import layout, router, state
-from ui.pages import HOME, PAGES, SECTIONS
+from ui.pages import HOME, PAGE_ICON, PAGES, SECTIONS
 
-st.set_page_config(page_title="Optimizer lab", page_icon=":material/show_chart:", layout="wide")
+st.set_page_config(page_title="Optimizer lab", page_icon=PAGE_ICON, layout="wide")
 
 router.mark_routed()
 router.rerun_after_reconnect()

@@ -36,6 +36,7 @@ from .run import run
 from .schedules import KINDS, Clip, Schedule
 from .sweep import Axis, SweepSpec, sweep
 from .sweep import to_csv as sweep_csv
+from .trajectory import DEFAULT_TOL
 from .table import iteration_table, to_csv
 
 
@@ -118,7 +119,8 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--noise", type=float, metavar="F", help="std of Gaussian gradient noise (default: SGD's)")
     p.add_argument("--batch-size", type=int, metavar="N", help="mini-batch size on linear-regression")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the noise and mini-batches")
-    p.add_argument("--tol", type=float, default=1e-6, metavar="F", help="gradient norm that counts as converged")
+    p.add_argument("--tol", type=float, default=DEFAULT_TOL, metavar="F",
+                   help="converged once the gradient norm or the step length stays below F")
     p.add_argument("--convention", choices=registry.CONVENTIONS, default="notes",
                    help="update-rule forms: the course notes' (default) or PyTorch's")
     add_schedule_arguments(p)

@@ -48,11 +48,12 @@ class Ends:
     status: np.ndarray
     event_step: np.ndarray
     steps: int
+    converged_by: np.ndarray  #: which test a converged run passed (``optim.trajectory.Criterion``)
 
     def outcome(self, i: int) -> str:
         from .trajectory import describe_outcome
 
-        return describe_outcome(self.status[i], self.event_step[i], self.steps)
+        return describe_outcome(self.status[i], self.event_step[i], self.steps, self.converged_by[i])
 
 
 def end_points(surface, traj: Trajectory) -> Ends:
@@ -66,7 +67,7 @@ def end_points(surface, traj: Trajectory) -> Ends:
     reached = (np.abs(final - nearest) < REACHED) & (traj.status != Status.DIVERGED)
     starts = traj.positions[0, :, 0] if traj.positions is not None else np.full(final.shape, np.nan)
     return Ends(starts, final, nearest, np.asarray(curvature, dtype=float).reshape(-1), labels, reached,
-                traj.status, traj.event_step, traj.steps)
+                traj.status, traj.event_step, traj.steps, traj.converged_by)
 
 
 def run_ends(surface, name: str, hyper: dict, options: dict, starts, steps: int) -> tuple[Trajectory, Ends]:

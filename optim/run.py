@@ -22,7 +22,7 @@ from .base import Objective, Optimizer
 from .config import MAX_STEPS, RunConfig
 from .record import Buffers, reset, sanitize
 from .schedules import CLIPPED, ETA
-from .trajectory import DEFAULT_BOUND, DEFAULT_TOL, Status, Trajectory
+from .trajectory import DEFAULT_BOUND, DEFAULT_TOL, Criterion, Status, Trajectory
 
 __all__ = ["MAX_STEPS", "PARALLEL_MIN_CHUNK", "run"]
 
@@ -47,7 +47,7 @@ def run(surface, optimizer: Optimizer, starts, steps: int, *, tol: float = DEFAU
         optimizer: an Optimizer from ``optim`` (its array hyperparameters broadcast against the batch).
         starts: start points shaped ``(*batch, d)``; a single point may be given as ``[x, y]``.
         steps: number of updates, 1 to ``MAX_STEPS``.
-        tol: gradient-norm threshold for convergence.
+        tol: threshold for convergence, on the gradient norm and on the step length (see ``optim.trajectory``).
         bound: a coordinate beyond this (or not finite) counts as divergence.
         record: ``"all"`` (positions, losses, gradients, optimizer state), ``"path"`` (positions and losses),
             or ``"final"`` (only the final point, loss and status: for large grids).
@@ -100,19 +100,26 @@ def _execute(cfg: RunConfig) -> Trajectory:
             parts = list(pool.map(job, chunks))
     else:
         parts = [job(chunks[0])]
-    last_above, diverged_at, outside, escape, X, final_loss, failed_at = (
+    last_above, last_big_step, diverged_at, outside, escape, X, final_loss, failed_at = (
         np.concatenate(arrays, axis=-1).reshape(arrays[0].shape[:-1] + batch) if flat else arrays[0]
         for arrays in zip(*parts)
     )
 
     diverged = diverged_at >= 0
-    converged = ~diverged & (last_above < steps)
+    # Converged from step k on: by the gradient when every gradient norm from point k on is below tol, by the step
+    # when every step from point k on is shorter than tol (not for a failed line search: its steps are 0).
+    by_gradient, by_step = last_above < steps, (last_big_step < steps - 1) & (failed_at < 0)
+    converged = ~diverged & (by_gradient | by_step)
+    gradient_first = by_gradient & (~by_step | (last_above <= last_big_step))
+    converged_by = np.where(converged, np.where(gradient_first, Criterion.GRADIENT, Criterion.STEP),
+                            Criterion.NONE).astype(np.int8)
     failed = ~diverged & ~converged & (failed_at >= 0)
     left = diverged & outside  # stopped at a point where the function is not defined
     status = np.select([left, diverged, converged, failed],
                        [Status.LEFT_DOMAIN, Status.DIVERGED, Status.CONVERGED, Status.LINE_SEARCH_FAILED],
                        Status.RUNNING).astype(np.int8)
-    event_step = np.select([diverged, converged, failed], [diverged_at, last_above + 1, failed_at], -1)
+    converged_at = np.where(gradient_first, last_above, last_big_step) + 1
+    event_step = np.select([diverged, converged, failed], [diverged_at, converged_at, failed_at], -1)
     final = np.where(diverged, escape, X)
     if diverged.any():
         with np.errstate(all="ignore"):  # the escaped point may be inf: inf - inf is NaN, sanitized below
@@ -126,6 +133,7 @@ def _execute(cfg: RunConfig) -> Trajectory:
         steps=steps,
         status=status,
         event_step=event_step,
+        converged_by=converged_by,
         final_position=np.moveaxis(sanitize(final), 0, -1),
         final_loss=sanitize(np.asarray(final_loss, dtype=float)),
         tol=cfg.tol,
@@ -178,6 +186,7 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
     exact_at_x = exact and opt.lookahead is None
     fused = keep_path and exact_at_x
     last_above = np.full(batch, -1, dtype=np.int64)  # last step whose true gradient norm was >= tol
+    last_big_step = np.full(batch, -1, dtype=np.int64)  # last step t whose length |x_{t+1} - x_t| was >= tol
     diverged_at = np.full(batch, -1, dtype=np.int64)
     failed_at = np.full(batch, -1, dtype=np.int64)  # the step whose line search found no decrease
     extra = {} if objective is None else {"objective": objective}
@@ -194,9 +203,10 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
     if not keep_path:
         X = np.array(X)  # final mode: the positions are updated in place
 
-    def track_convergence(g_true, t):
-        np.einsum("i...,i...->...", g_true, g_true, out=norm2)
-        np.copyto(last_above, t, where=np.greater_equal(norm2, tol2, out=above))
+    def track(v, last, t):
+        """Record ``t`` in ``last`` where the vector ``v`` (a true gradient or a step) is not below tol."""
+        np.einsum("i...,i...->...", v, v, out=norm2)
+        np.copyto(last, t, where=np.greater_equal(norm2, tol2, out=above))
 
     def leave_domain(X, g, loss, t, state):
         return _leave_domain(X, g, loss, t, state, diverged_at, outside, escape)
@@ -213,13 +223,14 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
                 g = oracle(Xg, t, out=g_buffer)
             if check_domain:
                 X, g, state = leave_domain(X, g, rec.losses[t] if keep_path else surface.value_cf(X), t, state)
-            track_convergence(g if exact_at_x else surface.grad_cf(X), t)
+            track(g if exact_at_x else surface.grad_cf(X), last_above, t)
             H = surface.hess_cf(Xg) if needs_hessian else None
             g_used = g if clip is None else clip.apply(g, out=g_clipped)
             updates, state = opt.update(g_used, state, X, hess=H, out=(u, state), diagnostics=keep_all, **extra,
                                         **step_lr)
             if objective is not None:
                 np.copyto(failed_at, t + 1, where=state.failed & (failed_at < 0))
+            track(updates, last_big_step, t)
             X = np.add(X, updates, out=rec.positions[t + 1] if keep_path else X)
             if keep_all:
                 rec.gradients[t] = g
@@ -234,8 +245,8 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
         g_final = surface.grad_cf(X)
         if check_domain:
             leave_domain(X, g_final, final_loss, steps, state)
-        track_convergence(g_final, steps)
-    return last_above, diverged_at, outside, escape, X, final_loss, failed_at
+        track(g_final, last_above, steps)
+    return last_above, last_big_step, diverged_at, outside, escape, X, final_loss, failed_at
 
 
 def _record_state(rec: Buffers, row: int, state, extras: dict) -> None:

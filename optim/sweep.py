@@ -85,6 +85,16 @@ class Axis:
             v = np.log(v)
         return int(np.argmin(np.abs(v - value)))
 
+    def short_value(self, k: int, min_digits: int = 3) -> float:
+        """Value ``k`` with the fewest significant digits (at least ``min_digits``) that still picks value ``k``
+        (``nearest``): a link's ``0.0541`` for ``0.05405903755383038``."""
+        exact = float(self.values[k])
+        for digits in range(min_digits, 18):
+            short = float(f"{exact:.{digits}g}")
+            if self.nearest(short) == k:
+                return short
+        return exact
+
     def __str__(self) -> str:
         return f"{self.param}={self.low!r}:{self.high!r}:{self.count}" + (":log" if self.log else "")
 
@@ -222,6 +232,10 @@ class SweepSpec:
         """The cell whose hyperparameters are closest to ``values`` (one per axis)."""
         idx = [a.nearest(float(v)) for a, v in zip(self.axes, values)]
         return idx[0], idx[1] if len(idx) > 1 else 0
+
+    def short_cell(self, index) -> tuple[float, ...]:
+        """The hyperparameters of cell ``index`` in few digits that still name it (``Axis.short_value``)."""
+        return tuple(a.short_value(k) for a, k in zip(self.axes, index))
 
     def run_kwargs(self) -> dict:
         return {"noise": self.noise, "batch_size": self.batch_size, "seed": self.seed, "tol": self.tol}

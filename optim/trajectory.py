@@ -2,7 +2,10 @@
 
 Status of each trajectory, decided from the true gradient (not a noisy one):
 
-* converged at step k: the gradient norm is below ``tol`` at step k and at every step after it;
+* converged at step k: close to a stationary point by one of two criteria (``CONVERGED_WHEN``), recorded per
+  trajectory in ``converged_by``: by the gradient, the true gradient norm is below ``tol`` at the point after k
+  steps and at every later point; or by the step, every step from the point after k steps on is shorter than
+  ``tol`` (the point has stopped moving). The earlier of the two is the step; the gradient wins a tie;
 * diverged at step k: step k produced a point that is not finite or has a coordinate beyond ``bound``.
   Nothing after step k is computed garbage: every later row repeats step k's values, and a coordinate
   that overflowed is stored as +/-inf, never NaN;
@@ -29,6 +32,24 @@ DEFAULT_TOL = 1e-6
 DEFAULT_BOUND = 1e6
 
 
+#: The convergence criterion in words, for legends and captions (``{tol}``: the threshold, formatted by the caller).
+CONVERGED_WHEN = ("Converged: the gradient norm ‖∇f‖ or the length of the step ‖xₜ₊₁ − xₜ‖ stayed below {tol} from "
+                  "that step on (the outcome says which).")
+
+
+class Criterion(IntEnum):
+    """Which test a converged trajectory passed first."""
+
+    NONE = 0
+    GRADIENT = 1
+    STEP = 2
+
+    @property
+    def words(self) -> str:
+        return {Criterion.NONE: "", Criterion.GRADIENT: "by the gradient",
+                Criterion.STEP: "by the step size"}[self]
+
+
 class Status(IntEnum):
     RUNNING = 0
     CONVERGED = 1
@@ -41,13 +62,14 @@ class Status(IntEnum):
         return self.name.lower().replace("_", " ")
 
 
-def describe_outcome(status: int, event_step, steps) -> str:
+def describe_outcome(status: int, event_step, steps, by: int = Criterion.NONE) -> str:
     """The one sentence for an outcome: ``converged at step 68``, ``diverged at step 12`` or ``still moving after
-    300 steps``. The step may also be text (a template's placeholder for a figure's hover label)."""
-    status = Status(int(status))
+    300 steps``; with ``by`` (a Criterion), which test it passed: ``converged at step 68 (by the gradient)``.
+    The step may also be text (a template's placeholder for a figure's hover label)."""
+    status, by = Status(int(status)), Criterion(int(by))
     text = lambda n: n if isinstance(n, str) else int(n)  # noqa: E731
     if status == Status.CONVERGED:
-        return f"converged at step {text(event_step)}"
+        return f"converged at step {text(event_step)}" + (f" ({by.words})" if by else "")
     if status == Status.DIVERGED:
         return f"diverged at step {text(event_step)}"
     if status == Status.LINE_SEARCH_FAILED:
@@ -80,6 +102,7 @@ class Trajectory:
     steps: int
     status: np.ndarray  # (*batch) int8, values of Status
     event_step: np.ndarray  # (*batch) step at which it converged or diverged, -1 while running
+    converged_by: np.ndarray  # (*batch) int8 values of Criterion: which test a converged trajectory passed
     final_position: np.ndarray  # (*batch, d): the last point, or for a diverged run the point that left
     final_loss: np.ndarray  # (*batch)
     positions: np.ndarray | None = None  # (steps + 1, *batch, d)
@@ -124,7 +147,7 @@ class Trajectory:
         return Status(int(self.status[index])).label
 
     def outcome(self, index=()) -> str:
-        return describe_outcome(self.status[index], self.event_step[index], self.steps)
+        return describe_outcome(self.status[index], self.event_step[index], self.steps, self.converged_by[index])
 
     def settings_text(self, index=()) -> str:
         """``η = 0.05, β₁ = 0.9``: this run's hyperparameters (and noise or batch size) in a few characters."""
@@ -142,7 +165,8 @@ class Trajectory:
                  for k, v in self.hyperparams.items()}
         noise = float(np.broadcast_to(self.noise, self.batch_shape)[index]) if np.ndim(self.noise) else self.noise
         return replace(self, hyperparams=hyper, noise=noise, status=self.status[index],
-                       event_step=self.event_step[index], final_position=self.final_position[index],
+                       event_step=self.event_step[index],
+                       converged_by=self.converged_by[index], final_position=self.final_position[index],
                        final_loss=self.final_loss[index], positions=at(self.positions, 1), losses=at(self.losses, 1),
                        gradients=at(self.gradients, 1), state={k: v[(slice(None),) + index] for k, v in self.state.items()})
 

@@ -69,7 +69,7 @@ with picture:
         st.caption(f"This step keeps {int(train.mask.sum())} of {n} units. "
                    + (f"The survivors are multiplied by 1/p = {1 / keep:.4g}, so each unit's output is right *on "
                       "average*: the last column of the table averages over "
-                      f"{TRIALS} masks and lands near x_i." if inverted else
+                      f"{TRIALS} masks and lands near $x_i$." if inverted else
                       "The survivors pass unchanged; the whole layer is multiplied by p at inference instead."))
     else:
         st.caption("At inference every unit is on. With inverted dropout nothing is scaled: the output is the input. "

@@ -14,14 +14,13 @@ import streamlit as st
 import optim
 from optim import analysis, rates, sweep
 from optim.sweep import SweepSpec
-from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
 from ui import function_entry, layout, state, widgets
 from ui.map_settings import (CONVENTION, MAX_RESOLUTION, MAX_STEPS, OPTIMIZER, OWN, OWN_FUNCTION, RESOLUTION,
-                             SCOPE, SEED, STEPS, SURFACE, SURFACES, MapSettings, on_change, on_click, surface_title)
+                             SCOPE, SEED, SURFACE, SURFACES, MapSettings, on_change, on_click, surface_title)
 from viz import hypermap, map_grid
 from viz.cell_path import path_figure
 from viz.rates import rate_figure
-from viz.style import LOOKS, power_text
+from viz.style import LOOKS, status_criteria
 from viz.tables import csv_bytes, frame
 
 RATE_STEPS = 300  # horizon of the measured convergence rates (paths are recorded: memory grows with it)
@@ -89,7 +88,7 @@ layout.header("Hyperparameter map",
               "Run a whole grid of settings at once: where does each (learning rate, β) converge, crawl or diverge?")
 c1, c2, c3 = st.columns([3, 2, 3])
 if widgets.selectbox(SURFACE, "Surface", SURFACES, format_func=surface_title, container=c1,
-                     then=on_change("reset_all")) == OWN:
+                     then=on_change("reset_surface")) == OWN:
     OWN_FUNCTION.entry("f(x, y) =", container=st.container(), derivatives=True, wide=True)  # rows below this one
 widgets.selectbox(OPTIMIZER, "Optimizer", optim.NAMES, format_func=lambda n: optim.spec(n).title, container=c2,
                   then=on_change("reset_all"))
@@ -112,7 +111,7 @@ for which, col in zip(("x", "y"), st.columns(2)):
         continue
     h = spec_.hyperparameter(param)
     lo_s, hi_s = ms.range(param, which)
-    fmt = "%.1e" if h.log else "%.3f"
+    fmt = "%g"  # 0.0007 and 7, 0 and 0.99: as the value would be typed (not 7.0e-4, 7.0e+0)
     lo = widgets.number(lo_s, f"{h.text} from", h.low, h.high, fmt=fmt, container=p2, then=on_change("reset_cell"))
     hi = widgets.number(hi_s, f"{h.text} to", h.low, h.high, fmt=fmt, container=p3, then=on_change("reset_cell"))
     if not lo < hi:
@@ -125,7 +124,7 @@ noise_setting = ms.noise()
 b1, b2, b3, b4 = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
 n = widgets.number(RESOLUTION, "cells per axis", 2, MAX_RESOLUTION, step=10, fmt="%d", integer=True, container=b1,
                    help=f"Up to {MAX_RESOLUTION} x {MAX_RESOLUTION} = {MAX_RESOLUTION ** 2:,} runs, all at once.")
-steps = widgets.number(STEPS, "steps of every run", 1, MAX_STEPS, step=50, fmt="%d", integer=True, container=b2)
+steps = widgets.number(ms.steps, "steps of every run", 1, MAX_STEPS, step=50, fmt="%d", integer=True, container=b2)
 start = tuple(widgets.number(s_, f"start {v}", *surface.bounds[k], step=0.1, fmt="%.3f", container=c,
                              then=on_change("reset_cell"))
               for k, (s_, v, c) in enumerate(zip(ms.starts(), surface.variables, b3.columns(surface.dim))))
@@ -154,9 +153,10 @@ result = in_blocks(sweep.row_blocks(spec), lambda rows: grid_block(spec, rows), 
                    f"Running {spec.shape[0] * spec.shape[1]:,} settings")
 cell = ms.cell(spec.params)
 index = spec.nearest_cell(state.get(cell))
+short = spec.short_cell(index)
+if state.get(cell) not in (cell.default, short):  # a click: the link names the cell in a few digits
+    state.set_value(cell, short)
 exact = tuple(float(a.values[k]) for a, k in zip(spec.axes, index))
-if state.get(cell) not in (cell.default, exact):  # a click: snap the link to the cell's exact values
-    state.set_value(cell, exact)
 grid = map_grid.MapGrid(result)
 theory_reason = analysis.theory_unavailable(spec)
 outcomes = {k: v for k, v in hypermap.OUTCOMES.items() if k != "rate" or surface.minima}
@@ -177,9 +177,9 @@ with left:
     layout.plotly(fig, key="map-chart", on_select=on_click, selection_mode="points")
     took = f"{result.seconds:.2f} s" if result.seconds >= 1 else f"{1000 * result.seconds:.0f} ms"
     st.caption(f"{spec.shape[0] * spec.shape[1]:,} runs of {spec.steps} steps from ({', '.join(f'{v:g}' for v in start)}) "
-               f"in {took}: {counts['converged']:,} converged (gradient norm below {power_text(DEFAULT_TOL)}), "
-               f"{counts['running']:,} still running, {counts['diverged']:,} diverged (left ±{power_text(DEFAULT_BOUND)}). "
-               "★ marks the default setting. **Click a cell** to see its run.")
+               f"in {took}: {counts['converged']:,} converged, {counts['running']:,} still running, "
+               f"{counts['diverged']:,} diverged. {status_criteria()} ★ marks the default setting. "
+               "**Click a cell** to see its run.")
     st.caption("How to read it: every cell is one run, from the same start, with that cell's "
                + " and ".join(spec_.hyperparameter(p).text for p in spec.params) + ". " + READING[shown])
     layout.csv_download(sweep.to_csv(result).encode(),
@@ -216,7 +216,8 @@ else:
     layout.plotly(rate_figure(result, measured, thy.rate, thy.region, (fx, fy, fine.region, fine.rate), th),
                   key="rate-maps")
     agree = analysis.agreement(measured, thy)
-    st.caption(f"Measured: ρ = (s_b / s_a)^(1/(b − a)) with s_t = √(‖e_t‖² + ‖e_(t−1)‖²) over the second "
+    st.caption(r"Measured: $\rho = (s_b / s_a)^{1/(b - a)}$ with "
+               r"$s_t = \sqrt{\lVert e_t \rVert^2 + \lVert e_{t-1} \rVert^2}$ over the second "
                f"half of the first {measured.steps} steps (until the error reaches rounding level). "
                f"Over the {agree['cells']:,} cells the theory says converge with ρ < 0.98, the median difference "
                f"is {agree['median']:.1e} and the largest {agree['max']:.3f}; the measured behaviour (monotone, "

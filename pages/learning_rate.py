@@ -7,14 +7,15 @@ import numpy as np
 import streamlit as st
 
 import surfaces
-from optim import Status, describe_outcome, run
-from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
+from optim import Status, run
+from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL, Criterion
 from optim.analysis import critical_learning_rates, curvature_is_constant, gd_verdict
 from optim.methods.gd import GD
 from optim.forms import typos
 from ui import curve_views, function_entry, layout, state, widgets
 from viz import descent
-from viz.style import format_number, power_text
+from viz.style import (STATUS_COLORS, STATUS_TEXT_COLORS, VERDICT_STATUS, format_number, power_text,
+                       status_criteria)
 from viz.tables import csv_bytes, endpoints_frame, frame, stationary_frame
 
 SCOPE = "lr"
@@ -75,12 +76,16 @@ Q_LR = state.number("qlr", 0.01, 1e-4, 0.06, scope=SCOPE)
 Q_STEPS = state.integer("qsteps", 60, 1, MAX_STEPS, scope=SCOPE)
 
 
+LR_BEYOND_LIMIT = 3  #: the slider reaches this multiple of the stability limit: a large rate diverges fast
+
+
 def lr_max(surface) -> float:
-    """Slider range: 40% beyond the stability limit 2/f''(w*) at the global minimum (1 without a minimum)."""
+    """Slider range: up to 3 times the stability limit 2/f''(w*) at the global minimum (1 without a minimum), so
+    that a rate well beyond it shows how fast it diverges (on the notes' quadratic, 1.5 against the limit 0.5)."""
     h = global_curvature(surface)
     if h is None:
         return 1.0
-    return float(np.round(1.4 * critical_learning_rates(h)[1], 3))
+    return float(np.round(LR_BEYOND_LIMIT * critical_learning_rates(h)[1], 3))
 
 
 def global_curvature(surface) -> float | None:
@@ -99,7 +104,7 @@ def gd_run(surface_name: str, lr: float, w0: float, steps: int):
 @st.cache_data(max_entries=64, show_spinner=False)
 def quartic_runs(starts: tuple[float, ...], lr: float, steps: int):
     traj = run(QUARTIC, GD.make(lr=lr), np.array(starts)[:, None], steps)
-    return traj.positions[..., 0].T.copy(), traj.status, traj.event_step
+    return traj.positions[..., 0].T.copy(), traj.status, traj.event_step, traj.converged_by
 
 
 def verdict_for(surface, lr: float, final_w: float, status: int):
@@ -113,20 +118,29 @@ def verdict_for(surface, lr: float, final_w: float, status: int):
     return v, quadratic
 
 
-def show_verdict(v, status: int, event: int, steps: int) -> None:
-    """The verdict in large coloured type, with what actually happened in the run."""
-    color = {"one-step": "green", "monotone": "green", "oscillating": "orange", "cycle": "red", "diverges": "red"}
-    st.markdown(f"## :{color[v.kind]}[{v.label}]")
-    outcome = describe_outcome(status, event, steps).capitalize()
+def show_verdict(v, r) -> None:
+    """The verdict in large coloured type, with what actually happened in the run ``r``."""
+    status = int(r.status)
+    st.markdown(f"## :{STATUS_TEXT_COLORS[VERDICT_STATUS[v.kind]]}[{v.label}]")
+    outcome = r.outcome().capitalize()
     tol, bound = power_text(DEFAULT_TOL), power_text(DEFAULT_BOUND)
     if status == Status.DIVERGED:
-        st.markdown(f"#### :red[{outcome}]: w left ±{bound}.")
+        st.markdown(f"#### :{STATUS_TEXT_COLORS['diverged']}[{outcome}]: w left ±{bound}.")
     elif status == Status.LEFT_DOMAIN:
-        st.markdown(f"#### :red[{outcome}]: f or f′ is not defined at the point it reached.")
+        st.markdown(f"#### :{STATUS_TEXT_COLORS['diverged']}[{outcome}]: f or f′ is not defined at the point it "
+                    "reached.")
     elif status == Status.CONVERGED:
-        st.markdown(f"#### :green[{outcome}]: |f′(w)| < {tol} from then on.")
+        why = (f"|f′(w)| < {tol}" if int(r.converged_by) == Criterion.GRADIENT
+               else f"every step moved w by less than {tol}")
+        st.markdown(f"#### :{STATUS_TEXT_COLORS['converged']}[{outcome}]: {why} from then on.")
     else:
-        st.markdown(f"#### {outcome}: |f′(w)| is still above {tol}.")
+        w, step = r.positions[-1, 0], abs(r.positions[-1, 0] - r.positions[-2, 0])
+        if v.kind == "diverges":
+            st.markdown(f"#### {outcome}: w = {format_number(w)}, moving away from w* = {format_number(v.minimum)}; "
+                        f"it counts as diverged once it leaves ±{bound}.")
+        else:
+            st.markdown(f"#### {outcome}: the last step moved w by {format_number(step)}. It counts as converged "
+                        f"once |f′(w)| or the step stays below {tol}.")
 
 
 def show_derivation(lr: float, v, quadratic: bool) -> None:
@@ -203,10 +217,10 @@ if view == "one":
     v, quadratic = verdict_for(surface, lr, float(r.positions[-1, 0]), int(r.status)) if surface.minima else (None, False)
     with verdict:
         if v is None:
-            st.markdown(f"#### {describe_outcome(int(r.status), int(r.event_step), steps).capitalize()}")
+            st.markdown(f"#### {r.outcome().capitalize()}")
             st.caption("This function has no minimum in view, so there is no stability limit to predict.")
         else:
-            show_verdict(v, int(r.status), int(r.event_step), steps)
+            show_verdict(v, r)
     layout.plotly(descent.descent_figure(surface, r.positions[:, 0], r.losses, th), key="descent")
     left, right = st.columns([3, 2])
     with right:
@@ -238,16 +252,20 @@ elif view == "compare":
         runs = state.get(RUNS)
     w0 = widgets.slider_entry(w0_setting(surface), "start w", *surface.bounds[0], 0.01, fmt="%.3f")
     results = [gd_run(surface.name, lr_c, w0, n) for lr_c, n in runs]
-    layout.plotly(descent.compare_paths([(f"η = {lr_c:g}", r.positions[:, 0]) for (lr_c, _), r in zip(runs, results)],
-                                        surface, th), key="compare-paths")
-    for i, (col, (lr_c, n), r) in enumerate(zip(st.columns(len(runs)), runs, results)):
+    # each run's status: the predicted one where there is a minimum, else what the run did; its colour and words agree
+    verdicts = [verdict_for(surface, lr_c, float(r.positions[-1, 0]), int(r.status))[0] if surface.minima else None
+                for (lr_c, _), r in zip(runs, results)]
+    statuses = [VERDICT_STATUS[v.kind] if v else r.status_label() for v, r in zip(verdicts, results)]
+    layout.plotly(descent.compare_paths([(f"η = {lr_c:g}", r.positions[:, 0], STATUS_COLORS[s])
+                                         for (lr_c, _), r, s in zip(runs, results, statuses)], surface, th),
+                  key="compare-paths")
+    for i, (col, (lr_c, n), r, v, s) in enumerate(zip(st.columns(len(runs)), runs, results, verdicts, statuses)):
         with col:  # keys by position: the same η may appear twice
             st.markdown(f"### η = {lr_c:g}")
-            if surface.minima:
-                v, _ = verdict_for(surface, lr_c, float(r.positions[-1, 0]), int(r.status))
-                st.markdown(f":{'green' if v.converges else 'red'}[{v.label}] · factor {v.factor:.3g}")
+            if v is not None:
+                st.markdown(f":{STATUS_TEXT_COLORS[s]}[{v.label}] · factor {v.factor:.3g}")
             else:
-                st.markdown(describe_outcome(int(r.status), int(r.event_step), n).capitalize())
+                st.markdown(f":{STATUS_TEXT_COLORS[s]}[{r.outcome().capitalize()}]")
             layout.dataframe(frame(r.table)[["iteration", "w", "f(w)", "f'(w)", "w_next"]], key=f"cmp-{i}")
             layout.csv_download(csv_bytes(r.table), f"{GD.name}_{file_name(name)}_lr{lr_c:g}.csv", key=f"cmp-csv-{i}")
 
@@ -271,7 +289,7 @@ else:
     c1, c2 = st.columns(2)
     q_lr = widgets.slider_entry(Q_LR, "learning rate η", 0.001, 0.06, 0.001, fmt="%.3f", container=c1)
     q_steps = widgets.slider_entry(Q_STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c2)
-    paths, status, events = quartic_runs(tuple(starts), q_lr, q_steps)
+    paths, status, events, by = quartic_runs(tuple(starts), q_lr, q_steps)
     layout.plotly(descent.basins_figure(QUARTIC, list(paths), [f"start {w:g}" for w in starts], th), key="basins")
     left, right = st.columns(2)
     with left:
@@ -279,6 +297,7 @@ else:
         layout.dataframe(stationary_frame(QUARTIC), key="critical")
     with right:
         st.subheader("Where each start ends")
-        ends = endpoints_frame(QUARTIC, starts, paths[:, -1], status, events, paths.shape[1] - 1)
+        ends = endpoints_frame(QUARTIC, starts, paths[:, -1], status, events, paths.shape[1] - 1, by)
         layout.dataframe(ends, key="ends")
+        st.caption(status_criteria())
         layout.csv_download(ends, "quartic_ends.csv", key="ends-csv")

@@ -156,7 +156,7 @@ else:
             for key, loss in L.regression_losses(delta).items():
                 st.latex(rf"\text{{{loss.name.split(' (')[0]}}} = {loss.latex}")
         tables(result[0], result[1], "regression", result[2])
-        if (result[0]["r_i = y_i − ŷ_i"] <= -delta).any():
+        if (result[0]["rᵢ = yᵢ − ŷᵢ"] <= -delta).any():
             st.caption("The notes' Huber row: where r_i ≤ −δ its term is negative, which no loss may be.")
     elif task == "binary":
         typed_task("binary", BY, "labels y (0 or 1)", BP, "predicted probabilities p of class 1, in [0, 1]",
@@ -166,7 +166,7 @@ else:
                           r"\text{hinge} = \frac1n\sum_i \max(0,\ 1 - y_i s_i),\qquad "
                           r"\text{squared hinge} = \frac1n\sum_i \max(0,\ 1 - y_i s_i)^2")
         st.markdown("**The notes' code on these numbers:** `np.max(0, 1 - yHat * y)` raises")
-        st.code(vl.notes_hinge_error(shown[0]["y_i"].to_numpy(), shown[0]["s_i"].to_numpy()), language=None)
+        st.code(vl.notes_hinge_error(shown[0]["yᵢ"].to_numpy(), shown[0]["sᵢ"].to_numpy()), language=None)
         st.caption("`np.max(a, axis)` reduces one array; `np.maximum(a, b)` compares two elementwise. The tables "
                    "above use `np.maximum`.")
     else:

@@ -97,16 +97,16 @@ if view == "cell":
     controls, picture = panels(2.4)
     with controls:
         with st.container(border=True):
-            st.markdown("**The input sequence** x₁ … x_T")
+            st.markdown("**The input sequence** $x_1 \\dots x_T$")
             seq = widgets.text_entry(SEQ, f"numbers from −5 to 5, up to {MAX_T}, separated by commas or spaces",
                                      help="Each number is fed to the cell at one time step, left to right.")
         with st.container(border=True):
             st.markdown("**The cell** (seeded random weights)")
             c = layout.slots(4, 2 if th.present else 1)
             hidden = widgets.slider_entry(HIDDEN, "hidden units H", 1, 4, 1, fmt="%d", integer=True, container=c[0])
-            forget_bias = widgets.slider_entry(FORGET_BIAS, "forget-gate bias b_f", -4.0, 6.0, 0.1, fmt="%.1f",
-                                               container=c[1], help="Large b_f keeps f_t near 1: the cell keeps "
-                                               "its memory. Negative b_f makes it forget at every step.")
+            forget_bias = widgets.slider_entry(FORGET_BIAS, "forget-gate bias $b_f$", -4.0, 6.0, 0.1, fmt="%.1f",
+                                               container=c[1], help="Large $b_f$ keeps $f_t$ near 1: the cell "
+                                               "keeps its memory. Negative $b_f$ makes it forget at every step.")
             scale = widgets.slider_entry(WEIGHT_SCALE, "weight scale", 0.1, 6.0, 0.1, fmt="%.1f", container=c[2],
                                          help="The weights are drawn from N(0, scale²/(H + 1)).")
             seed = widgets.slider_entry(CELL_SEED, "seed", 0, 999, 1, fmt="%d", integer=True, container=c[3])
@@ -119,9 +119,9 @@ if view == "cell":
         layout.plotly(vl.cell_heatmap(cache, th, current=t), key="cell-heatmap")
         st.caption("Gates (σ, between 0 and 1): white = closed, dark blue = open. Candidate, cell and hidden state "
                    "(signed): red negative, white 0, blue positive. The input row has its own scale. The notes "
-                   "write the input as n_t and leave out the cell update c_t = f_t c_{t−1} + i_t c̃_t; it is "
-                   "written out here, as in PyTorch. [h_{t−1}, x_t] is the previous hidden state followed by the "
-                   "input.")
+                   r"write the input as $n_t$ and leave out the cell update $c_t = f_t c_{t-1} + i_t \tilde c_t$; it "
+                   "is written out here, as in PyTorch. $[h_{t-1}, x_t]$ is the previous hidden state followed by "
+                   "the input.")
 
     st.subheader("Step through time")
     nav = st.columns([1, 1, 5] if not th.present else [1, 1, 3], vertical_alignment="bottom")
@@ -138,13 +138,13 @@ if view == "cell":
             state.set_value(UNIT, 1)
         unit = widgets.segmented(UNIT, "hidden unit", tuple(range(1, hidden + 1)),
                                  format_func=lambda k: f"unit {k}")
-    came = "the initial state h₀ = c₀ = 0" if t == 1 else f"h_{t - 1} and c_{t - 1} from step {t - 1}"
+    came = "the initial state h₀ = c₀ = 0" if t == 1 else f"$h_{{{t - 1}}}$ and $c_{{{t - 1}}}$ from step {t - 1}"
     st.markdown(f"**Step t = {t}**" + (f", hidden unit {unit}" if hidden > 1 else "")
-                + f": input x_{t} = {seq[t - 1]:g}, {came}")
+                + f": input $x_{{{t}}}$ = {seq[t - 1]:g}, {came}")
     st.latex(vl.step_latex(params, cache, z, t, unit))
     st.markdown("**This step, every unit** (z: a gate's input before σ or tanh)")
     layout.dataframe(vl.step_frame(cache, z, t), key="step-table")
-    with st.expander("The cell's weights (they act on [h_{t−1}, x_t]: the previous hidden state, then the input)"):
+    with st.expander("The cell's weights (they act on $[h_{t-1}, x_t]$: the previous hidden state, then the input)"):
         weights = vl.weights_frame(params)
         layout.dataframe(weights, key="weights-table")
         layout.csv_download(weights, f"lstm_weights_H{hidden}_seed{seed}.csv",
@@ -171,36 +171,39 @@ elif view == "gradient":
             seed = widgets.slider_entry(GRAD_SEED, "seed", 0, 999, 1, fmt="%d", integer=True, container=c[3])
         rnn_box, lstm_box = st.columns(2) if th.present else (st.container(), st.container())
         with rnn_box, st.container(border=True):
-            st.markdown("**Vanilla RNN** h_t = tanh(W_h h_{t−1} + W_x x_t + b)")
-            radius = widgets.slider_entry(RADIUS, "spectral radius ρ of W_h", 0.5, 1.5, 0.01, fmt="%.2f",
-                                          help="The largest |eigenvalue| of W_h. Below 1 the gradient shrinks "
+            st.markdown(r"**Vanilla RNN** $h_t = \tanh(W_h h_{t-1} + W_x x_t + b)$")
+            radius = widgets.slider_entry(RADIUS, "spectral radius ρ of $W_h$", 0.5, 1.5, 0.01, fmt="%.2f",
+                                          help="The largest |eigenvalue| of $W_h$. Below 1 the gradient shrinks "
                                                "step by step, above 1 it can grow.")
         with lstm_box, st.container(border=True):
             st.markdown("**LSTM** (its other weights: seeded, like the RNN's)")
-            forget_bias = widgets.slider_entry(FORGET_BIAS, "forget-gate bias b_f", -4.0, 6.0, 0.1, fmt="%.1f",
-                                               help="σ(b_f) is roughly the forget gate's value: the fraction of "
+            forget_bias = widgets.slider_entry(FORGET_BIAS, "forget-gate bias $b_f$", -4.0, 6.0, 0.1, fmt="%.1f",
+                                               help="$\\sigma(b_f)$ is roughly the forget gate's value: the fraction "
+                                                    "of "
                                                     "the cell state (and of its gradient) kept per step.")
         st.markdown("**Try**")
         b = st.columns(3) if th.present else [st.container() for _ in range(3)]
         b[0].button("vanishing", on_click=preset, kwargs=dict(rho=1.0, inscale=1.0, bf=2.0), key="preset-vanish",
                     width="stretch", help="ρ = 1 with random inputs: the RNN's gradient vanishes, the LSTM's not.")
         b[1].button("exploding", on_click=preset, kwargs=dict(rho=1.2, inscale=0.0, bf=2.0), key="preset-explode",
-                    width="stretch", help="ρ = 1.2 and no input: h stays 0, so ∂h_T/∂h_t = W_h^(T−t) grows "
-                                          "like 1.2^(T−t).")
+                    width="stretch",
+                    help=r"ρ = 1.2 and no input: h stays 0, so $\partial h_T/\partial h_t = W_h^{T-t}$ "
+                                          "grows like $1.2^{T-t}$.")
         b[2].button("LSTM forgets", on_click=preset, kwargs=dict(rho=1.0, inscale=1.0, bf=-2.0),
                     key="preset-forget", width="stretch",
-                    help="b_f = −2: the forget gate is near σ(−2) = 0.12, so the cell state's gradient vanishes "
+                    help="$b_f = -2$: the forget gate is near σ(−2) = 0.12, so the cell state's gradient vanishes "
                          "too.")
     result = flow(T, width, radius, forget_bias, input_scale, seed)
     with picture:
         rnn_tex, lstm_tex = st.columns(2)
-        rnn_tex.markdown("**RNN:** every step back multiplies by W_h and tanh's slope")
+        rnn_tex.markdown("**RNN:** every step back multiplies by $W_h$ and tanh's slope")
         rnn_tex.latex(r"\frac{\partial h_T}{\partial h_t} = \prod_{k=t+1}^{T} \mathrm{diag}(1 - h_k^2)\, W_h")
         lstm_tex.markdown("**LSTM:** the cell state's own path only passes the forget gate")
         lstm_tex.latex(r"\frac{\partial c_k}{\partial c_{k-1}} = \mathrm{diag}(f_k) + \dots")
         layout.plotly(vl.gradient_figure(result, th), key="gradient-flow")
         ratios = vl.gradient_summary(result)
-        st.caption("What is left of the gradient at t = 0, relative to t = T: ‖∂h_T/∂h_0‖ ÷ ‖∂h_T/∂h_T‖ "
+        st.caption(r"What is left of the gradient at t = 0, relative to t = T: "
+                   r"$\lVert \partial h_T/\partial h_0 \rVert \div \lVert \partial h_T/\partial h_T \rVert$ "
                    "(for the cell state, ∂c instead of ∂h)")
         for col, (label, name) in zip(st.columns(3), (("RNN", "rnn"), ("LSTM, h", "lstm_h"), ("LSTM, c", "lstm_c"))):
             col.markdown(f"#### {label}: {vl.times_ten(ratios[name])}")
@@ -223,7 +226,7 @@ else:
     steps = widgets.slider_entry(TRAIN_STEPS, "Adam steps", 50, 600, 10, fmt="%d", integer=True, container=c[1])
     lr = widgets.slider_entry(LR, "learning rate η", 0.001, 0.1, 0.001, fmt="%.3f", container=c[2])
     units = widgets.slider_entry(UNITS, "hidden units", 2, 32, 1, fmt="%d", integer=True, container=c[3])
-    forget_bias = widgets.slider_entry(FORGET_BIAS, "LSTM b_f", -4.0, 6.0, 0.1, fmt="%.1f", container=c[4])
+    forget_bias = widgets.slider_entry(FORGET_BIAS, "LSTM $b_f$", -4.0, 6.0, 0.1, fmt="%.1f", container=c[4])
     seed = widgets.slider_entry(TASK_SEED, "seed", 0, 99, 1, fmt="%d", integer=True, container=c[5])
     ex_xs, ex_label = example_sequence(gap, seed)
     layout.plotly(vl.memory_example_figure(ex_xs, ex_label, th), key="memory-example")
@@ -235,7 +238,8 @@ else:
     with left:
         st.subheader("What happened")
         st.markdown("\n".join(f"- {line}" for line in vl.memory_findings(comp)))
-        st.markdown("Same data, same optimizer (the project's Adam, gradients clipped to norm 1), same number of "
+        st.markdown("Same data, same optimizer (Adam, as on the playground, gradients clipped to norm 1), same "
+                    "number of "
                     "weight updates; only the cell differs. The RNN's gradient from the answer back to step 1 "
                     "has vanished (see *Gradients through time*), so nothing tells it to store the sign.")
         st.caption("Training is not guaranteed: for some seeds the LSTM also stays at chance (with the defaults, "

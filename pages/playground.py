@@ -7,13 +7,13 @@ import streamlit as st
 
 import optim
 import surfaces
-from optim.trajectory import DEFAULT_BOUND, DEFAULT_TOL
+from optim.trajectory import DEFAULT_BOUND
 from ui import conjugacy_panel, function_entry, layout, state, widgets
 from ui.optimizer_settings import OptimizerSettings, RunSettings, settings_panel
 from ui.schedule_settings import schedule_panel
 from viz.race import race_figure
 from viz.run_tables import long_columns, long_csv, long_csv_rows, summary_frame
-from viz.style import LOOKS, AnimatedFigure, Theme, power_text
+from viz.style import LOOKS, STATUS_COLORS, AnimatedFigure, Theme, power_text, status_criteria
 from viz.surface3d import loss_figure, surface_figure
 from viz.tables import csv_bytes, frame
 
@@ -194,8 +194,9 @@ if view == "contour":
     layout.plotly(race, key="race", on_select=on_click, selection_mode="points")
     st.caption("Click anywhere on the contour to start there. ▶ Play runs all paths together (▶ slow and ▶▶ fast "
                "at other speeds, ◀◀ Start goes back) and the slider scrubs through the iterations. At iteration t "
-               "each optimizer is at its marker w_t; the red arrow points along −g_t (its direction only), the purple "
-               "one is the step actually taken to w_t+1: momentum's velocity, an adaptive method's rescaled step. "
+               "each optimizer is at its marker $w_t$; the red arrow points along $-g_t$ (its direction only), the "
+               "purple one is the step actually taken to $w_{t+1}$: momentum's velocity, an adaptive method's "
+               "rescaled step. "
                "Darker contours are higher" + (", levels log-spaced." if surface.log_levels else "."))
 else:
     fig3d, fig_loss = surface_figures(surface.name, keys, int(t), th)
@@ -222,13 +223,15 @@ if steps > 1:
 else:
     t = 1
     state.set_value(ITERATION, 1)
-st.caption("w_t is the point (" + ", ".join(f"{v}_t" for v in surface.variables) + "), g_t = ∇f(w_t) its gradient, "
-           "η the learning rate; squares, products ⊙ and divisions of vectors are per coordinate. The numbers are "
+st.caption("$w_t$ is the point $(" + ", ".join(f"{v}_t" for v in surface.variables) + r")$, $g_t = \nabla f(w_t)$ its "
+           "gradient, η the learning rate; squares, products ⊙ and divisions of vectors are per coordinate. The numbers "
+           "are "
            f"row t = {t} of each iteration table below.")
 for r in runs:
     with st.container(border=True):
-        note = "" if t <= r.rows else (f" &nbsp; <span style='color:#D55E00'>{r.outcome()}: it left the plane "
-                                       f"(beyond ±{power_text(DEFAULT_BOUND)}) before iteration {t}</span>")
+        why = f": it left the plane (beyond ±{power_text(DEFAULT_BOUND)})" if r.diverged else ","
+        note = "" if t <= r.rows else (f" &nbsp; <span style='color:{STATUS_COLORS[r.status_label()]}'>"
+                                       f"{r.outcome()}{why} before iteration {t}</span>")
         st.markdown(f"<span style='color:{LOOKS[r.optimizer].color};font-weight:700;font-size:1.2em'>"
                     f"{r.title}</span> &nbsp; {r.settings_text()}{note}", unsafe_allow_html=True)
         rule = r.spec.latex(r.options)
@@ -242,14 +245,13 @@ for r in runs:
 
 summary, all_csv = tables(surface.name, keys)
 st.subheader("Summary")
-st.caption(f"Converged: the gradient norm stayed below {power_text(DEFAULT_TOL)} from that step on. Diverged: a "
-           f"coordinate left ±{power_text(DEFAULT_BOUND)}. Distance: from the final point to the nearest listed minimum.")
+st.caption(f"{status_criteria()} Distance: from the final point to the nearest listed minimum.")
 layout.dataframe(summary, key="summary")
 layout.csv_download(all_csv, f"playground_{function_entry.file_label(surface)}.csv",
                     label="Download all runs (CSV, long format)", key="csv-all")
 
 st.subheader("Iteration tables")
-st.caption("Row t: the point w_t before the step, f(w_t), the gradient the step used, the point after it and the "
+st.caption("Row t: the point $w_t$ before the step, $f(w_t)$, the gradient the step used, the point after it and the "
            "optimizer's state after it. Shown to 5 decimals; the CSV has every digit.")
 TABLE = state.choice("table", selected[0], selected, scope=SCOPE)
 if state.get(TABLE) not in selected:  # its optimizer was just taken off the race

@@ -18,15 +18,15 @@ VIEWS = {"grid": "Grid generator and sampler", "recover": "Recover θ by gradien
 MODES = {"affine": "affine: 6 parameters", "translation": "translation only: 2 parameters"}
 SIZE = 40  # the digit is 40 x 40
 THETA_LIMIT = 10.0
-DEFAULT_THETA = tuple(float(v) for v in nets.theta_from_params(30.0, 1.25, 1.25, 0.0, 0.0, 0.0).ravel())
+DEFAULT_THETA = tuple(state.without_noise(v) for v in nets.theta_from_params(30.0, 1.25, 1.25, 0.0, 0.0, 0.0).ravel())
 #: the sliders: AffineParams field, label, range, step, format
 PARAMS = (
     ("angle_deg", "rotation φ (degrees)", -180.0, 180.0, 1.0, "%.0f"),
-    ("scale_x", "scale s_x", 0.25, 4.0, 0.01, "%.2f"),
-    ("scale_y", "scale s_y", 0.25, 4.0, 0.01, "%.2f"),
+    ("scale_x", "scale $s_x$", 0.25, 4.0, 0.01, "%.2f"),
+    ("scale_y", "scale $s_y$", 0.25, 4.0, 0.01, "%.2f"),
     ("shear", "shear k", -2.0, 2.0, 0.01, "%.2f"),
-    ("tx", "shift t_x", -2.0, 2.0, 0.01, "%.2f"),
-    ("ty", "shift t_y", -2.0, 2.0, 0.01, "%.2f"),
+    ("tx", "shift $t_x$", -2.0, 2.0, 0.01, "%.2f"),
+    ("ty", "shift $t_y$", -2.0, 2.0, 0.01, "%.2f"),
 )
 
 
@@ -83,7 +83,9 @@ def current_theta() -> np.ndarray:
 
 
 def set_theta(theta: np.ndarray) -> None:
-    state.set_value(THETA, tuple(float(v) for v in np.asarray(theta, dtype=float).ravel()))
+    """Theta from the sliders, a preset or a typed entry: its six numbers without arithmetic's last-bit noise (the
+    link says 0.625, not 0.6249999999999999)."""
+    state.set_value(THETA, tuple(state.without_noise(v) for v in np.asarray(theta, dtype=float).ravel()))
 
 
 def describe(theta: np.ndarray):
@@ -202,7 +204,7 @@ if view == "grid":
     key = tuple(float(v) for v in theta.ravel())
     output = sample(key)
     with picture:
-        st.markdown("**Grid generator:** each output pixel (x^t, y^t) reads from the input at (x^s, y^s)")
+        st.markdown("**Grid generator:** each output pixel $(x^t, y^t)$ reads from the input at $(x^s, y^s)$")
         st.latex(vs.theta_latex(theta, mode))
         i = state.get(ROW)
         j = state.get(COL)
@@ -211,7 +213,7 @@ if view == "grid":
         st.caption("Coordinates run from −1 to 1 across the image, y pointing down. The blue mesh is every 4th "
                    "row and column of the sampling grid; matching coloured dots are the output's corners and where "
                    "they read from. θ maps *output to input*, so the picture moves the opposite way: s = 2 shows "
-                   "the digit half as large, t_x > 0 moves it left, a positive angle turns it counter-clockwise. "
+                   "the digit half as large, $t_x > 0$ moves it left, a positive angle turns it counter-clockwise. "
                    "Outside the dashed frame the input counts as 0.")
 
     st.subheader("The sampler, one output pixel at a time")
@@ -235,8 +237,8 @@ else:
                 "original.")
     c = st.columns(3)
     specs = [(ANGLE, "rotation φ (degrees)", -45.0, 45.0, 1.0, "%.0f"), (ZOOM, "scale s", 0.7, 1.4, 0.01, "%.2f"),
-             (SHEAR, "shear k", -0.5, 0.5, 0.01, "%.2f"), (SHIFT_X, "shift t_x", -0.5, 0.5, 0.01, "%.2f"),
-             (SHIFT_Y, "shift t_y", -0.5, 0.5, 0.01, "%.2f")]
+             (SHEAR, "shear k", -0.5, 0.5, 0.01, "%.2f"), (SHIFT_X, "shift $t_x$", -0.5, 0.5, 0.01, "%.2f"),
+             (SHIFT_Y, "shift $t_y$", -0.5, 0.5, 0.01, "%.2f")]
     if mode == "translation":
         specs = specs[3:]
     values = {}

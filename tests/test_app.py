@@ -247,3 +247,24 @@ def test_a_bad_app_wide_setting_in_a_link_to_any_page_gives_its_notice_there(pag
     assert any(w.value.startswith("`present=maybe` in the link is not on or off") for w in at.warning), \
         [w.value for w in at.warning]
     assert at.sidebar.toggle[0].value is False
+
+
+def test_the_page_icon_is_a_local_image_not_a_font_server_s(monkeypatch, open_page):
+    """Streamlit turns a ``:material/...:`` page icon into https://fonts.gstatic.com/... (every load, failing
+    offline); an image file is served by the app itself. The pages' own material icons use the font Streamlit ships."""
+    import pathlib
+    import struct
+
+    import streamlit
+
+    seen = []
+    real = streamlit.set_page_config
+    monkeypatch.setattr(streamlit, "set_page_config", lambda **kw: (seen.append(kw), real(**kw))[1])
+    at = open_page()
+    assert not at.exception and len(seen) >= 1
+    icon = seen[0]["page_icon"]
+    assert isinstance(icon, pathlib.Path) and icon.is_file() and icon.parent.name == "assets"
+    head = icon.read_bytes()[:24]  # the PNG signature, then the IHDR chunk: width and height
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR" and struct.unpack(">II", head[16:24]) == (64, 64)
+    static = pathlib.Path(streamlit.__file__).parent / "static" / "static" / "media"
+    assert list(static.glob("MaterialSymbols-Rounded*.woff2"))  # the font the pages' icons are drawn with

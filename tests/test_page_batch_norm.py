@@ -36,27 +36,27 @@ def test_the_table_is_the_core_forward_pass_column_by_column(open_page):
     assert not at.exception
     df = at.dataframe[0].value
     c = core_cache(16, -1.5, 0.5, -2.0, 7, 2.0, -1.0)
-    assert list(df.columns) == ["i", "h_i", "h_i − μ", "ĥ_i", "y_i"]
+    assert list(df.columns) == ["i", "hᵢ", "hᵢ − μ", "ĥᵢ", "yᵢ"]
     assert list(df["i"]) == list(range(1, 17))
-    for col, a in zip(["h_i", "h_i − μ", "ĥ_i", "y_i"], [c.x, c.x_centered, c.x_hat, c.y]):
+    for col, a in zip(["hᵢ", "hᵢ − μ", "ĥᵢ", "yᵢ"], [c.x, c.x_centered, c.x_hat, c.y]):
         np.testing.assert_array_equal(df[col].to_numpy(), a[:, 0])
     # and the core's numbers are the formulas, written out independently here
     h = nets.make_activations(16, 1, shift=-1.5, scale=0.5, skew=-2.0, seed=7)[:, 0]
     mu = h.sum() / 16
     sigma2 = ((h - mu) ** 2).sum() / 16
-    np.testing.assert_allclose(df["y_i"], 2.0 * (h - mu) / np.sqrt(sigma2 + 1e-5) - 1.0, rtol=1e-12)
+    np.testing.assert_allclose(df["yᵢ"], 2.0 * (h - mu) / np.sqrt(sigma2 + 1e-5) - 1.0, rtol=1e-12)
 
 
 def test_the_check_table_shows_mean_0_and_variance_1_after_normalizing(open_page):
     at = open_page(PAGE, QUERY)
     summary = at.dataframe[1].value.set_index("over the batch")
     c = core_cache(16, -1.5, 0.5, -2.0, 7, 2.0, -1.0)
-    assert summary.loc["mean", "h_i"] == pytest.approx(c.mu[0], rel=1e-13)
-    assert summary.loc["variance (÷ m)", "h_i"] == pytest.approx(c.var[0], rel=1e-12)
-    assert summary.loc["mean", "ĥ_i"] == pytest.approx(0.0, abs=1e-14)
-    assert summary.loc["variance (÷ m)", "ĥ_i"] == pytest.approx(c.var[0] / (c.var[0] + 1e-5), rel=1e-12)
-    assert summary.loc["mean", "y_i"] == pytest.approx(-1.0, abs=1e-13)  # beta
-    assert summary.loc["standard deviation", "y_i"] == pytest.approx(2.0 * np.sqrt(c.var[0] / (c.var[0] + 1e-5)))
+    assert summary.loc["mean", "hᵢ"] == pytest.approx(c.mu[0], rel=1e-13)
+    assert summary.loc["variance (÷ m)", "hᵢ"] == pytest.approx(c.var[0], rel=1e-12)
+    assert summary.loc["mean", "ĥᵢ"] == pytest.approx(0.0, abs=1e-14)
+    assert summary.loc["variance (÷ m)", "ĥᵢ"] == pytest.approx(c.var[0] / (c.var[0] + 1e-5), rel=1e-12)
+    assert summary.loc["mean", "yᵢ"] == pytest.approx(-1.0, abs=1e-13)  # beta
+    assert summary.loc["standard deviation", "yᵢ"] == pytest.approx(2.0 * np.sqrt(c.var[0] / (c.var[0] + 1e-5)))
 
 
 def test_the_notes_form_divides_by_sigma_plus_eps(open_page):
@@ -64,11 +64,11 @@ def test_the_notes_form_divides_by_sigma_plus_eps(open_page):
     df = at.dataframe[0].value
     h = nets.make_activations(8, 1, shift=3.0, scale=2.0, skew=4.0, seed=0)[:, 0]
     sigma = np.sqrt(np.mean((h - h.mean()) ** 2))
-    np.testing.assert_allclose(df["ĥ_i"], (h - h.mean()) / (sigma + 0.1), rtol=1e-12)
+    np.testing.assert_allclose(df["ĥᵢ"], (h - h.mean()) / (sigma + 0.1), rtol=1e-12)
     latex = "".join(el.proto.body for el in at.get("latex"))
     assert r"\sigma + \epsilon" in latex
     std = open_page(PAGE, {"eps": "0.1", "m": "8"}).dataframe[0].value
-    assert not np.allclose(std["ĥ_i"], df["ĥ_i"])  # the two forms differ visibly with a large eps
+    assert not np.allclose(std["ĥᵢ"], df["ĥᵢ"])  # the two forms differ visibly with a large eps
 
 
 def test_csv_parses_back_to_the_table_bit_for_bit(open_page, download_bytes):
@@ -84,7 +84,7 @@ def test_histograms_count_every_example_and_follow_example_1(open_page, plotly_s
     figs = plotly_specs(at)
     assert len(figs) == 4
     df = at.dataframe[0].value
-    for fig, col in zip(figs, ["h_i", "h_i − μ", "ĥ_i", "y_i"]):
+    for fig, col in zip(figs, ["hᵢ", "hᵢ − μ", "ĥᵢ", "yᵢ"]):
         bars = next(t for t in fig["data"] if t["type"] == "bar")
         assert plotly_array(bars["y"]).sum() == 16
         one = next(t for t in fig["data"] if t.get("name") == "example 1")
@@ -105,12 +105,12 @@ def test_formulas_carry_this_batch_numbers(open_page):
 
 def test_moving_gamma_changes_the_output_and_the_url(open_page, key):
     at = open_page(PAGE)
-    before = at.dataframe[0].value["y_i"].to_numpy()
+    before = at.dataframe[0].value["yᵢ"].to_numpy()
     at.slider(key=key("gamma")).set_value(0.5).run()
-    after = at.dataframe[0].value["y_i"].to_numpy()
+    after = at.dataframe[0].value["yᵢ"].to_numpy()
     np.testing.assert_allclose(after, 0.5 * before, rtol=1e-12)
     at.number_input(key=key("beta", "entry")).set_value(1.25).run()
-    np.testing.assert_allclose(at.dataframe[0].value["y_i"], 0.5 * before + 1.25, rtol=1e-12)
+    np.testing.assert_allclose(at.dataframe[0].value["yᵢ"], 0.5 * before + 1.25, rtol=1e-12)
     assert dict(at.query_params) == {"gamma": "0.5", "beta": "1.25"}
     shared = open_page(PAGE, dict(at.query_params))
     pd.testing.assert_frame_equal(shared.dataframe[0].value, at.dataframe[0].value)
@@ -130,7 +130,7 @@ def test_invalid_url_values_give_a_notice_and_the_default(query, phrase, open_pa
     assert not at.exception
     notices = [w.value for w in at.warning]
     assert len(notices) == 1 and notices[0].startswith(phrase), notices
-    np.testing.assert_array_equal(at.dataframe[0].value["y_i"], core_cache().y[:, 0])
+    np.testing.assert_array_equal(at.dataframe[0].value["yᵢ"], core_cache().y[:, 0])
     assert not set(query) & set(at.query_params)
 
 
@@ -160,7 +160,7 @@ def test_the_learning_rate_experiment_is_the_core_and_is_reported_honestly(open_
     assert list(df["η"]) == ["0.01", "0.1", "1", "3", "10"]
     assert list(df["plain: outcome"]) == list(exp.plain.outcome)
     assert list(df["BN: outcome"]) == list(exp.bn.outcome)
-    np.testing.assert_array_equal(df["BN: accuracy"], exp.bn.accuracy)
+    np.testing.assert_array_equal(df["BN: accuracy (%)"], 100 * exp.bn.accuracy)
     np.testing.assert_array_equal(df["plain: final loss"], np.where(np.isfinite(exp.plain.final_loss),
                                                                     exp.plain.final_loss, np.nan))
     # what the defaults show: BN trains at 3 where plain does not; at 10 both fail
@@ -184,7 +184,7 @@ def test_learning_rates_are_typed_and_a_bad_list_keeps_the_last_valid_one(open_p
     exp = nets.bn_learning_rate_experiment((0.1, 5.0), dataset="spirals", steps=100, seed=2)
     df = at.dataframe[0].value
     assert list(df["plain: outcome"]) == list(exp.plain.outcome)
-    np.testing.assert_array_equal(df["plain: accuracy"], exp.plain.accuracy)
+    np.testing.assert_array_equal(df["plain: accuracy (%)"], 100 * exp.plain.accuracy)
     box = at.text_input(key=key("lrs", "text"))
     box.input("0.1, fast").run()
     assert any("Could not read “0.1, fast”" in w.value for w in at.warning)

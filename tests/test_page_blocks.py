@@ -77,7 +77,7 @@ def test_typed_predictions_change_the_losses_and_the_url_and_a_mismatch_keeps_th
 def test_mape_with_a_zero_target_is_undefined_in_its_row_only(open_page):
     at = open_page(LOSSES, {"view": "numbers", "y": "0, 1", "yhat": "1, 1"})
     losses = at.dataframe[0].value.set_index("loss")
-    assert losses.loc["MAPE", "arithmetic"] == "undefined: a target y_i is 0" and math.isnan(losses.loc["MAPE", "value"])
+    assert losses.loc["MAPE", "arithmetic"] == "undefined: a target yᵢ is 0" and math.isnan(losses.loc["MAPE", "value"])
     assert losses.loc["MSE", "value"] == 0.5
 
 
@@ -158,8 +158,8 @@ def test_softmax_of_typed_logits_sums_to_one_and_bad_text_keeps_them(open_page, 
     at = open_page(ACTS, {"view": "softmax"})
     at.text_input(key=key("act", "z")).input("1 2 3 500").run()
     df = at.dataframe[0].value
-    np.testing.assert_allclose(df["p_k = softmax(z)_k"], A.softmax([1, 2, 3, 500]))
-    assert df["p_k = softmax(z)_k"].sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(df["pₖ = softmax(z)ₖ"], A.softmax([1, 2, 3, 500]))
+    assert df["pₖ = softmax(z)ₖ"].sum() == pytest.approx(1.0)
     assert at.query_params["z"] == "1, 2, 3, 500"
     at.text_input(key=key("act", "z")).input("1 2 three").run()
     assert any("“three” is not a number" in w.value for w in at.warning)
@@ -228,11 +228,11 @@ def test_dropout_table_is_the_mask_scaled_by_one_over_p(open_page, csv):
     at = open_page(DROP, {"value": "0.6", "n": "20", "seed": "3"})
     assert not at.exception
     df = at.dataframe[0].value
-    np.testing.assert_allclose(df["training y_i"], df["x_i"] * df["mask m_i"] / 0.6, rtol=1e-15)
-    np.testing.assert_array_equal(df["inference y_i"], df["x_i"])
+    np.testing.assert_allclose(df["training yᵢ"], df["xᵢ"] * df["mask mᵢ"] / 0.6, rtol=1e-15)
+    np.testing.assert_array_equal(df["inference yᵢ"], df["xᵢ"])
     mask = np.random.default_rng(3).random(20) < 0.6
-    np.testing.assert_array_equal(df["mask m_i"], mask.astype(int))
-    np.testing.assert_allclose(df["training y_i, mean of the masks"], df["x_i"], rtol=0.06)
+    np.testing.assert_array_equal(df["mask mᵢ"], mask.astype(int))
+    np.testing.assert_allclose(df["training yᵢ, mean of the masks"], df["xᵢ"], rtol=0.06)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["units kept"] == f"{20 * 0.6:.3g} ± {math.sqrt(20 * 0.6 * 0.4):.3g}"
     back = csv(at, 0)
@@ -251,14 +251,14 @@ def test_drop_rate_meaning_and_a_keep_probability_of_zero(open_page):
 
 def test_new_mask_redraws_and_inference_is_unscaled_or_scaled_by_p(open_page):
     at = open_page(DROP)
-    before = at.dataframe[0].value["mask m_i"].to_numpy()
+    before = at.dataframe[0].value["mask mᵢ"].to_numpy()
     at.button[0].click().run()
     assert at.query_params["seed"] == "1"
-    assert not np.array_equal(at.dataframe[0].value["mask m_i"].to_numpy(), before)
+    assert not np.array_equal(at.dataframe[0].value["mask mᵢ"].to_numpy(), before)
     at = open_page(DROP, {"scaling": "original", "mode": "infer"})
     df = at.dataframe[0].value
-    np.testing.assert_allclose(df["inference y_i"], 0.8 * df["x_i"])
-    np.testing.assert_array_equal(df["training y_i"], df["x_i"] * df["mask m_i"])
+    np.testing.assert_allclose(df["inference yᵢ"], 0.8 * df["xᵢ"])
+    np.testing.assert_array_equal(df["training yᵢ"], df["xᵢ"] * df["mask mᵢ"])
 
 
 # -- convolution ----------------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_ema_and_classic_momentum_take_the_same_path_cell_by_cell(open_page):
     # the classic velocity is 1/(1 - beta) = 10 times the average's, at eta' = 0.01
     np.testing.assert_allclose(classic["v"].to_numpy(), 10 * ema["v"].to_numpy(), rtol=1e-12)
     text = "\n".join(m.value for m in at.markdown)
-    assert "η′ = (1 − β)η = 0.01" in text and "max |w_average − w_classic|" in text
+    assert "η′ = (1 − β)η = 0.01" in text and "the largest difference between the two paths' w" in text
 
 
 def test_quartic_ends_match_the_roots_of_the_derivative(open_page):

@@ -4,6 +4,7 @@ and its notices, caching, verdicts."""
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -128,9 +129,11 @@ def test_unchanged_settings_do_not_recompute(monkeypatch, open_page, lr_slider):
 @pytest.mark.parametrize(
     "lr, steps, verdict, outcome",
     [(0.1, 21, "Converges without overshooting", "Still moving after 21 steps"),
-     (0.2, 10, "Converges without overshooting", "Converged at step 10"),
-     (0.25, 3, "Converges in one step", "Converged at step 1"),
-     (0.3, 21, "Converges while oscillating", "Converged at step"),
+     # e_t = 2.25 * 0.2^t: the step 0.8 e_t is below 1e-6 from t = 9, the gradient 4 e_t only from t = 10
+     (0.2, 10, "Converges without overshooting", "Converged at step 9 (by the step size)"),
+     (0.25, 3, "Converges in one step", "Converged at step 1 (by the gradient)"),
+     # e_t = 2.25 * (-0.2)^t: the step 1.2 |e_t| and the gradient 4 |e_t| both pass 1e-6 at t = 10: the gradient
+     (0.3, 21, "Converges while oscillating", "Converged at step 10 (by the gradient)"),
      (0.5, 10, "Oscillates for ever", "Still moving after 10 steps"),
      (0.6, 60, "Diverges", "Diverged at step 39")],
 )
@@ -145,6 +148,55 @@ def test_verdict_follows_the_contraction_factor(lr, steps, verdict, outcome, ope
     if verdict == "Diverges":
         # |w_t + 1/4| = 2.25 * 1.4^t first exceeds the run's bound 1e6 at t = 39
         assert len(table) == 39 and abs(table["w_next"].iloc[-1]) > 1e6 >= abs(table["w"].iloc[-1])
+
+
+@pytest.mark.parametrize("lr, steps", [(0.6, 13), (0.1, 21), (0.5, 10)])
+def test_a_run_still_moving_says_what_it_is_doing(lr, steps, open_page, texts):
+    """Not "|f'(w)| is still above 1e-6" under "Diverges": where w is going, or how far it still moves per step."""
+    at = open_page(LR_PAGE, {"lr": str(lr), "steps": str(steps)})
+    text = texts(at)
+    assert "still above" not in text and f"Still moving after {steps} steps" in text
+    q = 1 - 4 * lr
+    w = -0.25 + 2.25 * q**steps  # e_t = 2.25 q^t from w0 = 2
+    if q < -1:  # 2.25 * 1.4^13 = 178.6: far out and leaving
+        assert f"w = {w:.5f}, moving away from w* = -0.25000".replace("-", "−") in text
+    else:
+        step = abs(2.25 * q ** (steps - 1) * (q - 1))
+        assert f"the last step moved w by {step:.5f}" in text
+
+
+def test_side_by_side_colours_each_run_by_its_status(open_page, plotly_specs):
+    """q = 1 - 4 eta: 0.6 and 0.2 converge (green), -0.2 converges oscillating (green), -1 cycles for ever (the
+    colour of still moving), -1.4 diverges (the colour of diverged): the line's colour agrees with its words."""
+    from viz.style import STATUS_COLORS
+
+    at = open_page(LR_PAGE, {"view": "compare", "runs": "0.1:21,0.2:10,0.3:10,0.5:10,0.6:10"})
+    fig = next(f for f in plotly_specs(at) if any(t.get("name", "").startswith("η") for t in f["data"]))
+    colors = {t["name"]: t["line"]["color"] for t in fig["data"] if t.get("name", "").startswith("η")}
+    expected = {"η = 0.1": "converged", "η = 0.2": "converged", "η = 0.3": "converged", "η = 0.5": "running",
+                "η = 0.6": "diverged"}
+    assert colors == {name: STATUS_COLORS[s] for name, s in expected.items()}
+    rgb = lambda h: tuple(int(h[i:i + 2], 16) for i in (1, 3, 5))  # noqa: E731
+    green, red = rgb(STATUS_COLORS["converged"]), rgb(STATUS_COLORS["diverged"])
+    assert green[1] > max(green[0], green[2]) and red[0] > max(red[1], red[2])  # green is green, red is red
+    # the words in the same colours (Streamlit's coloured text)
+    words = " ".join(m.proto.body for m in at.markdown)
+    for verdict, color in (("Converges without overshooting", "green"), ("Converges while oscillating", "green"),
+                           ("Oscillates for ever", "orange"), ("Diverges", "red")):
+        assert f":{color}[{verdict}]" in words
+
+
+def test_a_large_rate_diverges_fast_on_the_notes_quadratic(open_page, lr_slider, texts):
+    """The slider reaches 3 times the stability limit 2/f'' = 0.5: at eta = 1.5 the error is multiplied by
+    1 - 4 * 1.5 = -5 per step, so |w_t + 1/4| = 2.25 * 5^t first exceeds 1e6 at t = 9 (2.25 * 5^8 = 878,906)."""
+    at = open_page(LR_PAGE, {"steps": "30"})
+    assert at.slider(key=lr_slider).max == pytest.approx(1.5)
+    at.slider(key=lr_slider).set_value(1.5).run()
+    k = next(t for t in range(40) if 2.25 * 5**t > 1e6)
+    assert k == 9 and "Diverged at step 9" in texts(at) and len(at.dataframe[0].value) == k
+    strip = json.loads(next(f for f in at.get("plotly_chart") if f.proto.id.endswith("rate-strip")).proto.spec)
+    assert strip["layout"]["xaxis"]["range"] == [0, 1.5]  # the strip is the slider's scale
+    assert {"1/f″ = 0.25", "2/f″ = 0.5"} <= {a["text"] for a in strip["layout"]["annotations"]}
 
 
 def test_animation_moves_only_the_markers(open_page, plotly_specs):
@@ -198,6 +250,18 @@ def test_quartic_starts_end_in_the_local_or_the_global_minimum(open_page):
     assert list(ends["ends at"]) == ["local minimum", "local minimum", "global minimum", "global minimum"]
     core = run(q, gd(lr=0.01), np.array(starts)[:, None], 60)
     np.testing.assert_array_equal(ends["final w"].to_numpy(), core.positions[-1, :, 0])
+    # each outcome from the path by hand: |f'(w_t)| and |w_{t+1} - w_t| against 1e-6, whichever settles first
+    w = core.positions[:, :, 0]
+    grad_big = np.abs(24 * w**3 - 6 * w**2 - 24 * w + 1) >= 1e-6
+    step_big = np.abs(np.diff(w, axis=0)) >= 1e-6
+    for j, text in enumerate(ends["status"]):
+        by_gradient = max(np.flatnonzero(grad_big[:, j]), default=-1) + 1
+        by_step = max(np.flatnonzero(step_big[:, j]), default=-1) + 1
+        if min(by_gradient, by_step) >= 60:
+            assert text == "still moving after 60 steps"
+        else:
+            which = "by the gradient" if by_gradient <= by_step else "by the step size"
+            assert text == f"converged at step {min(by_gradient, by_step)} ({which})"
 
 
 # -- a typed-in function ---------------------------------------------------------------------------------------------
@@ -236,3 +300,26 @@ def test_a_typed_function_that_leaves_its_domain(open_page, texts):
     assert not at.exception, [e.value for e in at.exception]
     assert "Left the domain at step 1" in texts(at)
     assert not at.dataframe[0].value.isna().any().any()
+
+
+def test_a_number_beyond_the_range_shows_the_value_in_use(open_page, widget_key, lr_slider):
+    """Typing 5 where the slider ends at 3 * 2/f'' = 1.5 (f'' = 4): the run uses 1.5 and the entry says 1.5, not 5;
+    moving the slider afterwards moves the entry with it."""
+    at = open_page(LR_PAGE)
+    entry = widget_key(SCOPE, "lr", "entry")
+    top = 3 * 2 / 4
+    at.number_input(key=entry).set_value(5.0).run()
+    assert at.number_input(key=entry).value == at.slider(key=lr_slider).value == pytest.approx(top)
+    assert at.dataframe[0].value["w_next"].iloc[0] == pytest.approx(2 - top * 9, abs=1e-15)
+    at.slider(key=lr_slider).set_value(0.3).run()
+    assert at.number_input(key=entry).value == pytest.approx(0.3)
+    at.number_input(key=entry).set_value(-1.0).run()  # below the range: its low end
+    assert at.number_input(key=entry).value == at.slider(key=lr_slider).value == pytest.approx(0.001)
+
+
+@pytest.mark.parametrize("view", ["optimizers", "quartic", "minima"])
+def test_every_view_with_a_table_of_outcomes_states_what_converged_means(view, open_page, texts):
+    """(The one-run view says it per run: see the verdict tests above.)"""
+    at = open_page(LR_PAGE, {"view": view})
+    assert not at.exception
+    assert "Converged: the gradient norm ‖∇f‖ or the length of the step ‖xₜ₊₁ − xₜ‖ stayed below 10⁻⁶" in texts(at)

@@ -57,16 +57,16 @@ def test_every_gate_at_every_step_is_the_core_forward_pass(open_page, heatmaps):
     np.testing.assert_array_equal(maps["c"], cache.c[1:, 0, :].T)
     np.testing.assert_array_equal(maps["h"], cache.h[1:, 0, :].T)
     table = at.dataframe[-1].value
-    assert len(table) == 8 * 2 and list(table.columns[:3]) == ["t", "unit", "x_t"]
-    np.testing.assert_array_equal(table["f_t"], cache.f[:, 0, :].ravel())
-    np.testing.assert_array_equal(table["h_t"], cache.h[1:, 0, :].ravel())
+    assert len(table) == 8 * 2 and list(table.columns[:3]) == ["t", "unit", "xₜ"]
+    np.testing.assert_array_equal(table["fₜ"], cache.f[:, 0, :].ravel())
+    np.testing.assert_array_equal(table["hₜ"], cache.h[1:, 0, :].ravel())
     # the notes' equations, applied by hand to step 1 of unit 1 (h_0 = c_0 = 0)
     W, b = params.W[:, 0, :], params.b[:, 0]
     z = W @ np.array([0.0, 0.0, 1.0]) + b
     sig = 1 / (1 + np.exp(-z))
     c1 = sig[1] * np.tanh(z[2])
-    assert table["c_t"].iloc[0] == pytest.approx(c1, rel=1e-12)
-    assert table["h_t"].iloc[0] == pytest.approx(sig[3] * np.tanh(c1), rel=1e-12)
+    assert table["cₜ"].iloc[0] == pytest.approx(c1, rel=1e-12)
+    assert table["hₜ"].iloc[0] == pytest.approx(sig[3] * np.tanh(c1), rel=1e-12)
 
 
 def test_editing_the_sequence_changes_the_gates(open_page, seq_box, heatmaps):
@@ -77,8 +77,8 @@ def test_editing_the_sequence_changes_the_gates(open_page, seq_box, heatmaps):
     after = at.dataframe[-1].value
     assert len(after) == 3 * 2
     _, cache = core((0.5, -2.0, 3.0))
-    np.testing.assert_array_equal(after["i_t"], cache.i[:, 0, :].ravel())
-    assert not np.allclose(after["i_t"].iloc[:6], before["i_t"].iloc[:6])
+    np.testing.assert_array_equal(after["iₜ"], cache.i[:, 0, :].ravel())
+    assert not np.allclose(after["iₜ"].iloc[:6], before["iₜ"].iloc[:6])
     assert at.query_params["x"] == "0.5, -2, 3"
     np.testing.assert_array_equal(heatmaps(at)["o"], cache.o[:, 0, :].T)
 
@@ -106,9 +106,9 @@ def test_stepping_through_time_shows_each_step_arithmetic(open_page, plotly_spec
     z = nets.lstm_preactivations(params, cache)
     for t in (1, 2, 3):
         step = at.dataframe[0].value
-        assert list(step.columns[:3]) == ["unit", "h_{t-1}", "c_{t-1}"]
-        assert step["c_{t-1}"].iloc[0] == cache.c[t - 1, 0, 0] and step["c_t"].iloc[0] == cache.c[t, 0, 0]
-        assert step["z_f"].iloc[0] == z[t - 1, 0, 0, 0] and step["o_t"].iloc[0] == cache.o[t - 1, 0, 0]
+        assert list(step.columns[:3]) == ["unit", "hₜ₋₁", "cₜ₋₁"]
+        assert step["cₜ₋₁"].iloc[0] == cache.c[t - 1, 0, 0] and step["cₜ"].iloc[0] == cache.c[t, 0, 0]
+        assert step["z (forget)"].iloc[0] == z[t - 1, 0, 0, 0] and step["oₜ"].iloc[0] == cache.o[t - 1, 0, 0]
         latex = "".join(el.proto.body for el in at.get("latex"))
         assert rf"\mathbf{{{cache.h[t, 0, 0]:.3f}}}" in latex  # h_t, bold at the end of the last line
         fig = next(f for f in plotly_specs(at) if f["data"][0]["type"] == "heatmap")
@@ -119,7 +119,7 @@ def test_stepping_through_time_shows_each_step_arithmetic(open_page, plotly_spec
     at.button(key="step-prev").click().run()
     assert at.query_params["t"] == "3"
     at.slider(key=widget_key(SCOPE, "t", "slider")).set_value(8).run()
-    assert at.button(key="step-next").disabled and at.dataframe[0].value["h_t"].iloc[0] == cache.h[8, 0, 0]
+    assert at.button(key="step-next").disabled and at.dataframe[0].value["hₜ"].iloc[0] == cache.h[8, 0, 0]
 
 
 def test_a_shorter_sequence_pulls_the_step_back_inside(open_page, widget_key, seq_box):
@@ -154,15 +154,15 @@ def test_gradient_flow_is_the_core_and_presets_change_it(open_page, texts):
     assert not at.exception
     flow = nets.gradient_flow(60, 16, rnn_radius=1.0, forget_bias=2.0, input_scale=1.0, seed=0)
     df = at.dataframe[0].value
-    np.testing.assert_array_equal(df["RNN ‖∂h_T/∂h_t‖"], flow.rnn)
-    np.testing.assert_array_equal(df["LSTM ‖∂h_T/∂h_t‖"], flow.lstm_h)
+    np.testing.assert_array_equal(df["RNN ‖∂h(T)/∂hₜ‖"], flow.rnn)
+    np.testing.assert_array_equal(df["LSTM ‖∂h(T)/∂hₜ‖"], flow.lstm_h)
     assert flow.rnn[0] / flow.rnn[-1] < 1e-6 < flow.lstm_h[0] / flow.lstm_h[-1]
     text = texts(at)
     assert "the RNN's gradient vanished" in text and "the LSTM's survived" in text
     at.button(key="preset-explode").click().run()
     assert dict(at.query_params) == {"view": "gradient", "rho": "1.2", "inscale": "0"}
     exploded = nets.gradient_flow(60, 16, rnn_radius=1.2, forget_bias=2.0, input_scale=0.0, seed=0)
-    np.testing.assert_allclose(at.dataframe[0].value["RNN ‖∂h_T/∂h_t‖"], exploded.rnn, rtol=1e-12)
+    np.testing.assert_allclose(at.dataframe[0].value["RNN ‖∂h(T)/∂hₜ‖"], exploded.rnn, rtol=1e-12)
     # with no input, h stays 0 and the Jacobian is the matrix power W_h^(T - t): its norm grows like 1.2^(T - t)
     assert exploded.rnn[0] / exploded.rnn[-1] > 1.2 ** 40
     assert "the RNN's gradient exploded" in texts(at)
@@ -177,9 +177,10 @@ def test_the_memory_task_is_the_core_training(open_page, download_bytes, plotly_
     comp = nets.lstm_vs_rnn(T=12, hidden=4, steps=60, lr=0.01, forget_bias=2.0, seed=1)
     df = at.dataframe[0].value
     np.testing.assert_array_equal(df["step"], comp.lstm.eval_steps)
-    np.testing.assert_array_equal(df["LSTM accuracy"], comp.lstm.eval_accuracy)
+    np.testing.assert_array_equal(df["LSTM accuracy (%)"], 100 * comp.lstm.eval_accuracy)
     np.testing.assert_array_equal(df["RNN loss"], comp.rnn.eval_loss)
     assert f"{comp.lstm.final_accuracy * 100:.1f}%" in texts(at)
+    assert f"{df['LSTM accuracy (%)'].iloc[-1]:.1f}%" in texts(at)  # the table and the text in one unit
     back = pd.read_csv(io.BytesIO(download_bytes(at, 0)))
     np.testing.assert_array_equal(back.to_numpy(), df.to_numpy())
     example = plotly_specs(at)[0]
@@ -212,7 +213,7 @@ def test_invalid_url_values_give_a_notice_and_the_default(query, phrase, open_pa
     notices = [w.value for w in at.warning]
     assert len(notices) == 1 and notices[0].startswith(phrase), notices
     _, cache = core()
-    np.testing.assert_array_equal(at.dataframe[-1].value["h_t"], cache.h[1:, 0, :].ravel())
+    np.testing.assert_array_equal(at.dataframe[-1].value["hₜ"], cache.h[1:, 0, :].ravel())
 
 
 def test_a_shared_link_restores_the_cell_and_the_step(open_page, widget_key, seq_box):

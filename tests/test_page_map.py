@@ -105,8 +105,11 @@ def test_a_shared_link_opens_the_same_view(open_page, texts):
                      (Axis("lr", 0.001, 1.0, 30, log=True), Axis("beta1", 0.0, 0.99, 30)))
     index = spec.nearest_cell((0.01, 0.5))
     pd.testing.assert_frame_equal(shown_table(at), frame(iteration_table(run_cell(spec, index))))
-    exact = f"{float(spec.axes[0].values[index[0]])!r},{float(spec.axes[1].values[index[1]])!r}"
-    assert dict(at.query_params) == query | {"cell": exact}  # the link snaps to the cell's exact values
+    # lr = 0.001 * 1000^(k/29): 0.01 lies at k = 29/3 = 9.67, so cell 10, lr = 0.0107978...; beta1 = 0.99 j/29:
+    # 0.5 lies at j = 14.65, so cell 15, beta1 = 0.512069... The link names them in 3 digits, which still pick them
+    assert index == (10, 15)
+    lr, beta1 = 0.001 * 1000 ** (10 / 29), 0.99 * 15 / 29
+    assert dict(at.query_params) == query | {"cell": f"{lr:.3g},{beta1:.3g}"} == query | {"cell": "0.0108,0.512"}
     again = open_page(PAGE, dict(at.query_params))
     pd.testing.assert_frame_equal(shown_table(again), shown_table(at))
     assert "β₁ = " in texts(at) and "No theory map here" in texts(at)
@@ -260,3 +263,30 @@ def test_every_optimizer_and_surface_draws_a_map(surface, opt, open_page, downlo
     assert not at.warning, [w.value for w in at.warning]
     assert figure(at, "map") and figure(at, "path") and len(at.dataframe) == 1
     assert len(download_names(at)) == 2
+
+
+def test_rosenbrock_opens_with_enough_steps_to_show_where_runs_converge(open_page, texts, widget_key):
+    """300 steps of Adam on Rosenbrock converge nowhere on the default grid; the map's default there is 2,000 steps,
+    and the caption's counts are the core's sweep of that grid (lr 0.0005 to 5, log; beta1 0 to 0.99; 100 x 100)."""
+    at = open_page(PAGE, {"surface": "rosenbrock", "opt": "adam", "n": "40"})
+    assert not at.exception
+    axes = (Axis("lr", 0.0005, 5.0, 40, log=True), Axis("beta1", 0.0, 0.99, 40))
+    few = sweep(SweepSpec("rosenbrock", "adam", (-1.5, 2.0), 300, axes)).counts()
+    enough = sweep(SweepSpec("rosenbrock", "adam", (-1.5, 2.0), 2000, axes)).counts()
+    assert few["converged"] == 0 < enough["converged"]
+    assert ("1,600 runs of 2000 steps from (-1.5, 2) in" in texts(at)
+            and f"{enough['converged']:,} converged, {enough['running']:,} still running" in texts(at))
+    assert "steps" not in at.query_params  # the surface's default, left out of the link
+    at.selectbox(key=widget_key(SCOPE, "surface")).set_value("elongated-bowl").run()  # back to 300 there
+    assert at.number_input(key=widget_key(SCOPE, "steps", "number")).value == 300 and "steps" not in at.query_params
+
+
+def test_range_boxes_show_numbers_as_typed(open_page, widget_key):
+    """The default momentum map on the elongated bowl runs lr from 0.0007 to 7 (its default 0.07 / 100 and x 100)
+    and beta from 0 to 0.99: the boxes print 0.0007, 7, 0 and 0.99 (printf, as the browser formats them)."""
+    at = open_page(PAGE, {"n": "10", "steps": "20"})
+    shown = {}
+    for name in ("xlo", "xhi", "ylo", "yhi"):
+        box = at.number_input(key=widget_key(SCOPE, name, "number"))
+        shown[name] = box.proto.format % box.value
+    assert shown == {"xlo": "0.0007", "xhi": "7", "ylo": "0", "yhi": "0.99"}

@@ -65,17 +65,17 @@ def test_page_tables_are_the_closed_forms(open_page, download_bytes):
     at = open_page(PAGE, {"beta": "0.9", "series": "typed", "typed": "1,2,3,4", "back": "5"})
     assert not at.exception, [e.value for e in at.exception]
     series = at.dataframe[0].value
-    np.testing.assert_allclose(series["EMA_t"], loop_ema([1, 2, 3, 4], 0.9), rtol=1e-13)
-    np.testing.assert_allclose(series["EMA_t / (1 - beta^t)"], loop_ema([1, 2, 3, 4], 0.9) / (1 - 0.9 ** np.arange(1, 5)))
+    np.testing.assert_allclose(series["EMAₜ"], loop_ema([1, 2, 3, 4], 0.9), rtol=1e-13)
+    np.testing.assert_allclose(series["EMAₜ / (1 − βᵗ)"], loop_ema([1, 2, 3, 4], 0.9) / (1 - 0.9 ** np.arange(1, 5)))
     weights = at.dataframe[1].value
-    np.testing.assert_allclose(weights["weight (1-beta) beta^j"], [0.1, 0.09, 0.081, 0.0729, 0.06561], rtol=1e-12)
+    np.testing.assert_allclose(weights["weight (1 − β) βʲ"], [0.1, 0.09, 0.081, 0.0729, 0.06561], rtol=1e-12)
     assert weights["running sum"].iloc[-1] == pytest.approx(1 - 0.9**5)
     corr = at.dataframe[2].value
     assert list(corr["t"]) == [1, 2, 3, 5, 10, 20, 50, 100]
-    np.testing.assert_allclose(corr["1 - 0.999^t"], [1 - 0.999**t for t in corr["t"]], rtol=1e-12)
+    np.testing.assert_allclose(corr["1 − 0.999ᵗ"], [1 - 0.999**t for t in corr["t"]], rtol=1e-12)
     adam = at.dataframe[3].value
-    np.testing.assert_allclose(adam["m_hat = m/(1-b1^t)"], 0.5, rtol=1e-12)
-    np.testing.assert_allclose(adam["m/(1-b1) (slide)"], [0.5 * (1 - 0.9**t) / 0.1 for t in adam["t"]], rtol=1e-12)
+    np.testing.assert_allclose(adam["m̂ = m/(1 − β₁ᵗ)"], 0.5, rtol=1e-12)
+    np.testing.assert_allclose(adam["m/(1 − β₁) (slide)"], [0.5 * (1 - 0.9**t) / 0.1 for t in adam["t"]], rtol=1e-12)
     back = pd.read_csv(io.BytesIO(download_bytes(at, 1)))
     np.testing.assert_array_equal(back.to_numpy(), weights.to_numpy())
 

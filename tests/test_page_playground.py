@@ -12,13 +12,14 @@ import pytest
 import optim
 import surfaces
 from optim import NAMES, SPECS, Status, defaults_for, iteration_table, make, run
+from optim.trajectory import Criterion
 from viz.race_player import FRAME_CAP
 
 PAGE = "pages/playground.py"
 SCOPE = "play"
 TWO_D = surfaces.names(dim=2)
 OPTIMIZER_SETS = [("gd", "momentum", "rmsprop", "adam"), NAMES, ("sgd", "nesterov", "adagrad", "adadelta", "newton")]
-BUDGET = 500_000  # bytes of figure JSON for nine optimizers x 500 steps
+BUDGET = 530_000  # bytes of figure JSON for nine optimizers x 500 steps (80 KB of it: the click grid, 1/80 of the box)
 
 
 @pytest.fixture
@@ -96,7 +97,10 @@ def test_summary_equals_the_core(surface_name, page):
         if status == Status.RUNNING:
             assert row["outcome"] == f"still moving after {steps} steps" and row["at step"] == ""
         else:
-            assert row["outcome"] == f"{status.label} at step {int(traj.event_step)}"
+            by = {Criterion.GRADIENT: " (by the gradient)", Criterion.STEP: " (by the step size)"}.get(
+                int(traj.converged_by), "")
+            assert row["outcome"] == f"{status.label} at step {int(traj.event_step)}{by}"
+            assert (by != "") == (status == Status.CONVERGED)
             assert row["at step"] == str(int(traj.event_step))
         if s.minima:
             assert row["distance to nearest minimum"] == float(s.nearest_minimum(traj.final_position)[0])
@@ -137,6 +141,20 @@ def test_csv_of_a_diverged_run_ends_at_the_step_that_left_and_has_no_nan(downloa
 
 
 # -- diverged runs, stochastic runs ----------------------------------------------------------------------------------
+
+def test_a_run_that_stopped_before_the_shown_iteration_says_so_in_the_diverged_colour(page):
+    """GD with eta = 0.5 on the saddle x^2 - y^2 from y = 0.05: y is multiplied by 1 + 2 * 0.5 = 2 per step, so it
+    passes 1e6 at the first k with 0.05 * 2^k > 1e6, k = 25; at iteration 60 the note under its formula says it
+    stopped, in the colour the map and the tables use for diverged."""
+    from viz.style import STATUS_COLORS
+
+    traj = core_run("saddle", "gd", 120, lr=0.5)
+    k = int(traj.event_step)
+    assert traj.status == Status.DIVERGED and k == next(j for j in range(99) if 0.05 * 2**j > 1e6) == 25
+    at = page({"surface": "saddle", "opt": "gd", "steps": "120", "gd.lr": "0.5", "t": "60"})
+    notes = [m.value for m in at.markdown if "before iteration 60" in m.value]
+    assert len(notes) == 1 and f"color:{STATUS_COLORS['diverged']}'>diverged at step {k}: it left the plane" in notes[0]
+
 
 def test_a_diverged_run_is_labelled_and_drawn_to_the_edge_of_the_view(plotly_specs, plotly_array, page):
     at = page({"surface": "saddle", "opt": "gd,momentum", "steps": "120", "gd.lr": "0.5"})

@@ -15,7 +15,9 @@ from viz.style import PRESENT
 
 PAGE = "pages/spatial_transformer.py"
 SCOPE = "stn"
-DEFAULT = nets.theta_from_params(30.0, 1.25, 1.25, 0.0, 0.0, 0.0)
+# rotation 30° at scale 1.25: 1.25 cos 30° = 1.0825317547305484 and 1.25 sin 30° = 0.625 exactly (floats compose it
+# as 0.6249999999999999, which the page writes as 0.625)
+DEFAULT = np.array([[1.25 * np.cos(np.pi / 6), -0.625, 0.0], [0.625, 1.25 * np.cos(np.pi / 6), 0.0]])
 
 
 @pytest.fixture
@@ -48,6 +50,7 @@ def test_the_output_is_the_core_transform_of_the_digit(open_page, plotly_array, 
     np.testing.assert_array_equal(plotly_array(trace(at, "input U")["z"]), digit)
     np.testing.assert_array_equal(output(at), nets.transform(digit, DEFAULT)[0])
     np.testing.assert_allclose(theta_of(at), DEFAULT, rtol=0, atol=0)
+    np.testing.assert_allclose(DEFAULT, nets.theta_from_params(30.0, 1.25, 1.25), rtol=2e-16, atol=0)
     latex = "".join(el.proto.body for el in at.get("latex"))
     assert "1.083 & -0.625 & 0.000" in latex  # theta with its numbers, next to the picture
 
@@ -118,8 +121,8 @@ def test_one_pixel_through_the_sampler(open_page, download_bytes, plotly_array, 
     grid = nets.affine_grid(DEFAULT, (40, 40))
     core = nets.bilinear_taps(nets.load_digit(), *grid[13, 23])
     np.testing.assert_array_equal(taps["weight"], core.weights)
-    np.testing.assert_array_equal(taps["U_nm"], core.values)
-    assert taps["weight × U_nm"].sum() == pytest.approx(output(at)[13, 23], abs=1e-15)
+    np.testing.assert_array_equal(taps["Uₙₘ"], core.values)
+    assert taps["weight × Uₙₘ"].sum() == pytest.approx(output(at)[13, 23], abs=1e-15)
     assert 0.3 < output(at)[13, 23] < 0.7  # the default pixel sits on a stroke's edge: a real weighted average
     back = pd.read_csv(io.BytesIO(download_bytes(at, 0)))
     np.testing.assert_array_equal(back["weight"], taps["weight"])
@@ -143,6 +146,21 @@ def test_invalid_url_values_give_a_notice_and_the_default(query, phrase, open_pa
     notices = [w.value for w in at.warning]
     assert len(notices) == 1 and notices[0].startswith(phrase), notices
     np.testing.assert_array_equal(output(at), nets.transform(nets.load_digit(), DEFAULT)[0])
+
+
+def test_theta_from_the_sliders_is_linked_without_float_noise(open_page):
+    """Rotation 60° with shear 0.6, shifted by 0.3: cos 60° is 0.5, which floats compute as 0.5000000000000001;
+    the link says 0.5, keeps the entries that have no short decimal as they are, and reads back to the same theta."""
+    at = open_page(PAGE)
+    at.button(key="preset-identity").click().run()
+    for name, value in (("angle_deg", 60.0), ("shear", 0.6), ("tx", 0.3)):
+        at.slider(key=f"stn-param-{name}").set_value(value).run()
+    exact = nets.theta_from_params(60.0, 1.0, 1.0, 0.6, 0.3, 0.0).ravel()
+    text = at.query_params["theta"].split(",")
+    assert exact[0] == 0.5000000000000001 and text[0] == "0.5" and text[2] == "0.3" and text[5] == "0"
+    assert [float(t) for t in text[1:2] + text[3:5]] == [exact[1], exact[3], exact[4]]  # no shorter neighbour
+    shared = open_page(PAGE, dict(at.query_params))
+    np.testing.assert_array_equal(theta_of(shared), theta_of(at))
 
 
 def test_a_shared_link_restores_theta_exactly(open_page, output):

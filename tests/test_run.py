@@ -13,6 +13,7 @@ from hypothesis.extra import numpy as hnp
 import optim
 import surfaces
 from optim import Status, run
+from optim.trajectory import Criterion
 
 QUADRATIC = surfaces.get("notes-quadratic")
 ROSENBROCK = surfaces.get("rosenbrock")
@@ -281,17 +282,34 @@ def test_an_overflowing_run_is_diverged_without_nan(bound):
 
 
 def test_gd_eta_02_converges_at_the_first_step_below_tol():
-    """f'(w_t) = 4 w_t + 1 = 9 * 0.2^t falls below 1e-6 first at t = 10 (9.2e-7; t = 9 gives 4.6e-6)."""
+    """From w0 = 2 the error is e_t = w_t + 1/4 = 2.25 * 0.2^t: the gradient f'(w_t) = 4 e_t = 9 * 0.2^t falls below
+    1e-6 first at t = 10, the step |w_{t+1} - w_t| = 0.8 e_t = 1.8 * 0.2^t already at t = 9 (9.2e-7; f - f* = 2 e^2
+    = 2.6e-12, 1.2e-6 from the minimum): it converged at step 9, by the step size."""
     tol = run(QUADRATIC, optim.gd(lr=0.2), [2.0], 1).tol  # the default
-    k = next(t for t in itertools.count() if 9 * 0.2**t < tol)
-    assert tol == 1e-6 and k == 10
+    k_gradient = next(t for t in itertools.count() if 9 * 0.2**t < tol)
+    k_step = next(t for t in itertools.count() if 1.8 * 0.2**t < tol)
+    assert tol == 1e-6 and (k_gradient, k_step) == (10, 9)
     for steps in (10, 30):
         traj = run(QUADRATIC, optim.gd(lr=0.2), [2.0], steps)
-        assert traj.status_label() == "converged" and traj.event_step == k
+        assert traj.status_label() == "converged" and traj.event_step == k_step
+        assert traj.converged_by == Criterion.STEP and traj.outcome() == "converged at step 9 (by the step size)"
         assert traj.rows == steps  # a converged run keeps all its rows
+    # 9 steps: the last step (from w_8 to w_9, 1.8 * 0.2^8 = 4.6e-6) is not below tol yet
     assert run(QUADRATIC, optim.gd(lr=0.2), [2.0], 9).status_label() == "running"
-    k3 = next(t for t in itertools.count() if 9 * 0.2**t < 1e-3)
-    assert run(QUADRATIC, optim.gd(lr=0.2), [2.0], 30, tol=1e-3).event_step == k3 == 6
+    k3 = next(t for t in itertools.count() if 1.8 * 0.2**t < 1e-3)
+    assert run(QUADRATIC, optim.gd(lr=0.2), [2.0], 30, tol=1e-3).event_step == k3 == 5
+
+
+def test_a_run_that_sits_at_the_minimum_is_converged_not_still_moving():
+    """GD with eta = 0.1 on f = w^2 + 10 from w0 = -4: e_t = -4 * 0.8^t, f'(w_t) = 2 e_t, step 0.2 |e_t|.
+    After 70 steps it sits 6.5e-7 from the minimum (f - f* = 4e-13): its steps are below 1e-6 from the first t
+    with 0.8 * 0.8^t < 1e-6 (61), its gradient only from the first t with 8 * 0.8^t < 1e-6 (72, after the end)."""
+    traj = run(surfaces.get("notes-parabola"), optim.gd(lr=0.1), [-4.0], 70)
+    assert abs(traj.positions[-1, 0] - (-4 * 0.8**70)) < 1e-15
+    k_step = next(t for t in itertools.count() if 0.8 * 0.8**t < 1e-6)
+    k_gradient = next(t for t in itertools.count() if 8 * 0.8**t < 1e-6)
+    assert (k_step, k_gradient) == (61, 72)
+    assert traj.status == Status.CONVERGED and traj.event_step == k_step and traj.converged_by == Criterion.STEP
 
 
 def test_gd_eta_05_keeps_running():
@@ -300,26 +318,33 @@ def test_gd_eta_05_keeps_running():
         assert traj.status_label() == "running" and traj.event_step == -1 and traj.rows == steps
         np.testing.assert_array_equal(traj.positions[::2, 0], 2.0)
         np.testing.assert_array_equal(traj.positions[1::2, 0], -2.5)
-    # |f'| is exactly 9 at every step: "below tol" is strict, so tol = 9 is not reached and 9 + 1e-9 is, at once.
-    assert run(QUADRATIC, optim.gd(lr=0.5), [2.0], 10, tol=9.0).status_label() == "running"
-    at_once = run(QUADRATIC, optim.gd(lr=0.5), [2.0], 10, tol=9.0 + 1e-9)
+    # |f'| is exactly 9 and every step exactly 4.5 long: "below tol" is strict, so tol = 4.5 is not reached and
+    # 4.5 + 1e-9 is, at once, by the step (the gradient, 9, is still above it).
+    assert run(QUADRATIC, optim.gd(lr=0.5), [2.0], 10, tol=4.5).status_label() == "running"
+    at_once = run(QUADRATIC, optim.gd(lr=0.5), [2.0], 10, tol=4.5 + 1e-9)
     assert at_once.status_label() == "converged" and at_once.event_step == 0
+    assert at_once.converged_by == Criterion.STEP
 
 
 def test_converged_means_below_tol_from_that_step_on():
-    """Heavy-ball momentum overshoots: its gradient dips below tol and comes back before it settles. The event
-    step is the first step after which the true gradient norm stays below tol, recomputed here from positions."""
+    """Heavy-ball momentum overshoots: its gradient dips below tol and comes back before it settles, and its steps
+    shrink at the turning points. The event step is the first point after which the true gradient norm stays below
+    tol, or after which every step is shorter than tol, whichever comes first, recomputed here from positions."""
     tol = 0.5
     beta = np.array([0.0, 0.5, 0.8, 0.9, 0.95])
     traj = run(BOWL, optim.momentum(lr=0.02, beta=beta, form="classic"), [-1.6, 1.9], 200, tol=tol)
     norm = np.linalg.norm(BOWL.grad(traj.positions), axis=-1)  # (201, 5)
+    step = np.linalg.norm(np.diff(traj.positions, axis=0), axis=-1)  # (200, 5)
+    last = lambda big: np.array([np.flatnonzero(big[:, j]).max(initial=-1) for j in range(5)])  # noqa: E731
     above = norm >= tol
-    last_above = np.array([np.flatnonzero(above[:, j]).max(initial=-1) for j in range(5)])
-    assert np.all(last_above < 200)  # all settled within the run
-    np.testing.assert_array_equal(traj.event_step, last_above + 1)
+    by_gradient, by_step = last(above) + 1, last(step >= tol) + 1
+    assert np.all(by_gradient <= 200) and np.any(by_step < by_gradient)  # all settled; the criteria differ
+    np.testing.assert_array_equal(traj.event_step, np.minimum(by_gradient, by_step))
+    np.testing.assert_array_equal(traj.converged_by, np.where(by_gradient <= by_step, Criterion.GRADIENT,
+                                                              Criterion.STEP))
     assert np.all(traj.status == Status.CONVERGED)
-    # At least one of them dipped below tol before the step it is said to have converged at.
-    dipped = [(~above[: traj.event_step[j], j]).any() for j in range(5)]
+    # The gradient of at least one of them dipped below tol before it stayed there.
+    dipped = [(~above[: by_gradient[j], j]).any() for j in range(5)]
     assert any(dipped) and not dipped[0]
 
 

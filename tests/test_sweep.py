@@ -262,3 +262,22 @@ def test_measured_rates_need_a_minimum():
     spec = SweepSpec("saddle", "gd", (-1.8, 0.05), 10, (Axis.parse("lr=0.01:0.1:3"),))
     with pytest.raises(ValueError, match="no minimum"):
         measured_rates(spec)
+
+
+@pytest.mark.parametrize("axis", [Axis("lr", 1e-4, 1.0, 200, log=True), Axis("beta", 0.0, 0.99, 200),
+                                  Axis("lr", 0.001, 1.0, 30, log=True), Axis("eps", 1e-8, 1e-8, 1)])
+def test_a_cell_s_short_value_names_the_same_cell_in_few_digits(axis):
+    """Every value of the grid, written with the fewest digits (at least 3) that still pick it: the text reads back
+    to the same number, picks the same cell, and is never longer than the exact value's shortest text."""
+    values = axis.values
+    for k in range(axis.count):
+        short = axis.short_value(k)
+        assert float(repr(short)) == short and axis.nearest(short) == k
+        assert len(repr(short)) <= len(repr(float(values[k])))
+        digits = len(f"{short:e}".split("e")[0].replace(".", "").replace("-", "").rstrip("0"))
+        if digits > 3:  # one digit fewer would pick a neighbour
+            fewer = float(f"{float(values[k]):.{digits - 1}g}")
+            assert axis.nearest(fewer) != k
+    # 200 log-spaced rates: neighbours differ by 10^(4/199) = 1.047, so 3 digits always suffice
+    assert max(len(f"{axis.short_value(k):e}".split("e")[0].replace(".", "").rstrip("0"))
+               for k in range(axis.count)) <= (3 if axis.count <= 200 and axis.log else 4)

@@ -69,3 +69,18 @@ def test_quote_is_one_short_line_with_markdown_escaped(text):
         .replace("\\]", "").replace("\\<", "").replace("\\>", "").replace("\\$", "").replace("\\~", "").replace("\\|", "")
     assert not set("*_`[]<>$~|") & set(unescaped)
     assert len(q.replace("\\", "")) <= 40
+
+
+@pytest.mark.parametrize("computed, short", [(0.1 + 0.2, 0.3), (1.25 * math.sin(math.pi / 6), 0.625),
+                                             (math.cos(math.pi / 3), 0.5), (-0.7 * 3, -2.1), (0.6, 0.6)])
+def test_arithmetic_noise_is_dropped_from_a_linked_value(computed, short):
+    assert computed == short or abs(computed - short) <= 4.5e-16 * abs(short)  # the noise: an ulp or two
+    assert state.without_noise(computed) == short and state.format_float(state.without_noise(computed)) == repr(short)
+
+
+@given(st.floats(-1e6, 1e6, allow_nan=False))
+@settings(max_examples=300, deadline=None)
+def test_a_value_without_noise_is_itself_or_a_short_decimal_next_to_it(x):
+    y = state.without_noise(x)
+    assert y == x or (abs(y - x) <= 5e-16 * abs(x) + 1e-300 and len(f"{y:.12g}") <= 19 and float(f"{y:.12g}") == y)
+    assert state.without_noise(y) == y and float(state.format_float(y)) == y  # stable, and the link reads it back

@@ -16,7 +16,7 @@ from optim.derived import with_corrected
 from optim.endpoints import MOMENTUM, ON_CURVES, ROLL_BETAS, ROLL_LRS, roll_over_grid, run_ends, same_path
 from viz.curve_runs import ends_frame, ends_row, gap_text, runs_figure
 from viz.averages import paths_figure
-from viz.style import LOOKS
+from viz.style import LOOKS, status_criteria
 from viz.tables import csv_bytes, frame
 
 from . import layout, state, widgets
@@ -90,12 +90,12 @@ def optimizers_view(scope: str, surface, w0: float, steps: int, file_name: str, 
     with fig_col:
         layout.plotly(runs_figure(surface, [(label(r), LOOKS[r.optimizer], r.positions[:, 0]) for r in runs], th),
                       key="runs")
-    st.caption("Row t of each table: w_t before the step, f(w_t), the gradient f′(w_t), w_t+1 after it, then what "
-               "the optimizer keeps after the step (velocity v, sums G and averages s, u, m, v, the step size "
-               "lr_eff it applied, Adam's bias-corrected m_hat = m/(1 − β₁ᵗ) and v_hat = v/(1 − β₂ᵗ), Newton's "
-               "curvature f″, a line search's direction d and step length alpha; with a schedule the rate η_t of "
-               "the step, with clipping the gradient g_clip the update used). 5 decimals here; the CSV has every "
-               "digit.")
+    st.caption("Row t of each table: $w_t$ before the step, $f(w_t)$, the gradient $f'(w_t)$, $w_{t+1}$ after it, "
+               "then what the optimizer keeps after the step (velocity v, sums G and averages s, u, m, v, the step "
+               "size lr_eff it applied, Adam's bias-corrected m_hat = m/(1 − β₁ᵗ) and v_hat = v/(1 − β₂ᵗ), Newton's "
+               "curvature f″, a line search's direction d and step length alpha; with a schedule the rate eta_t "
+               r"($\eta_t$) of the step, with clipping the gradient g_clip the update used). 5 decimals here; the CSV "
+               "has every digit. " + status_criteria())
     for r in runs:
         with st.container(border=True):
             color_title(r.optimizer, f"{r.settings_text()} · {r.outcome()}")
@@ -124,11 +124,12 @@ def momentum_forms_view(scope: str, th) -> None:
     a, b, lr_c = pair.old, pair.new, pair.lr
     st.latex(rf"\begin{{gathered}}{curve.latex},\quad w_1 = {w0:g} \\ {spec.latex(ema)}\ \ \eta = {lr:g}"
              rf"\qquad\text{{vs}}\qquad {spec.latex(classic)}\ \ \eta' = (1-\beta)\eta = {lr_c:.6g}\end{{gathered}}")
-    st.markdown(f"**Why one path.** Divide the average-form velocity by 1 − β: u = v/(1 − β) obeys u_t = β u_t−1 + "
-                f"g_t, the classic velocity, and the step η v_t = η(1 − β) u_t. So the classic form at η′ = (1 − β)η = "
-                f"{lr_c:.6g} takes the same steps, its velocity 1/(1 − β) = {1 / (1 - beta):.4g} times larger: "
-                f"η′ v_classic = η v_average. Computed over {steps} iterations: max |w_average − w_classic| = "
-                f"**{gap_text(pair.gap)}**, max |η v_average − η′ v_classic| (the steps) = **{gap_text(pair.step_gap)}** "
+    st.markdown(r"**Why one path.** Divide the average-form velocity by 1 − β: $u = v/(1 - \beta)$ obeys "
+                r"$u_t = \beta u_{t-1} + g_t$, the classic velocity, and the step $\eta v_t = \eta(1 - \beta) u_t$. "
+                f"So the classic form at η′ = (1 − β)η = {lr_c:.6g} takes the same steps, its velocity "
+                f"1/(1 − β) = {1 / (1 - beta):.4g} times larger: η′ × classic velocity = η × average velocity. "
+                f"Computed over {steps} iterations: the largest difference between the two paths' w = "
+                f"**{gap_text(pair.gap)}**, and between their steps = **{gap_text(pair.step_gap)}** "
                 "(rounding only).")
     layout.plotly(paths_figure([(f"average form, η = {lr:g}", a.positions[:, 0]),
                                 (f"classic form, η′ = {lr_c:.6g}", b.positions[:, 0])], th), key="momentum-paths")
@@ -206,6 +207,7 @@ def quartic_view(scope: str, starts_setting: state.Setting, th) -> None:
                "and its kind from the sign of f″ there; reached: within 10⁻³ of it.")
     table = ends_frame(rows)
     layout.dataframe(table, key="quartic-ends", height=int((40 + 36 * len(table)) * (1.4 if th.present else 1)))
+    st.caption(status_criteria())
     layout.csv_download(table, "quartic_who_ends_where.csv", key="quartic-ends-csv")
     second = [n for n in names if optim.spec(n).needs_hessian]
     st.markdown("**“Second-order methods do not get stuck in local minima” (003, second-order slides).** "

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the browser tab's icon, a local file drawn by ``assets/make_favicon.py``: a ``:material/...:`` page icon is
+#: fetched from fonts.gstatic.com on every load and fails offline. (The pages' own ``:material/...:`` icons are
+#: drawn with the Material Symbols font that Streamlit ships in its static files: no request leaves the server.)
+PAGE_ICON = ROOT / "assets" / "favicon.png"
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,12 @@ _D = Schedule()
 FIELDS = {
     "gamma": ("gamma", "decay factor γ", 1e-6, 1.0, False, "η is multiplied by γ (0 < γ ≤ 1)"),
     "step_size": ("period", "period s", 1, MAX_PERIOD, True, "steps between two decays"),
-    "decay": ("decay", "decay k", 0.0, 1e3, False, "η_t = η / (1 + k t)"),
-    "t_max": ("tmax", "half period T", 1, MAX_PERIOD, True, "η_t reaches η_min at t = T"),
-    "eta_min": ("etamin", "lowest rate η_min", 0.0, 10.0, False, "the cosine's floor"),
+    "decay": ("decay", "decay k", 0.0, 1e3, False, r"$\eta_t = \eta / (1 + k t)$"),
+    "t_max": ("tmax", "half period T", 1, MAX_PERIOD, True, r"$\eta_t$ reaches $\eta_{min}$ at t = T"),
+    "eta_min": ("etamin", r"lowest rate $\eta_{min}$", 0.0, 10.0, False, "the cosine's floor"),
     "t0": ("t0", "first period T₀", 1, MAX_PERIOD, True, "steps before the first restart"),
     "t_mult": ("tmult", "period factor m", 1, 10, True, "each period is m times the last"),
-    "warmup": ("warmup", "warm-up N", 0, MAX_PERIOD, True, "η_t rises linearly from 0 over the first N steps"),
+    "warmup": ("warmup", "warm-up N", 0, MAX_PERIOD, True, r"$\eta_t$ rises linearly from 0 over the first N steps"),
 }
 
 
@@ -63,7 +63,8 @@ class ScheduleSettings:
 
     def controls(self, container) -> None:
         kind = widgets.selectbox(self.kind, "Learning-rate schedule", KINDS, format_func=LABELS.get, container=container,
-                                 help="η_t of step t (from 0, as torch's schedulers): the first update uses η₀.")
+                                 help=r"$\eta_t$ of step t (from 0, as torch's schedulers): the first update uses "
+                                      r"$\eta_0$.")
         names = (*Schedule.parameters(kind), "warmup")
         for f, col in zip(names, container.columns(len(names))):
             _, label, low, high, whole, text = FIELDS[f]

@@ -26,11 +26,16 @@ def _copy(s: Setting, widget_key: str, convert=lambda v: v, then: Callable[[], N
     return callback
 
 
+def _clamped(low, high, cast=float):
+    """A typed value -> the nearest value of ``[low, high]``: an entry takes any number and shows the one used."""
+    return lambda v: cast(min(max(v, low), high))
+
+
 def _within(s: Setting, low, high, cast=float):
     """The setting's value, clamped to ``[low, high]`` (e.g. left over from a surface with a wider range)."""
     value = state.get(s)
     if not low <= value <= high:
-        value = cast(min(max(value, low), high))
+        value = _clamped(low, high, cast)(value)
         state.set_value(s, value)
     return value
 
@@ -47,8 +52,9 @@ def slider_entry(s: Setting, label: str, low: float, high: float, step: float, *
     """A slider with a number entry beside it, both showing and setting the same value.
 
     The slider covers ``[low, high]``; the entry accepts any value the setting accepts in that range with
-    more digits than the slider's step (``0.2501``). ``beneath(value)`` may draw under the slider, in the
-    slider's own column (a scale that lines up with its track).
+    more digits than the slider's step (``0.2501``). A value beyond the range is taken as the nearest end, and the
+    entry then shows that end (the browser never keeps showing a number that is not the one in use).
+    ``beneath(value)`` may draw under the slider, in the slider's own column (a scale that lines up with its track).
     """
     container = container or st
     cast = int if integer else float
@@ -59,8 +65,8 @@ def slider_entry(s: Setting, label: str, low: float, high: float, step: float, *
     left, right = container.columns([5, 2], vertical_alignment="top" if beneath else "bottom")
     left.slider(label, cast(low), cast(high), step=cast(step), format=fmt, key=k_slider, help=help,
                 on_change=_copy(s, k_slider, cast))
-    right.number_input(f"{label} (exact)", cast(low), cast(high), step=cast(step), format=fmt, key=k_entry,
-                       on_change=_copy(s, k_entry, cast), label_visibility="collapsed")
+    right.number_input(f"{label} (exact)", None, None, step=cast(step), format=fmt, key=k_entry,
+                       on_change=_copy(s, k_entry, _clamped(low, high, cast)), label_visibility="collapsed")
     if beneath:
         with left:
             beneath(state.get(s))
@@ -159,14 +165,15 @@ def quote(text: str, limit: int = 40) -> str:
 def number(s: Setting, label: str, low: float, high: float, *, step: float | None = None, fmt: str = "%.4g",
            help: str | None = None, container=None, integer: bool = False,
            then: Callable[[], None] | None = None):
-    """A number entry alone (no slider), showing and setting the canonical value, clamped to ``[low, high]``."""
+    """A number entry alone (no slider), showing and setting the canonical value, clamped to ``[low, high]`` (a
+    value typed beyond it is taken as the nearest end, which the entry then shows)."""
     container = container or st
     cast = int if integer else float
     value = _within(s, low, high, cast)
     key = widget_key(s, "number")
     _bind(s, key, cast(value))
-    container.number_input(label, cast(low), cast(high), step=None if step is None else cast(step), format=fmt,
-                           key=key, help=help, on_change=_copy(s, key, cast, then=then))
+    container.number_input(label, None, None, step=None if step is None else cast(step), format=fmt,
+                           key=key, help=help, on_change=_copy(s, key, _clamped(low, high, cast), then=then))
     return state.get(s)
 
 
@@ -211,8 +218,8 @@ def log_slider_entry(s: Setting, label: str, low: float, high: float, *, help: s
     left, right = (container, container) if stacked else container.columns([5, 2], vertical_alignment="bottom")
     left.select_slider(label, options=grid, key=k_slider, help=help, format_func=lambda v: f"{v:g}",
                        on_change=_copy(s, k_slider, float))
-    right.number_input(f"{label} (exact)", min_value=float(low), max_value=float(high), step=float(low), format=fmt,
-                       key=k_entry, on_change=_copy(s, k_entry, float), label_visibility="collapsed")
+    right.number_input(f"{label} (exact)", step=float(low), format=fmt, key=k_entry,
+                       on_change=_copy(s, k_entry, _clamped(low, high)), label_visibility="collapsed")
     return state.get(s)
 
 

@@ -76,13 +76,13 @@ def samples_frame(keys, acts: dict[str, A.Activation], points=(-5, -2, -1, -0.5,
 def softmax_frame(logits) -> pd.DataFrame:
     z = np.asarray(logits, float)
     shifted = np.exp(z - z.max())
-    return pd.DataFrame({"k": np.arange(1, len(z) + 1), "logit z_k": z, "e^(z_k − max z)": shifted,
-                         "p_k = softmax(z)_k": A.softmax(z)})
+    return pd.DataFrame({"k": np.arange(1, len(z) + 1), "logit zₖ": z, "exp(zₖ − max z)": shifted,
+                         "pₖ = softmax(z)ₖ": A.softmax(z)})
 
 
 def softmax_figure(df: pd.DataFrame, th: Theme):
-    p = df["p_k = softmax(z)_k"].to_numpy()
-    data = [{"type": "bar", "x": [f"z{k} = {short(z)}" for k, z in zip(df["k"], df["logit z_k"])], "y": p,
+    p = df["pₖ = softmax(z)ₖ"].to_numpy()
+    data = [{"type": "bar", "x": [f"z{k} = {short(z)}" for k, z in zip(df["k"], df["logit zₖ"])], "y": p,
              "marker": {"color": ONE}, "text": [short(v) for v in p], "textposition": "outside",
              "name": "probability", "cliponaxis": False}]
     layout = {"yaxis": {"title": {"text": "probability"}, "range": [0, 1.15]},
@@ -91,7 +91,7 @@ def softmax_figure(df: pd.DataFrame, th: Theme):
 
 
 def softmax_sum_text(df: pd.DataFrame) -> str:
-    e = df["e^(z_k − max z)"].to_numpy()
-    p = df["p_k = softmax(z)_k"].to_numpy()
-    return (f"Σ e^(z_k − max z) = {' + '.join(short(v) for v in e)} = {short(e.sum())}; "
+    e = df["exp(zₖ − max z)"].to_numpy()
+    p = df["pₖ = softmax(z)ₖ"].to_numpy()
+    return (f"Σ exp(zₖ − max z) = {' + '.join(short(v) for v in e)} = {short(e.sum())}; "
             f"Σ p_k = {' + '.join(short(v) for v in p)} = {p.sum():.15g}")

@@ -46,11 +46,11 @@ def weights_figure(weights: np.ndarray, beta: float, th: Theme):
 def series_frame(x: np.ndarray, avg: np.ndarray, beta: float) -> pd.DataFrame:
     t = np.arange(1, x.size + 1)
     divisor = A.weight_sum(beta, t)
-    return pd.DataFrame({"t": t, "x_t": x, "EMA_t": avg, "1 - beta^t": divisor, "EMA_t / (1 - beta^t)": avg / divisor})
+    return pd.DataFrame({"t": t, "xₜ": x, "EMAₜ": avg, "1 − βᵗ": divisor, "EMAₜ / (1 − βᵗ)": avg / divisor})
 
 
 def weights_frame(weights: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({"j (steps back)": np.arange(weights.size), "weight (1-beta) beta^j": weights,
+    return pd.DataFrame({"j (steps back)": np.arange(weights.size), "weight (1 − β) βʲ": weights,
                          "running sum": np.cumsum(weights)})
 
 
@@ -58,14 +58,14 @@ def correction_frame(betas: tuple[float, ...], steps: tuple[int, ...]) -> pd.Dat
     t = np.asarray(steps)
     cols = {"t": t}
     for b in betas:
-        cols[f"1 - {b:g}^t"] = A.weight_sum(b, t)
+        cols[f"1 − {b:g}ᵗ"] = A.weight_sum(b, t)
     return pd.DataFrame(cols)
 
 
 def adam_frame(m: A.AdamMoments, steps: tuple[int, ...]) -> pd.DataFrame:
     i = np.asarray(steps) - 1
-    return pd.DataFrame({"t": m.t[i], "m_t": m.m[i], "m_hat = m/(1-b1^t)": m.m_hat[i], "m/(1-b1) (slide)": m.m_wrong[i],
-                         "v_t": m.v[i], "v_hat = v/(1-b2^t)": m.v_hat[i], "v/(1-b2) (slide)": m.v_wrong[i]})
+    return pd.DataFrame({"t": m.t[i], "mₜ": m.m[i], "m̂ = m/(1 − β₁ᵗ)": m.m_hat[i], "m/(1 − β₁) (slide)": m.m_wrong[i],
+                         "vₜ": m.v[i], "v̂ = v/(1 − β₂ᵗ)": m.v_hat[i], "v/(1 − β₂) (slide)": m.v_wrong[i]})
 
 
 def adam_figure(m: A.AdamMoments, g: float, th: Theme):

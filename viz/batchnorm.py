@@ -25,10 +25,10 @@ OUTCOME_WORDS = {"trained": "trained", "slow": "slow", "stuck": "stuck", "diverg
 
 #: the four stages of the forward pass: column name, axis symbol (HTML), one-line meaning
 STAGES = (
-    ("h_i", "h", "the batch as it arrives"),
-    ("h_i − μ", "h − μ", "minus the batch mean"),
-    ("ĥ_i", "ĥ", "divided by the spread"),
-    ("y_i", "y = γĥ + β", "rescaled and shifted"),
+    ("hᵢ", "h", "the batch as it arrives"),
+    ("hᵢ − μ", "h − μ", "minus the batch mean"),
+    ("ĥᵢ", "ĥ", "divided by the spread"),
+    ("yᵢ", "y = γĥ + β", "rescaled and shifted"),
 )
 
 
@@ -212,7 +212,7 @@ def experiment_frame(exp: LRExperiment) -> pd.DataFrame:
     df = pd.DataFrame({"η": [_lr(x) for x in exp.learning_rates]})
     for label, c in (("plain", exp.plain), ("BN", exp.bn)):
         df[f"{label}: outcome"] = list(c.outcome)
-        df[f"{label}: accuracy"] = c.accuracy
+        df[f"{label}: accuracy (%)"] = 100 * c.accuracy  # in %, as the chart and the outcome words
         df[f"{label}: final loss"] = np.where(np.isfinite(c.final_loss), c.final_loss, np.nan)
         df[f"{label}: overflowed"] = [f"at step {int(s)}" if s >= 0 else "no" for s in c.diverged_at]
     return df

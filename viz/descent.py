@@ -13,7 +13,8 @@ import plotly.graph_objects as go
 from optim.analysis import critical_learning_rates
 from surfaces import Surface
 
-from .style import KIND_COLORS, KIND_SYMBOLS, SERIES_COLORS, STATUS_COLORS, Theme, figure, format_number
+from .style import (KIND_COLORS, KIND_SYMBOLS, SERIES_COLORS, STATUS_COLORS, VERDICT_STATUS, Theme, figure,
+                    format_number)
 
 FRAME_MS = 450
 
@@ -158,9 +159,9 @@ def rate_strip(curvature: float, lr: float, lr_max: float, th: Theme) -> go.Figu
     """The learning-rate axis coloured by what gradient descent does: regions, critical rates, current eta."""
     one, two = critical_learning_rates(curvature)
     hi = max(lr_max, lr)  # the slider's range, so that the strip reads as its scale
-    regions = [(0.0, one, STATUS_COLORS["converged"], "monotone"),
-               (one, two, STATUS_COLORS["running"], "oscillating"),
-               (two, max(hi, two * 1.001), STATUS_COLORS["diverged"], "diverges")]
+    regions = [(0.0, one, "monotone", "monotone"), (one, two, "oscillating", "oscillating"),
+               (two, max(hi, two * 1.001), "diverges", "diverges")]
+    regions = [(a, b, STATUS_COLORS[VERDICT_STATUS[kind]], text) for a, b, kind, text in regions]
     shapes, notes = [], []
     for a, b, col, text in regions:
         if a >= hi:
@@ -184,11 +185,17 @@ def rate_strip(curvature: float, lr: float, lr_max: float, th: Theme) -> go.Figu
     return figure(data, layout, th, height=th.descent.strip_height, legend=False)
 
 
-def compare_paths(series: list[tuple[str, np.ndarray]], surface: Surface, th: Theme) -> go.Figure:
-    """w_t against t for several runs (one per learning rate), the minimum dashed."""
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x")
+
+
+def compare_paths(series: list[tuple[str, np.ndarray, str]], surface: Surface, th: Theme) -> go.Figure:
+    """w_t against t for several runs (one per learning rate), the minimum dashed. Each run is ``(label, path,
+    colour)``, the colour its status's (``STATUS_COLORS``); runs of one status differ by dash and marker."""
     data = [{"type": "scatter", "x": np.arange(1, w.size + 1), "y": w, "mode": "lines+markers", "name": label,
-             "line": {"color": SERIES_COLORS[i % len(SERIES_COLORS)], "width": th.line},
-             "marker": {"size": th.marker * 0.7}} for i, (label, w) in enumerate(series)]
+             "line": {"color": color, "width": th.line, "dash": DASHES[i % len(DASHES)]},
+             "marker": {"size": th.marker * 0.7, "color": color, "symbol": SYMBOLS[i % len(SYMBOLS)]}}
+            for i, (label, w, color) in enumerate(series)]
     shapes = [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "y0": m.point[0], "y1": m.point[0],
                "line": {"color": KIND_COLORS["minimum"], "dash": "dash", "width": 1.5}} for m in surface.minima]
     notes = [{"xref": "x domain", "x": 1, "y": m.point[0], "xanchor": "right", "yanchor": "top", "showarrow": False,

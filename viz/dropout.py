@@ -24,8 +24,8 @@ def layer_figure(p: D.DropoutPass, th: Theme, training: bool):
     n = p.x.size
     units = np.arange(1, n + 1)
     dropped = p.mask == 0
-    data = [{"type": "bar", "x": units, "y": p.x, "name": "input x_i", "marker": {"color": INPUT}},
-            {"type": "bar", "x": units, "y": p.y, "name": "output y_i", "marker": {"color": OUTPUT}}]
+    data = [{"type": "bar", "x": units, "y": p.x, "name": "input xᵢ", "marker": {"color": INPUT}},
+            {"type": "bar", "x": units, "y": p.y, "name": "output yᵢ", "marker": {"color": OUTPUT}}]
     if training:
         data.append({"type": "scatter", "mode": "markers", "x": units[dropped], "y": np.zeros(dropped.sum()),
                      "name": "dropped (y_i = 0)", "marker": {"symbol": "x", "size": th.marker + 6, "color": DROPPED,
@@ -57,6 +57,6 @@ def count_figure(n: int, keep: float, counts: np.ndarray, th: Theme, current: in
 
 
 def layer_frame(train: D.DropoutPass, infer: D.DropoutPass, average: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({"unit i": np.arange(1, train.x.size + 1), "x_i": train.x, "mask m_i": train.mask.astype(int),
-                         "training y_i": train.y, "inference y_i": infer.y,
-                         "training y_i, mean of the masks": average})
+    return pd.DataFrame({"unit i": np.arange(1, train.x.size + 1), "xᵢ": train.x, "mask mᵢ": train.mask.astype(int),
+                         "training yᵢ": train.y, "inference yᵢ": infer.y,
+                         "training yᵢ, mean of the masks": average})

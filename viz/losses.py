@@ -69,9 +69,11 @@ def margin_curves(th: Theme, *, reach: float = 3.0):
     curves = [Curve("hinge max(0, 1 − m)", L.hinge_term(one, m), L.hinge_dterm(one, m), "#0072B2"),
               Curve("squared hinge max(0, 1 − m)²", L.squared_hinge_term(one, m), L.squared_hinge_dterm(one, m),
                     "#E69F00"),
-              Curve("categorical hinge, m = s_c − max other", L.hinge_term(one, m), L.hinge_dterm(one, m),
+              Curve("categorical hinge, m = s<sub>c</sub> − max other", L.hinge_term(one, m), L.hinge_dterm(one, m),
                     "#009E73", "dot")]
-    return function_and_derivative(m, curves, th, x_title="margin m = y·s (hinge), or s_c − the largest other s_k (categorical)",
+    return function_and_derivative(m, curves, th,
+                                   x_title="margin m = y·s (hinge), or s<sub>c</sub> − the largest other s<sub>k</sub> "
+                                           "(categorical)",
                                    top="per-example loss", bottom="derivative d/dm",
                                    y_range=(-0.3, float((1 + reach) ** 2) * 0.6))
 
@@ -98,15 +100,15 @@ def regression_tables(y, pred, delta: float) -> tuple[pd.DataFrame, pd.DataFrame
     ok = (y > -1) & (pred > -1)
     with np.errstate(divide="ignore", invalid="ignore"):
         examples = pd.DataFrame({
-            "i": np.arange(1, len(y) + 1), "y_i": y, "ŷ_i": pred, "r_i = y_i − ŷ_i": r, "r_i²": r * r, "|r_i|": np.abs(r),
+            "i": np.arange(1, len(y) + 1), "yᵢ": y, "ŷᵢ": pred, "rᵢ = yᵢ − ŷᵢ": r, "rᵢ²": r * r, "|rᵢ|": np.abs(r),
             "Huber term": L.huber_term(r, delta),
-            "|r_i / y_i| × 100": np.where(y != 0, 100 * np.abs(r / np.where(y != 0, y, 1)), np.nan),
-            "(ln(1+ŷ_i) − ln(1+y_i))²": np.where(ok, (np.log1p(np.where(ok, pred, 0)) - np.log1p(np.where(ok, y, 0)))
+            "|rᵢ / yᵢ| × 100": np.where(y != 0, 100 * np.abs(r / np.where(y != 0, y, 1)), np.nan),
+            "(ln(1+ŷᵢ) − ln(1+yᵢ))²": np.where(ok, (np.log1p(np.where(ok, pred, 0)) - np.log1p(np.where(ok, y, 0)))
                                                  ** 2, np.nan)})
     rows, grads = [], {}
     for key in ("mse", "mae", "mape", "msle", "l1", "l2", "huber"):
         loss = losses[key]
-        reason = {"mape": None if mape_ok else "undefined: a target y_i is 0",
+        reason = {"mape": None if mape_ok else "undefined: a target yᵢ is 0",
                   "msle": None if msle_ok else "undefined: a value is −1 or below"}.get(key)
         if reason:
             rows.append({"loss": loss.name, "arithmetic": reason, "value": np.nan})
@@ -128,9 +130,9 @@ def regression_tables(y, pred, delta: float) -> tuple[pd.DataFrame, pd.DataFrame
 def binary_tables(y, p) -> tuple[pd.DataFrame, pd.DataFrame]:
     y, p = L.check_binary(y, p)
     terms = L.binary_crossentropy_term(y, p)
-    examples = pd.DataFrame({"i": np.arange(1, len(y) + 1), "y_i": y, "p_i": p,
-                             "term used": np.where(y == 1, "−ln p_i", "−ln(1 − p_i)"),
-                             "loss term": terms, "∂L/∂p_i": L.binary_crossentropy_dterm(y, p) / len(y)})
+    examples = pd.DataFrame({"i": np.arange(1, len(y) + 1), "yᵢ": y, "pᵢ": p,
+                             "term used": np.where(y == 1, "−ln pᵢ", "−ln(1 − pᵢ)"),
+                             "loss term": terms, "∂L/∂pᵢ": L.binary_crossentropy_dterm(y, p) / len(y)})
     rows = [{"loss": "binary cross-entropy", "arithmetic": _mean_text(terms, terms.mean()), "value": float(terms.mean())}]
     return examples, pd.DataFrame(rows)
 
@@ -138,10 +140,10 @@ def binary_tables(y, p) -> tuple[pd.DataFrame, pd.DataFrame]:
 def hinge_tables(y, s) -> tuple[pd.DataFrame, pd.DataFrame]:
     y, s = L.check_margin(y, s)
     h, h2 = L.hinge_term(y, s), L.squared_hinge_term(y, s)
-    examples = pd.DataFrame({"i": np.arange(1, len(y) + 1), "y_i": y, "s_i": s, "margin y_i·s_i": y * s,
+    examples = pd.DataFrame({"i": np.arange(1, len(y) + 1), "yᵢ": y, "sᵢ": s, "margin yᵢ·sᵢ": y * s,
                              "hinge term": h, "squared hinge term": h2,
-                             "∂hinge/∂s_i": L.hinge_dterm(y, s) / len(y),
-                             "∂squared hinge/∂s_i": L.squared_hinge_dterm(y, s) / len(y)})
+                             "∂hinge/∂sᵢ": L.hinge_dterm(y, s) / len(y),
+                             "∂squared hinge/∂sᵢ": L.squared_hinge_dterm(y, s) / len(y)})
     rows = [{"loss": "hinge", "arithmetic": _mean_text(h, h.mean()), "value": float(h.mean())},
             {"loss": "squared hinge", "arithmetic": _mean_text(h2, h2.mean()), "value": float(h2.mean())}]
     return examples, pd.DataFrame(rows)
@@ -165,9 +167,10 @@ def categorical_tables(labels, probs) -> tuple[pd.DataFrame, pd.DataFrame]:
     ch = L.categorical_hinge_terms(onehot, probs)
     rival = np.max(np.where(onehot > 0, -np.inf, probs), axis=1)
     examples = pd.DataFrame({
-        "i": np.arange(1, len(labels) + 1), "class c_i": labels,
-        "one-hot y_i": [" ".join(str(int(v)) for v in row) for row in onehot],
-        "p_i,c (true class)": probs[np.arange(len(labels)), labels], "−Σ_k y_ik ln p_ik": cce, "−ln p_i,c": sparse,
+        "i": np.arange(1, len(labels) + 1), "class cᵢ": labels,
+        "one-hot yᵢ": [" ".join(str(int(v)) for v in row) for row in onehot],
+        "pᵢ of the true class": probs[np.arange(len(labels)), labels], "−Σₖ yᵢₖ ln pᵢₖ": cce,
+        "−ln pᵢ of the true class": sparse,
         "max other p": rival, "categorical hinge term": ch})
     rows = [{"loss": "categorical cross-entropy (one-hot labels)", "arithmetic": _mean_text(cce, cce.mean()),
              "value": float(cce.mean())},

@@ -22,7 +22,7 @@ CURRENT = "#E69F00"  #: the outline of the current time step
 #: the rows of the cell picture: cache field, symbol (HTML), name, LaTeX symbol, kind of range
 QUANTITIES = (
     ("f", "f", "forget gate", "f_t", "gate"),
-    ("i", "i", "input gate", "i_t", "gate"),
+    ("i", "i", "input gate", "iₜ", "gate"),
     ("c_tilde", "c̃", "candidate", r"\tilde c_t", "signed"),
     ("o", "o", "output gate", "o_t", "gate"),
     ("c", "c", "cell state", "c_t", "signed"),
@@ -59,9 +59,9 @@ def cell_frame(cache: LSTMCache, b: int = 0) -> pd.DataFrame:
             if H > 1:
                 row["unit"] = k + 1
             for d in range(cache.xs.shape[2]):
-                row["x_t" if cache.xs.shape[2] == 1 else f"x_t[{d + 1}]"] = float(cache.xs[t, b, d])
+                row["xₜ" if cache.xs.shape[2] == 1 else f"xₜ[{d + 1}]"] = float(cache.xs[t, b, d])
             for field, symbol, *_ in QUANTITIES:
-                row[f"{symbol}_t"] = float(_series(cache, field, b)[t, k])
+                row[f"{symbol}ₜ"] = float(_series(cache, field, b)[t, k])
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -119,12 +119,12 @@ def step_frame(cache: LSTMCache, z: np.ndarray, t: int, b: int = 0) -> pd.DataFr
     H = cache.f.shape[2]
     return pd.DataFrame({
         "unit": np.arange(1, H + 1),
-        "h_{t-1}": cache.h[k, b], "c_{t-1}": cache.c[k, b],
-        "z_f": z[k, b, 0], "f_t": cache.f[k, b],
-        "z_i": z[k, b, 1], "i_t": cache.i[k, b],
-        "z_c": z[k, b, 2], "c̃_t": cache.c_tilde[k, b],
-        "z_o": z[k, b, 3], "o_t": cache.o[k, b],
-        "c_t": cache.c[k + 1, b], "h_t": cache.h[k + 1, b],
+        "hₜ₋₁": cache.h[k, b], "cₜ₋₁": cache.c[k, b],
+        "z (forget)": z[k, b, 0], "fₜ": cache.f[k, b],
+        "z (input)": z[k, b, 1], "iₜ": cache.i[k, b],
+        "z (candidate)": z[k, b, 2], "c̃ₜ": cache.c_tilde[k, b],
+        "z (output)": z[k, b, 3], "oₜ": cache.o[k, b],
+        "cₜ": cache.c[k + 1, b], "hₜ": cache.h[k + 1, b],
     })
 
 
@@ -135,7 +135,7 @@ def step_latex(params: LSTMParams, cache: LSTMCache, z: np.ndarray, t: int, unit
     k, u = t - 1, unit - 1
     H = params.hidden_size
     hx = cache.hx[k, b]
-    names = (("f", "f_t", r"\sigma"), ("i", "i_t", r"\sigma"), ("c", r"\tilde c_t", r"\tanh"),
+    names = (("f", "f_t", r"\sigma"), ("i", "iₜ", r"\sigma"), ("c", r"\tilde c_t", r"\tanh"),
              ("o", "o_t", r"\sigma"))
     values = (cache.f, cache.i, cache.c_tilde, cache.o)
     lines = []
@@ -163,9 +163,9 @@ def weights_frame(params: LSTMParams) -> pd.DataFrame:
         for u in range(H):
             row = {"gate": name, "unit": u + 1}
             for j in range(H):
-                row[f"w on h_{{t-1}}[{j + 1}]" if H > 1 else "w on h_{t-1}"] = float(params.W[g, u, j])
+                row[f"w on hₜ₋₁[{j + 1}]" if H > 1 else "w on hₜ₋₁"] = float(params.W[g, u, j])
             for d in range(D):
-                row[f"w on x_t[{d + 1}]" if D > 1 else "w on x_t"] = float(params.W[g, u, H + d])
+                row[f"w on xₜ[{d + 1}]" if D > 1 else "w on xₜ"] = float(params.W[g, u, H + d])
             row["bias b"] = float(params.b[g, u])
             rows.append(row)
     return pd.DataFrame(rows)
@@ -175,8 +175,8 @@ def weights_frame(params: LSTMParams) -> pd.DataFrame:
 
 def gradient_frame(flow: GradientFlow) -> pd.DataFrame:
     f = np.concatenate([[np.nan], flow.forget_gate])  # no gate before the first step
-    return pd.DataFrame({"t": flow.steps, "RNN ‖∂h_T/∂h_t‖": flow.rnn, "LSTM ‖∂h_T/∂h_t‖": flow.lstm_h,
-                         "LSTM ‖∂h_T/∂c_t‖": flow.lstm_c, "mean forget gate f_t": f})
+    return pd.DataFrame({"t": flow.steps, "RNN ‖∂h(T)/∂hₜ‖": flow.rnn, "LSTM ‖∂h(T)/∂hₜ‖": flow.lstm_h,
+                         "LSTM ‖∂h(T)/∂cₜ‖": flow.lstm_c, "mean forget gate fₜ": f})
 
 
 def _positive(a: np.ndarray) -> np.ndarray:
@@ -248,16 +248,16 @@ def gradient_texts(flow: GradientFlow) -> tuple[str, str, str]:
     """The explanation under the gradient figure, what happened in this run, and a note on the measurement."""
     ratios = gradient_summary(flow)
     explanation = (
-        "Backpropagating from the last output h_T to step t multiplies T − t Jacobians. In the RNN each one is "
-        "diag(1 − h_k²) W_h: when they shrink vectors the product shrinks geometrically (**vanishing gradient**: "
-        "the early steps get no learning signal), when they stretch them it grows (**exploding gradient**). The "
-        "LSTM's cell state adds a path that is only multiplied by the forget gate, here "
-        f"f_t = {float(np.mean(flow.forget_gate)):.2f} on average.")
+        r"Backpropagating from the last output $h_T$ to step t multiplies T − t Jacobians. In the RNN each one is "
+        r"$\mathrm{diag}(1 - h_k^2)\, W_h$: when they shrink vectors the product shrinks geometrically (**vanishing "
+        "gradient**: the early steps get no learning signal), when they stretch them it grows (**exploding "
+        "gradient**). The LSTM's cell state adds a path that is only multiplied by the forget gate, here "
+        f"$f_t$ = {float(np.mean(flow.forget_gate)):.2f} on average.")
     verdict = (f"**Here, from t = T back to t = 0,** the RNN's gradient {gradient_verdict(ratios['rnn'])}; "
                f"the LSTM's {gradient_verdict(ratios['lstm_h'])}.")
     note = (f"Norms are Frobenius norms of the H × H Jacobians at the initial weights; both start at "
-            f"√H = {float(flow.rnn[-1]):.2f} for ∂h_T/∂h_T = I. The RNN's W_h is a seeded Gaussian matrix rescaled "
-            f"to spectral radius {flow.rnn_spectral_radius:.2f}.")
+            f"√H = {float(flow.rnn[-1]):.2f} for $\\partial h_T/\\partial h_T = I$. The RNN's $W_h$ is a seeded "
+            f"Gaussian matrix rescaled to spectral radius {flow.rnn_spectral_radius:.2f}.")
     return explanation, verdict, note
 
 
@@ -317,9 +317,9 @@ def memory_figure(comp: MemoryComparison, th: Theme) -> go.Figure:
 
 
 def memory_frame(comp: MemoryComparison) -> pd.DataFrame:
-    """Held-out accuracy and loss of both models at every evaluation step."""
-    return pd.DataFrame({"step": comp.lstm.eval_steps, "LSTM accuracy": comp.lstm.eval_accuracy,
-                         "LSTM loss": comp.lstm.eval_loss, "RNN accuracy": comp.rnn.eval_accuracy,
+    """Held-out accuracy (in %, as the chart and the text) and loss of both models at every evaluation step."""
+    return pd.DataFrame({"step": comp.lstm.eval_steps, "LSTM accuracy (%)": 100 * comp.lstm.eval_accuracy,
+                         "LSTM loss": comp.lstm.eval_loss, "RNN accuracy (%)": 100 * comp.rnn.eval_accuracy,
                          "RNN loss": comp.rnn.eval_loss})
 
 

@@ -142,9 +142,9 @@ def taps_frame(taps: BilinearTaps) -> pd.DataFrame:
     return pd.DataFrame({
         "neighbour": ["upper left", "upper right", "lower left", "lower right"],
         "row n": taps.rows, "column m": taps.cols,
-        "U_nm": taps.values,
+        "Uₙₘ": taps.values,
         "weight": taps.weights,
-        "weight × U_nm": taps.weights * taps.values,
+        "weight × Uₙₘ": taps.weights * taps.values,
         "inside": ["yes" if ok else "no (reads 0)" for ok in taps.inside],
     })
 

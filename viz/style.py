@@ -18,6 +18,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 import plotly.io as pio
 
+from optim.trajectory import CONVERGED_WHEN, DEFAULT_BOUND, DEFAULT_TOL
+
 from .wire import typed
 
 # Figures state their look explicitly (``base_layout``, ``axis_style``): no template is copied into every figure,
@@ -56,6 +58,13 @@ KIND_COLORS = {"minimum": "#009E73", "maximum": "#D55E00", "saddle": "#0072B2"}
 #: run outcomes (a verdict, a table cell, a map region)
 STATUS_COLORS = {"converged": "#009E73", "running": "#E69F00", "diverged": "#D55E00", "line search failed": "#AA4499",
                  "left the domain": "#CC79A7"}
+#: the same hues as Streamlit's coloured text (``:green[...]``), for a status written in prose
+STATUS_TEXT_COLORS = {"converged": "green", "running": "orange", "diverged": "red", "line search failed": "violet",
+                      "left the domain": "violet"}
+#: the predicted behaviour of gradient descent (a kind of ``optim.analysis.VERDICTS``) as the status it leads to:
+#: its colour is that status's, so "Converges ..." is green, "Oscillates for ever" orange and "Diverges" red
+VERDICT_STATUS = {"one-step": "converged", "monotone": "converged", "oscillating": "converged", "cycle": "running",
+                  "diverges": "diverged"}
 
 DECIMALS = 5  # the course notes' tables show 5 decimals
 LARGE = 1e6  # beyond this, numbers switch to scientific notation
@@ -79,6 +88,12 @@ def power_text(x: float) -> str:
     """A threshold for a caption: ``10⁻⁶`` for a power of ten, else the number (``2.5e-05``)."""
     k = round(math.log10(x)) if x > 0 else 0
     return power_of_ten(k) if x > 0 and 10.0 ** k == x else f"{x:g}"
+
+
+def status_criteria() -> str:
+    """What converged and diverged mean, for the caption of every table or legend of statuses."""
+    return (f"{CONVERGED_WHEN.format(tol=power_text(DEFAULT_TOL))} Diverged: a coordinate left "
+            f"±{power_text(DEFAULT_BOUND)}.")
 
 
 def format_number(x: float) -> str:

@@ -38,16 +38,17 @@ def stationary_frame(surface) -> pd.DataFrame:
     })
 
 
-def endpoints_frame(surface, starts, finals, statuses, events, steps: int, *, atol: float = 1e-3) -> pd.DataFrame:
-    """Where each run from ``starts`` ended: the nearest stationary point (if within ``atol``) and its outcome."""
+def endpoints_frame(surface, starts, finals, statuses, events, steps: int, by, *, atol: float = 1e-3) -> pd.DataFrame:
+    """Where each run from ``starts`` ended: the nearest stationary point (if within ``atol``) and its outcome
+    (``by``: which test each converged run passed)."""
     rows = []
-    for w0, end, status, event in zip(starts, finals, statuses, events):
+    for w0, end, status, event, criterion in zip(starts, finals, statuses, events, by):
         near = min(surface.stationary, key=lambda p: abs(p.point[0] - end))
         rows.append({
             "start w": float(w0),
             "final w": float(end),
             "f(final w)": float(surface.value([end])),
-            "ends at": near.label if abs(near.point[0] - end) < atol else "still moving",
-            "status": describe_outcome(status, event, steps),
+            "ends at": near.label if abs(near.point[0] - end) < atol else f"no critical point within {atol:g}",
+            "status": describe_outcome(status, event, steps, criterion),
         })
     return pd.DataFrame(rows)

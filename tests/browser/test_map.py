@@ -80,7 +80,8 @@ def test_clicking_a_cell_shows_its_trajectory_and_table(page, server):
         click_cell(page, index)
         traj = run_cell(SPEC, index)
         lr, beta = (float(a.values[k]) for a, k in zip(SPEC.axes, index))
-        link = f"{format_float(lr)},{format_float(beta)}"  # each value's shortest text, as the page writes it
+        # each value in the fewest digits (at least 3) that still pick its cell, as the page writes it
+        link = ",".join(format_float(a.short_value(k)) for a, k in zip(SPEC.axes, index))
         assert f"cell={link.replace(',', '%2C')}" in page.url or f"cell={link}" in page.url, page.url
         path = traj.positions[: int(traj.rows) + 1]
         drawn = np.all(np.abs(path) <= 1e6, axis=-1)  # a diverging path is drawn up to where it left ±10^6

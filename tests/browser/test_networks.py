@@ -74,7 +74,7 @@ def test_the_learning_rate_experiment_reads_honestly_and_downloads(page, server)
     back = pd.read_csv(io.BytesIO(open(info.value.path(), "rb").read()))
     exp = nets.bn_learning_rate_experiment()
     assert list(back["BN: outcome"]) == list(exp.bn.outcome)
-    np.testing.assert_array_equal(back["plain: accuracy"].to_numpy(), exp.plain.accuracy)
+    np.testing.assert_array_equal(back["plain: accuracy (%)"].to_numpy(), 100 * exp.plain.accuracy)
 
 
 # -- LSTM -----------------------------------------------------------------------------------------------------------
@@ -148,7 +148,8 @@ def test_typing_a_theta_entry_moves_the_image_and_the_slider(page, server):
     theta = nets.theta_from_params(30.0, 1.25, 1.25)
     theta[0, 2] = 0.3
     np.testing.assert_allclose(after, nets.transform(nets.load_digit(), theta)[0].ravel(), atol=1e-12)
-    thumb = page.locator('[data-testid="stSlider"]').filter(has_text="shift t_x")
+    # the label "shift $t_x$" is rendered by KaTeX
+    thumb = page.locator('[data-testid="stSlider"]').filter(has_text=re.compile(r"shift\s*t.*x"))
     assert thumb.locator('[data-testid="stSliderThumbValue"]').inner_text() == "0.30"
     assert_no_exception(page)
 
