@@ -120,7 +120,8 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, metavar="N", help="mini-batch size on linear-regression")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the noise and mini-batches")
     p.add_argument("--tol", type=float, default=DEFAULT_TOL, metavar="F",
-                   help="converged once the gradient norm or the step length stays below F")
+                   help="converged once the gradient norm stays below F, or the step length stays below F "
+                   "and below a thousandth of the run's longest step")
     p.add_argument("--convention", choices=registry.CONVENTIONS, default="notes",
                    help="update-rule forms: the course notes' (default) or PyTorch's")
     add_schedule_arguments(p)

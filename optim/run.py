@@ -22,7 +22,7 @@ from .base import Objective, Optimizer
 from .config import MAX_STEPS, RunConfig
 from .record import Buffers, reset, sanitize
 from .schedules import CLIPPED, ETA
-from .trajectory import DEFAULT_BOUND, DEFAULT_TOL, Criterion, Status, Trajectory
+from .trajectory import DEFAULT_BOUND, DEFAULT_TOL, STEP_SHRINK, Criterion, Status, Trajectory
 
 __all__ = ["MAX_STEPS", "PARALLEL_MIN_CHUNK", "run"]
 
@@ -186,7 +186,8 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
     exact_at_x = exact and opt.lookahead is None
     fused = keep_path and exact_at_x
     last_above = np.full(batch, -1, dtype=np.int64)  # last step whose true gradient norm was >= tol
-    last_big_step = np.full(batch, -1, dtype=np.int64)  # last step t whose length |x_{t+1} - x_t| was >= tol
+    last_big_step = np.full(batch, -1, dtype=np.int64)  # last step t that was not short (see optim.trajectory)
+    longest2 = np.zeros(batch)  # the squared length of the longest step so far
     diverged_at = np.full(batch, -1, dtype=np.int64)
     failed_at = np.full(batch, -1, dtype=np.int64)  # the step whose line search found no decrease
     extra = {} if objective is None else {"objective": objective}
@@ -204,9 +205,19 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
         X = np.array(X)  # final mode: the positions are updated in place
 
     def track(v, last, t):
-        """Record ``t`` in ``last`` where the vector ``v`` (a true gradient or a step) is not below tol."""
+        """Record ``t`` in ``last`` where the true gradient ``v`` is not below tol."""
         np.einsum("i...,i...->...", v, v, out=norm2)
         np.copyto(last, t, where=np.greater_equal(norm2, tol2, out=above))
+
+    def track_step(v, t, lr_t=None):
+        """Record ``t`` in ``last_big_step`` where the step ``v`` is not short: at least tol (measured at the base
+        rate: ``‖v‖ η / η_t >= tol``), or more than STEP_SHRINK times the longest step so far."""
+        np.einsum("i...,i...->...", v, v, out=norm2)
+        np.maximum(longest2, norm2, out=longest2)
+        threshold = tol2 if lr_t is None else tol2 * np.square(np.divide(lr_t, lr))
+        big = np.greater_equal(norm2, threshold, out=above)
+        big |= norm2 > STEP_SHRINK ** 2 * longest2
+        np.copyto(last_big_step, t, where=big)
 
     def leave_domain(X, g, loss, t, state):
         return _leave_domain(X, g, loss, t, state, diverged_at, outside, escape)
@@ -230,7 +241,7 @@ def _loop(surface, opt: Optimizer, needs_hessian: bool, X: np.ndarray, steps: in
                                         **step_lr)
             if objective is not None:
                 np.copyto(failed_at, t + 1, where=state.failed & (failed_at < 0))
-            track(updates, last_big_step, t)
+            track_step(updates, t, step_lr.get("lr_t"))
             X = np.add(X, updates, out=rec.positions[t + 1] if keep_path else X)
             if keep_all:
                 rec.gradients[t] = g

@@ -5,7 +5,10 @@ Status of each trajectory, decided from the true gradient (not a noisy one):
 * converged at step k: close to a stationary point by one of two criteria (``CONVERGED_WHEN``), recorded per
   trajectory in ``converged_by``: by the gradient, the true gradient norm is below ``tol`` at the point after k
   steps and at every later point; or by the step, every step from the point after k steps on is shorter than
-  ``tol`` (the point has stopped moving). The earlier of the two is the step; the gradient wins a tie;
+  ``tol`` and than ``STEP_SHRINK`` times the run's longest step so far (the point has stopped moving: a run
+  whose steps are short from the start because its rate is tiny crawls, it has not converged). Under a
+  learning-rate schedule a step is measured as if taken at the base rate (``‖Δx‖ η / η_t``, so a rate decayed
+  to 0 does not look like convergence). The earlier of the two is the step; the gradient wins a tie;
 * diverged at step k: step k produced a point that is not finite or has a coordinate beyond ``bound``.
   Nothing after step k is computed garbage: every later row repeats step k's values, and a coordinate
   that overflowed is stored as +/-inf, never NaN;
@@ -32,8 +35,12 @@ DEFAULT_TOL = 1e-6
 DEFAULT_BOUND = 1e6
 
 
+#: A step counts as short only once it is below this share of the run's longest step so far (and below tol).
+STEP_SHRINK = 1e-3
+
 #: The convergence criterion in words, for legends and captions (``{tol}``: the threshold, formatted by the caller).
-CONVERGED_WHEN = ("Converged: the gradient norm ‖∇f‖ or the length of the step ‖xₜ₊₁ − xₜ‖ stayed below {tol} from "
+CONVERGED_WHEN = ("Converged: the gradient norm ‖∇f‖ stayed below {tol}, or the step ‖xₜ₊₁ − xₜ‖ stayed below {tol} "
+                  "and below a thousandth of the run's longest step, from "
                   "that step on (the outcome says which).")
 
 

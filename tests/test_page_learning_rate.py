@@ -322,4 +322,4 @@ def test_every_view_with_a_table_of_outcomes_states_what_converged_means(view, o
     """(The one-run view says it per run: see the verdict tests above.)"""
     at = open_page(LR_PAGE, {"view": view})
     assert not at.exception
-    assert "Converged: the gradient norm ‖∇f‖ or the length of the step ‖xₜ₊₁ − xₜ‖ stayed below 10⁻⁶" in texts(at)
+    assert "Converged: the gradient norm ‖∇f‖ stayed below 10⁻⁶, or the step ‖xₜ₊₁ − xₜ‖ stayed below 10⁻⁶" in texts(at)
