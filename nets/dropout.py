@@ -35,6 +35,8 @@ def keep_probability(value: float, meaning: str = "keep") -> float:
     p = value if meaning == "keep" else 1.0 - value
     if p == 0.0:
         raise ValueError("a keep probability of 0 drops every unit, and the scale 1/p is undefined")
+    if not np.isfinite(1.0 / p):
+        raise ValueError(f"a keep probability of {p:.3g} makes the scale 1/p overflow")
     return p
 
 

@@ -154,6 +154,11 @@ def test_keep_probability_and_drop_rate():
             D.keep_probability(value, meaning)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         D.keep_probability(1.5)
+    # found by tests/test_fuzz_links.py: a subnormal p made 1/p infinite and the masked outputs inf * 0 = NaN;
+    # the smallest p whose 1/p is finite is about 1/1.8e308
+    with pytest.raises(ValueError, match="overflow"):
+        D.keep_probability(5e-324)
+    assert D.keep_probability(1e-300) == 1e-300 and 1 / D.keep_probability(1e-300) == pytest.approx(1e300)
 
 
 def test_inverted_dropout_equals_torch_on_the_same_mask():
