@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from ui import layout, router, state
+from ui import layout, router, state, threads
 from ui.pages import HOME, PAGE_ICON, PAGES, SECTIONS
 
 st.set_page_config(page_title="Optimizer lab", page_icon=PAGE_ICON, layout="wide")
 
+threads.one_blas_thread()
 router.mark_routed()
 router.rerun_after_reconnect()
 state.begin_run()

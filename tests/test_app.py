@@ -268,3 +268,12 @@ def test_the_page_icon_is_a_local_image_not_a_font_server_s(monkeypatch, open_pa
     assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR" and struct.unpack(">II", head[16:24]) == (64, 64)
     static = pathlib.Path(streamlit.__file__).parent / "static" / "static" / "media"
     assert list(static.glob("MaterialSymbols-Rounded*.woff2"))  # the font the pages' icons are drawn with
+
+
+def test_the_app_runs_numpy_products_on_one_blas_thread(open_page):
+    """See ui/threads.py: BLAS threads on top of the sessions' threads made small products 60 times slower."""
+    from threadpoolctl import threadpool_info
+
+    open_page("pages/learning_rate.py")
+    blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
+    assert blas and all(p["num_threads"] == 1 for p in blas), blas

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ALLOWED: dict[str, set[str]] = {
     "app.py": {"ui", "streamlit"},
     "pages": {"ui", "viz", "optim", "surfaces", "nets", "streamlit", "numpy"},
-    "ui": {"viz", "optim", "surfaces", "nets", "streamlit", "pandas", "plotly"},  # tables and charts, by type
+    # tables and charts, by type; threadpoolctl: one BLAS thread per session thread (ui/threads.py)
+    "ui": {"viz", "optim", "surfaces", "nets", "streamlit", "pandas", "plotly", "threadpoolctl"},
     "viz": {"optim", "surfaces", "nets", "numpy", "plotly", "pandas"},
     "optim": {"surfaces", "numpy"},
     "surfaces": {"numpy", "sympy"},  # sympy: typed-in functions (surfaces.typed) only
@@ -32,7 +33,8 @@ ALLOWED: dict[str, set[str]] = {
               "streamlit", "playwright", "torch", "scipy"},  # tests: the browser fixtures; scipy: a reference
     "assets": {"ui", "tests", "numpy", "playwright"},  # thumbnails are screenshots taken with the browser fixtures
     "tests": {"ui", "viz", "optim", "surfaces", "nets", "deploy", "numpy", "pandas", "plotly", "streamlit",
-              "pytest", "hypothesis", "playwright", "torch", "scipy", "sympy", "yaml"},  # torch, scipy, sympy: references
+              "pytest", "hypothesis", "playwright", "torch", "scipy", "sympy", "yaml",
+              "threadpoolctl"},  # torch, scipy, sympy: references
     "dev.py": set(),
     "deploy": set(),  # serving replicas behind HAProxy: the standard library only
 }
