@@ -15,13 +15,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 from nets import (  # noqa: E402
+    MEMORY_BUDGET,
     batchnorm_forward,
     bn_learning_rate_experiment,
     gradient_flow,
     lstm_vs_rnn,
     make_activations,
+    max_memory_steps,
     recovery_demo,
     running_average_demo,
 )
@@ -37,6 +40,7 @@ def best_of(fn, repeat: int = 3):
 
 
 def main() -> None:
+    threadpool_limits(limits=1, user_api="blas")  # as the app runs (ui/threads.py)
     rows = []
     t, _ = best_of(lambda: batchnorm_forward(make_activations(256, 1, shift=3, scale=2, skew=4)))
     rows.append(("BN steps, m = 256", t, ""))
@@ -50,6 +54,11 @@ def main() -> None:
     t, c = best_of(lstm_vs_rnn)
     rows.append(("LSTM vs RNN memory task, 300 steps each", t,
                  f"LSTM {c.lstm.final_accuracy:.3f}, RNN {c.rnn.final_accuracy:.3f}"))
+    most = max_memory_steps(100, 32)
+    t_most, _ = best_of(lambda: lstm_vs_rnn(T=100, hidden=32, steps=most), repeat=1)
+    rows.append((f"memory task at its largest: T = 100, 32 units, {most} steps", t_most,
+                 f"{t_most / t:.1f} x the defaults; work {most * 100 * 36:,} of the budget {MEMORY_BUDGET:,}, "
+                 f"defaults {300 * 50 * 12:,}"))
     t, rec = best_of(recovery_demo)
     first = int(np.argmax(rec.errors < 0.02))
     rows.append(("theta recovery, 150 Adam steps", t, f"error {rec.errors[-1]:.4f}, < 0.02 from step {first}"))

@@ -63,9 +63,11 @@ from .lstm import (
     to_torch_lstm_cell,
 )
 from .memory import (
+    MEMORY_BUDGET,
     MemoryComparison,
     TaskCurves,
     lstm_vs_rnn,
+    max_memory_steps,
     memory_task,
     train_memory_task,
 )
@@ -95,14 +97,15 @@ from .stn_recovery import (
 from .toy import LRExperiment, TrainingCurves, bn_learning_rate_experiment, spirals, two_moons
 
 __all__ = [
-    "GATES", "IDENTITY", "AffineParams", "BatchNormCache", "BatchNormGrads", "GradientFlow", "LRExperiment",
+    "GATES", "IDENTITY", "MEMORY_BUDGET", "AffineParams", "BatchNormCache", "BatchNormGrads", "GradientFlow", "LRExperiment",
     "LSTMCache", "LSTMGrads", "LSTMParams", "MemoryComparison", "RNNCache", "RNNGrads", "RNNParams", "Recovery",
     "RunningStats", "RunningTrace", "TaskCurves", "TrainingCurves", "affine_grid", "affine_grid_backward",
     "batchnorm_backward", "batchnorm_forward", "batchnorm_inference", "bilinear_taps",
     "bn_learning_rate_experiment",
     "compose_theta", "gaussian_blur", "gradient_flow", "grid_sample", "grid_sample_backward", "init_lstm",
     "init_rnn", "init_running_stats", "invert_theta", "load_digit", "lstm_backward", "lstm_forward",
-    "lstm_preactivations", "lstm_state_jacobian_norms", "lstm_step", "lstm_vs_rnn", "make_activations", "memory_task",
+    "lstm_preactivations", "lstm_state_jacobian_norms", "lstm_step", "lstm_vs_rnn", "make_activations",
+    "max_memory_steps", "memory_task",
     "params_from_theta", "recover_theta", "recovery_demo", "rnn_backward", "rnn_forward",
     "rnn_state_jacobian_norms", "running_average_demo", "spirals", "theta_from_params", "theta_translation",
     "to_torch_lstm_cell", "train_memory_task", "transform", "transform_backward", "two_moons",

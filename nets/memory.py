@@ -183,6 +183,21 @@ def train_memory_task(model: str, *, T: int = 50, hidden: int = 8, steps: int = 
     return TaskCurves(model, losses, eval_steps, e_loss, e_acc, params)
 
 
+#: The memory task's work budget: training costs about steps × T × (hidden + 4) (a time step of the LSTM and the RNN
+#: together, forward and backward, grows with the width plus a fixed part). On a quiet 2-core machine the defaults
+#: (T = 50, 8 units, 300 steps: 180,000) took 1.8 to 2.6 s and T = 100 with 32 units 4 times as long per 600,000;
+#: 450,000 (120 steps there) keeps the largest settings near 3 times the defaults, 6 to 8 s. bench/bench_nets.py
+#: measures the ratio.
+MEMORY_BUDGET = 450_000
+
+
+def max_memory_steps(T: int, hidden: int, *, most: int = 600, step: int = 10) -> int:
+    """The most training steps (a multiple of ``step``, at most ``most``) that keep :func:`lstm_vs_rnn` within
+    :data:`MEMORY_BUDGET` for sequences of length ``T`` and ``hidden`` units."""
+    fit = MEMORY_BUDGET // (int(T) * (int(hidden) + 4))
+    return int(min(most, fit // step * step))
+
+
 def lstm_vs_rnn(*, T: int = 50, hidden: int = 8, steps: int = 300, batch_size: int = 64, lr: float = 0.01,
                 noise: float = 1.0, forget_bias: float = 2.0, clip_norm: float | None = 1.0,
                 seed: int = 0) -> MemoryComparison:

@@ -223,9 +223,12 @@ else:
                 "which sign it saw at the start. It has to store one bit and keep it through all the noise.")
     c = layout.slots(6, 3)
     gap = widgets.slider_entry(GAP, "sequence length T", 5, 100, 1, fmt="%d", integer=True, container=c[0])
-    steps = widgets.slider_entry(TRAIN_STEPS, "Adam steps", 50, 600, 10, fmt="%d", integer=True, container=c[1])
-    lr = widgets.slider_entry(LR, "learning rate η", 0.001, 0.1, 0.001, fmt="%.3f", container=c[2])
     units = widgets.slider_entry(UNITS, "hidden units", 2, 32, 1, fmt="%d", integer=True, container=c[3])
+    most = nets.max_memory_steps(gap, units)  # the work budget: longer sequences and more units, fewer steps
+    steps = widgets.slider_entry(TRAIN_STEPS, "Adam steps", 50, most, 10, fmt="%d", integer=True, container=c[1],
+                                 help=f"At most {most} at T = {gap} with {units} units: a run's work, about steps × T "
+                                      f"× (units + 4), is kept within {nets.MEMORY_BUDGET:,} (about 10 s).")
+    lr = widgets.slider_entry(LR, "learning rate η", 0.001, 0.1, 0.001, fmt="%.3f", container=c[2])
     forget_bias = widgets.slider_entry(FORGET_BIAS, "LSTM $b_f$", -4.0, 6.0, 0.1, fmt="%.1f", container=c[4])
     seed = widgets.slider_entry(TASK_SEED, "seed", 0, 99, 1, fmt="%d", integer=True, container=c[5])
     ex_xs, ex_label = example_sequence(gap, seed)

@@ -30,7 +30,8 @@ ALLOWED: dict[str, set[str]] = {
     "surfaces": {"numpy", "sympy"},  # sympy: typed-in functions (surfaces.typed) only
     "nets": {"optim", "numpy"},  # the training loops use optim.adam
     "bench": {"deploy", "websockets", "viz", "optim", "surfaces", "nets", "tests", "numpy", "pandas", "plotly",
-              "streamlit", "playwright", "torch", "scipy"},  # tests: the browser fixtures; scipy: a reference
+              "streamlit", "playwright", "torch", "scipy",
+              "threadpoolctl"},  # tests: the browser fixtures; scipy: a reference
     "assets": {"ui", "tests", "numpy", "playwright"},  # thumbnails are screenshots taken with the browser fixtures
     "tests": {"ui", "viz", "optim", "surfaces", "nets", "deploy", "numpy", "pandas", "plotly", "streamlit",
               "pytest", "hypothesis", "playwright", "torch", "scipy", "sympy", "yaml",

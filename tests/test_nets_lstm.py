@@ -276,3 +276,17 @@ def test_preactivations_are_the_gates_before_squashing(lstm_setup):
     hx = np.concatenate([cache.h[t, b], xs[t, b]])
     for g in range(4):
         assert z[t, b, g, k] == pytest.approx(p.W[g, k] @ hx + p.b[g, k], rel=1e-13)
+
+
+@pytest.mark.parametrize("T, hidden, expected", [
+    (100, 32, 120),  # 450,000 // (100 * 36) = 125, down to a multiple of 10
+    (50, 8, 600),  # 450,000 // 600 = 750, capped at the slider's 600
+    (100, 8, 370),  # 450,000 // 1,200 = 375
+    (77, 13, 340),  # 450,000 // 1,309 = 343
+])
+def test_the_memory_task_budget_caps_the_steps(T, hidden, expected):
+    import nets
+
+    assert nets.MEMORY_BUDGET == 450_000
+    assert nets.max_memory_steps(T, hidden) == expected
+    assert nets.max_memory_steps(T, hidden) * T * (hidden + 4) <= nets.MEMORY_BUDGET

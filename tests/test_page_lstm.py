@@ -243,3 +243,20 @@ def test_the_pages_caveats_are_true(open_page, texts):
     assert seed6.lstm.final_accuracy < 0.6
     short = nets.lstm_vs_rnn(T=5)
     assert short.rnn.final_accuracy > 0.95
+
+
+def test_the_largest_memory_link_trains_within_the_budget(monkeypatch, open_page, widget_key):
+    """The issue's link (every slider at its old maximum: 600 steps at T = 100 with 32 units, 35 to 80 s) trains
+    for the budget's 120 steps; the slider's top and the link say so."""
+    calls, real = [], nets.lstm_vs_rnn
+    # a real comparison with the page's arguments except the work: 1 step on sequences of 3
+    monkeypatch.setattr(nets, "lstm_vs_rnn", lambda **k: calls.append(k) or real(**(k | {"T": 3, "steps": 1,
+                                                                                         "hidden": 2})))
+    st.cache_data.clear()
+    at = open_page(PAGE, {"view": "memory", "gap": "100", "steps": "600", "units": "32", "lr": "0.1"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert [k["steps"] for k in calls] == [120] and calls[0]["T"] == 100 and calls[0]["hidden"] == 32
+    slider = at.slider(key=widget_key(SCOPE, "steps", "slider"))
+    assert slider.max == 120 and slider.value == 120
+    assert at.query_params["steps"] == "120"
+
