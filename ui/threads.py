@@ -14,6 +14,6 @@ import functools
 from threadpoolctl import threadpool_limits
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1)  # once per process
 def one_blas_thread() -> None:
     threadpool_limits(limits=1, user_api="blas")
