@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from optim import registry
 from optim.cli import _parser
 from optim.cli import main as cli_main
-from test_fuzz_links import HOSTILE, NON_FINITE
+from test_fuzz_links import DERANDOMIZE, HOSTILE, NON_FINITE
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5")) * 12
 BUDGET = 20.0  # seconds, under CI's load
@@ -87,7 +87,8 @@ def non_finite_cells(csv: str) -> list[str]:
     return [f"{c}: {v}" for c in df.columns for v in df[c] if NON_FINITE.fullmatch(v.strip())]
 
 
-@settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=DERANDOMIZE,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(argv=command_lines())
 def test_hostile_command_lines(argv):
     out, err = io.StringIO(), io.StringIO()

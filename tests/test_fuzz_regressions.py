@@ -58,8 +58,8 @@ def test_repeated_or_equal_entries_on_the_compare_view_do_not_collide(open_page,
 @pytest.mark.parametrize("g", ["1e-200", "-3e-170", "0.5"])
 def test_the_wrong_correction_factors_hold_for_a_tiny_gradient(open_page, texts, g):
     """Found by tests/test_fuzz_links.py: g = 1e-200 made g² underflow to 0 and the page divide by it. The factors
-    by which dividing by 1 − β overstates m and v at t = 100 do not depend on g: (1 − β₁¹⁰⁰)/(1 − β₁) and
-    (1 − β₂¹⁰⁰)/(1 − β₂)."""
+    by which dividing by 1 − β overstates m and v at t = 100 do not depend on g: (1 − β₁¹⁰⁰)/(1 − β₁)
+    and (1 − β₂¹⁰⁰)/(1 − β₂)."""
     at = open_page("pages/moving_averages.py", {"g": g})
     assert not at.exception, [e.value for e in at.exception]
     text = texts(at)
