@@ -50,7 +50,7 @@ def number_text() -> st.SearchStrategy[str]:
 
 
 def value_text(action: argparse.Action) -> st.SearchStrategy[str]:
-    kinds = [number_text(), st.sampled_from(HOSTILE[:-4]), st.text(max_size=16)]
+    kinds = [number_text(), st.sampled_from(HOSTILE), st.text(max_size=16)]
     if action.choices:
         kinds.append(st.sampled_from(list(action.choices)))
     if action.dest == "optimizer":
