@@ -3,9 +3,9 @@ batch sizes with real mini-batches on the linear-regression data."""
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
+from optim import analysis
 from optim import minibatch as M
 from surfaces.regression import linear_regression
 from ui import layout, state, widgets
@@ -133,7 +133,7 @@ minis = summary[summary["B"] < n]
 reached = minis.dropna(subset=["updates to target"])
 gone = [r for r in const if r.diverged]
 if gone:
-    limit = 2.0 / float(np.linalg.eigvalsh(surface.hess(surface.minima[0].point)).max())
+    limit = 2.0 / float(analysis.curvatures(surface).max())  # the full-data loss is a quadratic bowl
     finding = (f"At η = {lr:g} the runs with " + ", ".join(f"B = {r.batch_size:,}" for r in gone)
                + f" diverged (w or b beyond ±{M.DEFAULT_BOUND:g}). Gradient descent on the full data is stable "
                f"only below η = 2/λₘₐₓ = {limit:.3g} (λₘₐₓ: the largest eigenvalue of the loss's Hessian), and the "

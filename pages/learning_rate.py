@@ -140,7 +140,7 @@ def show_verdict(v, r) -> None:
                         f"it counts as diverged once it leaves ±{bound}.")
         else:
             st.markdown(f"#### {outcome}: the last step moved w by {format_number(step)}. It counts as converged "
-                        f"once |f′(w)| or the step stays below {tol}.")
+                        f"once |f′(w)| stays below {tol}, or its steps have shrunk below {tol}.")
 
 
 def show_derivation(lr: float, v, quadratic: bool) -> None:
