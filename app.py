@@ -5,7 +5,9 @@ import streamlit as st
 from ui import layout, router, state, threads
 from ui.pages import HOME, PAGE_ICON, PAGES, SECTIONS
 
-st.set_page_config(page_title="Optimizer lab", page_icon=PAGE_ICON, layout="wide")
+# a link in presentation mode opens with the sidebar folded: the page's figure gets the whole projector width
+st.set_page_config(page_title="Optimizer lab", page_icon=PAGE_ICON, layout="wide",
+                   initial_sidebar_state="collapsed" if layout.linked_present() else "auto")
 
 threads.one_blas_thread()
 router.mark_routed()

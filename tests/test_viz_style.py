@@ -51,7 +51,19 @@ def test_the_two_themes_are_hashable_and_fill_every_field():
 
 def test_presentation_mode_is_larger():
     assert PRESENT.font > NORMAL.font and PRESENT.line > NORMAL.line and PRESENT.marker > NORMAL.marker
-    assert PRESENT.race.height > NORMAL.race.height and PRESENT.map.height > NORMAL.map.height
+    assert PRESENT.map.height > NORMAL.map.height and PRESENT.race.top > NORMAL.race.top
+
+
+def test_a_fitted_theme_shrinks_with_a_lower_screen_and_keeps_type_readable():
+    from viz.style import fitted
+
+    small = fitted(PRESENT, 720)  # a 1280 x 720 projector: 720 / 1080 = 0.667, in steps of 5 %: 0.65
+    assert small.race.height == round(PRESENT.race.height * 0.65)
+    assert small.spatial.grid_height == round(PRESENT.spatial.grid_height * 0.65)
+    assert small.race.bottom == round(PRESENT.race.bottom * 0.65)
+    assert small.font == max(NORMAL.font, int(PRESENT.font * 0.65)) and small.font >= NORMAL.font
+    assert small.race.column_widths == PRESENT.race.column_widths and small.present
+    assert fitted(PRESENT, 1080) is PRESENT and fitted(PRESENT, None) is PRESENT and fitted(NORMAL, 720) is NORMAL
 
 
 def test_a_figure_with_frames_survives_pickling_as_streamlit_caches_it():

@@ -10,25 +10,35 @@ from optim.table import Table
 from viz import style
 from viz.tables import csv_bytes, formats, frame
 
-from . import router, state, widgets
+from . import router, state, viewport, widgets
 
 PRESENT = state.flag("present", False, scope="app")
 
 _PRESENTATION_CSS = """
 <style>
-html { font-size: 21px; }
+html { font-size: clamp(16px, 1.95vh, 21px); }
 .stApp, .stApp p, .stApp li, .stApp label, .stApp span { color: #000; }
-.stApp h1 { font-size: 2.9rem; }
-.stApp h2 { font-size: 1.9rem; }
-.stApp h3 { font-size: 1.5rem; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.1rem; }
-[data-testid="stCaptionContainer"] { font-size: 1rem; color: #111 !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.2rem; padding-bottom: 3rem; }
+.stApp h1 { font-size: 2.1rem; padding: 0 0 0.2rem 0; }
+.stApp h2 { font-size: 1.7rem; }
+.stApp h3 { font-size: 1.4rem; }
+.stApp h5 { font-size: 1.05rem; padding: 0 0 0.3rem 0; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.05rem; }
+[data-testid="stCaptionContainer"] { font-size: 0.95rem; color: #111 !important; }
 [data-testid="stSlider"] [role="slider"] { width: 1.4rem; height: 1.4rem; }
 .katex { font-size: 1.15em; }
 [data-testid="stSidebarNav"] span, [data-testid="stSidebarNav"] a { font-size: 0.85rem; }
-[data-testid="stSidebar"] { min-width: 340px; }
+[data-testid="stSidebar"][aria-expanded="true"] { min-width: 340px; }
 </style>
 """
+
+
+def linked_present() -> bool:
+    """Whether the address asks for presentation mode (read before any setting is: for the page's set-up)."""
+    try:
+        return bool(PRESENT.parse(st.query_params.get("present", "0")))
+    except ValueError:
+        return False
 
 
 def sidebar() -> bool:
@@ -39,11 +49,20 @@ def sidebar() -> bool:
         st.caption("Every setting is in the address bar: copy it to share exactly this view.")
     if present:
         st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)
+        with st.sidebar:
+            viewport.report()
+        if viewport.current() is None and st.context.headers.get("User-Agent"):
+            # a browser's first run in presentation mode: the figures are sized for the screen, so wait for its
+            # size (a rerun a moment later) rather than draw every figure twice
+            st.caption("Fitting the page to this screen…")
+            st.stop()
     return present
 
 
 def theme() -> style.Theme:
-    return style.theme(bool(state.get(PRESENT)))
+    """The figures' theme: presentation mode's sizes fitted to the reported screen height."""
+    size = viewport.current()
+    return style.fitted(style.theme(bool(state.get(PRESENT))), size and size.height)
 
 
 def slots(n: int, per_row: int) -> list:
@@ -54,6 +73,14 @@ def slots(n: int, per_row: int) -> list:
     while len(out) < n:
         out += st.columns(per_row)
     return out[:n]
+
+
+def stage(present: bool, ratio: tuple[float, float] = (1.2, 3.3)) -> tuple:
+    """Where a page puts its controls and its main figure: on a projector side by side, the controls in a panel on
+    the left and the figure from the top of the screen beside them; otherwise stacked, the controls first."""
+    if present:
+        return tuple(st.columns(list(ratio), gap="medium"))
+    return st.container(), st.container()
 
 
 def header(title: str, purpose: str) -> None:

@@ -12,7 +12,7 @@ the two themes. Figure builders read its fields and never ask whether the theme 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -254,23 +254,58 @@ PRESENT = Theme(
     present=True, font=22, title=26, line=4.5, marker=16, height=620, grid="#B0B0B0", margin_top=50, axis_line=2,
     colorbar_thickness=24, ink="#000000",
     player=PlayerSizes(slider_x=0.3, slider_len=0.7),
-    race=RaceSizes(height=1000, top=120, bottom=295, column_widths=(0.7, 0.3), spacing=0.06, legend_font=19,
+    race=RaceSizes(height=860, top=110, bottom=250, column_widths=(0.7, 0.3), spacing=0.06, legend_font=19,
                    contour_line=1.2, buttons_below=88, slider_below=140, view3d_height=820),
     map=MapSizes(row_height=360, height=720, margin_top=20, titled_margin_top=70, rate_margin_top=60,
                  curve_height=380, path_margin_top=90, path_legend_y=-0.2),
     descent=DescentSizes(margin_top=90, margin_bottom=130, strip_height=150, compare_height=460),
-    lstm=LSTMSizes(row_spacing=0.016, heat_font=21, row_px=46, current_width=5, gradient_margin_top=90,
+    lstm=LSTMSizes(row_spacing=0.016, heat_font=20, row_px=36, current_width=5, gradient_margin_top=90,
                    example_height=260, memory_spacing=0.16, memory_margin_top=100),
     batchnorm=BatchNormSizes(rug_line=1.5, hist_height=320, hist_margin_top=34, running_margin_top=110, columns=3,
                              spacing=0.05, panel_height=620, nticks=4, experiment_margin_top=150,
                              dataset_height=320),
-    spatial=SpatialSizes(grid_height=700, grid_margin_bottom=90, recovery_height=800, recovery_margin_bottom=150),
+    spatial=SpatialSizes(grid_height=560, grid_margin_bottom=90, recovery_height=800, recovery_margin_bottom=150),
     blocks=BlocksSizes(curve_margin_top=90, curve_height=620, depth_margin_top=110, conv_cell=80, conv_font=26),
 )
 
 
 def theme(present: bool) -> Theme:
     return PRESENT if present else NORMAL
+
+
+#: the screen height presentation mode's sizes are drawn for (a 1920 x 1080 projector)
+DESIGN_HEIGHT = 1080
+#: fields that are not pixels: fractions of a figure, counts, colours; a fitted theme keeps them
+_RELATIVE = frozenset({"present", "grid", "ink", "column_widths", "spacing", "slider_x", "slider_len", "columns",
+                       "nticks", "row_spacing", "memory_spacing", "path_legend_y"})
+#: type, lines and markers: a fitted theme shrinks them with the screen, never below the normal theme's
+_STROKES = frozenset({"font", "title", "legend_font", "heat_font", "conv_font", "line", "marker", "contour_line",
+                      "rug_line", "current_width", "axis_line", "colorbar_thickness"})
+
+
+def fitted(th: Theme, screen_height: int | None) -> Theme:
+    """``th`` for a screen ``screen_height`` pixels high: presentation mode's sizes are drawn for 1080 pixels and
+    shrink in proportion on a lower screen (a 1280 x 720 projector: two thirds), in steps of 5 % so that a few
+    themes cover every screen (each is a key of the figure caches). The normal theme is returned as it is."""
+    if not th.present or not screen_height:
+        return th
+    s = min(1.0, max(0.6, round(screen_height / DESIGN_HEIGHT / 0.05) * 0.05))
+    return th if s >= 1.0 else _scaled(th, NORMAL, s)
+
+
+def _scaled(sizes, floor, s: float):
+    changes = {}
+    for f in fields(sizes):
+        v, low = getattr(sizes, f.name), getattr(floor, f.name)
+        if is_dataclass(v):
+            changes[f.name] = _scaled(v, low, s)
+        elif f.name in _RELATIVE or isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        elif f.name in _STROKES:
+            changes[f.name] = type(v)(max(low, round(v * s, 1)))
+        else:
+            changes[f.name] = type(v)(round(v * s))
+    return replace(sizes, **changes)
 
 
 def base_layout(th: Theme, *, height: int | None = None, legend: bool = True) -> dict:
