@@ -29,9 +29,9 @@ hard = state.get(HARD)
 acts = A.activations(hard)
 
 if view in ("one", "compare"):
-    controls, picture = (st.container(), st.container()) if th.present else st.columns([1, 2.4], gap="medium")
+    controls, picture = st.columns([1, 2.4], gap="medium")
     with controls:
-        c = layout.slots(3, 3 if th.present else 1)
+        c = layout.slots(3, 1)
         if view == "one":
             key = widgets.selectbox(FN, "activation", KEYS, format_func=lambda k: acts[k].name, container=c[0])
             keys = (key,)

@@ -72,7 +72,7 @@ layout.header("Batch, mini-batch and online",
               "How many samples one update reads, how many updates an epoch takes, and what the batch size does to "
               "the path and to the loss, on real mini-batches of a regression dataset.")
 
-c = layout.slots(4, 2 if th.present else 4)
+c = layout.slots(4, 4)
 n = widgets.number(N, "samples n", 0, MAX_N, step=1000, fmt="%d", integer=True, container=c[0])
 sizes = widgets.text_entry(SIZES, "batch sizes B (besides n)", container=c[1])
 iterations = widgets.number(ITERATIONS, "updates to count", 1, 10_000, step=1, fmt="%d", integer=True,
@@ -88,12 +88,12 @@ n, shown_sizes, counts = counted if counted else (N.default, all_sizes(SIZES.def
                                                                   iterations))
 
 st.subheader("Epochs, updates and reads")
-left, right = (st.container(), st.container()) if th.present else st.columns([1.5, 1], gap="medium")
+left, right = st.columns([1.5, 1], gap="medium")
 with left:
     layout.dataframe(counts, key="counts")
     layout.csv_download(counts, f"epoch_counts_n{n}.csv", key="counts-csv")
 with right:
-    st.latex(r"\begin{gathered}\text{updates per epoch} = \left\lceil \frac{n}{B} \right\rceil,\quad "
+    st.latex(r"\begin{gathered}\text{updates per epoch} = \left\lceil \frac{n}{B} \right\rceil \\ "
              r"\text{last batch} = n - \left(\left\lceil \frac{n}{B} \right\rceil - 1\right) B \\ "
              r"\text{reads per update} = B,\qquad \text{reads per epoch} = n\end{gathered}")
     row = counts.iloc[-1]
@@ -108,7 +108,7 @@ with right:
                     f"{iterations} updates read {int(r.iloc[-2]):,} samples ({r.iloc[-1]:.4g} epochs).")
 
 st.subheader("The race: same learning rate, different batch sizes")
-c = layout.slots(4, 2 if th.present else 4)
+c = layout.slots(4, 4)
 lr = widgets.number(LR, "learning rate η", 1e-4, 1.0, step=0.01, fmt="%.4g", container=c[0])
 updates = widgets.number(UPDATES, "updates per run", 10, 2000, step=10, fmt="%d", integer=True, container=c[1])
 tau = widgets.number(TAU, "decay time τ (updates)", 1.0, 10_000.0, step=5.0, fmt="%g", container=c[2])

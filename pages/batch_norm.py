@@ -57,9 +57,7 @@ def experiment(lrs: tuple[float, ...], dataset: str, steps: int, seed: int) -> n
 
 
 def panels():
-    """Controls beside the picture; in presentation mode (large type) above it."""
-    if th.present:
-        return st.container(), st.container()
+    """Controls in a panel beside the picture."""
     return st.columns([1, 2.6], gap="medium")
 
 
@@ -67,7 +65,7 @@ def batch_controls() -> tuple[int, float, float, float, int]:
     """The batch that arrives from the previous layer: size, shift, scale, skew, seed."""
     with st.container(border=True):
         st.markdown("**The batch** (one neuron's activations)")
-        c = layout.slots(5, 3 if th.present else 1)
+        c = layout.slots(5, 1)
         m = widgets.slider_entry(M, "batch size m", 2, 512, 1, fmt="%d", integer=True, container=c[0],
                                  help="m is the number of examples in the mini-batch. Each neuron is normalized "
                                       "over these m examples, separately from the other neurons.")
@@ -94,7 +92,7 @@ if view == "steps":
         m, shift, scale, skew, seed = batch_controls()
         with st.container(border=True):
             st.markdown("**The BN layer**")
-            c = layout.slots(4, 2 if th.present else 1)
+            c = layout.slots(4, 1)
             gamma = widgets.slider_entry(GAMMA, "scale γ", -3.0, 3.0, 0.05, fmt="%.2f", container=c[0],
                                          help="Learnable. Sets the output's spread.")
             beta = widgets.slider_entry(BETA, "shift β", -5.0, 5.0, 0.05, fmt="%.2f", container=c[1],
@@ -143,7 +141,7 @@ elif view == "inference":
         m, shift, scale, skew, seed = batch_controls()
         with st.container(border=True):
             st.markdown("**The running averages**")
-            c = layout.slots(3, 2 if th.present else 1)
+            c = layout.slots(3, 1)
             momentum = widgets.slider_entry(MOMENTUM, "momentum α", 0.01, 1.0, 0.01, fmt="%.2f", container=c[0],
                                             help="The weight of the new batch. PyTorch's momentum = 0.1 is this "
                                                  "α; Keras's momentum = 0.99 is 1 − α, the weight of the old "

@@ -37,7 +37,7 @@ th = layout.theme()
 layout.header("Convolution", "A filter slides over the input and takes a weighted sum at each stop; backpropagation "
                              "slides the upstream gradient back over the input and the rotated filter.")
 view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, label_visibility="collapsed")
-c = layout.slots(4, 2 if th.present else 4)
+c = layout.slots(4, 4)
 x = widgets.text_entry(X, "input X (rows split by ;)", container=c[0])
 f = widgets.text_entry(F, "filter F", container=c[1])
 stride = widgets.number(STRIDE, "stride", 1, 3, step=1, fmt="%d", integer=True, container=c[2])
@@ -56,7 +56,7 @@ if view == "forward":
     b2.button("next ▶", on_click=move(1, count), width="stretch")
     label.markdown(f"**Output O{i + 1}{j + 1}** ({step + 1} of {count})")
     sym, num = vc.forward_terms(fwd, i, j)
-    left, right = (st.container(), st.container()) if th.present else st.columns([1.6, 1], gap="medium")
+    left, right = st.columns([1.6, 1], gap="medium")
     with left:
         figs = vc.forward_figures(fwd, step, th)
         widths = [fwd.x_padded.shape[1] + 1, fwd.f.shape[1] + 1, ow + 1]

@@ -31,9 +31,9 @@ def redraw():
 th = layout.theme()
 layout.header("Dropout", "In training, switch off a random share of a layer's units at every step, so that no unit "
                          "can rely on any other.")
-controls, picture = (st.container(), st.container()) if th.present else st.columns([1, 2.2], gap="medium")
+controls, picture = st.columns([1, 2.2], gap="medium")
 with controls:
-    c = layout.slots(6, 3 if th.present else 1)
+    c = layout.slots(6, 1)
     meaning = widgets.selectbox(MEANING, "the number below is the", tuple(MEANINGS), format_func=MEANINGS.get,
                                 container=c[0])
     value = widgets.slider_entry(VALUE, "keep probability p" if meaning == "keep" else "drop rate",

@@ -15,7 +15,6 @@ ROWS = form_rows()
 LISTED = tuple(dict.fromkeys(r.optimizer for r in ROWS))
 SHOW = state.names("show", LISTED, LISTED, min_count=1, scope="forms")
 
-th = layout.theme()
 layout.header("Which form is which", "The same optimizer is written several ways: where ε goes, whether momentum "
                                      "averages or sums, whether Adam corrects its bias. Which framework and which "
                                      "of the notes use which.")
@@ -30,8 +29,8 @@ for i, r in enumerate(rows):
     if r.title != current:
         current = r.title
         st.subheader(r.title)
-    with st.container(border=True):
-        left, right = (st.container(), st.container()) if th.present else st.columns([3, 2], vertical_alignment="center")
+    with st.container(border=True, key=f"form-{i}"):
+        left, right = st.columns([3, 2], vertical_alignment="center")
         left.latex(r.latex)
         right.markdown(f"**{esc(r.variant)}: {esc(r.form)}** · PyTorch: {r.pytorch} · Keras: {r.keras}  \n"
                        f"Notes: {esc(r.notes)}" + (f"  \n_{esc(r.remark)}_" if r.remark else ""))

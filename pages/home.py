@@ -12,7 +12,7 @@ for section in SECTIONS:
     pages = [p for p in PAGES if p.section == section]
     for start in range(0, len(pages), per_row):
         for col, page in zip(st.columns(per_row), pages[start : start + per_row]):
-            with col.container(border=True):
+            with col.container(border=True, key=f"card-{page.url_path}"):
                 if page.thumbnail_path:
                     st.image(str(page.thumbnail_path), width="stretch")
                 st.page_link(page.path, label=f"**{page.title}**", icon=page.icon)

@@ -86,63 +86,66 @@ def in_blocks(blocks, compute, merge, label: str):
 th = layout.theme()
 layout.header("Hyperparameter map",
               "Run a whole grid of settings at once: where does each (learning rate, β) converge, crawl or diverge?")
-c1, c2, c3 = st.columns([3, 2, 3])
-if widgets.selectbox(SURFACE, "Surface", SURFACES, format_func=surface_title, container=c1,
-                     then=on_change("reset_surface")) == OWN:
-    OWN_FUNCTION.entry("f(x, y) =", container=st.container(), derivatives=True, wide=True)  # rows below this one
-widgets.selectbox(OPTIMIZER, "Optimizer", optim.NAMES, format_func=lambda n: optim.spec(n).title, container=c2,
-                  then=on_change("reset_all"))
-ms = MapSettings()
-surface, opt, spec_ = ms.surface, ms.opt, ms.spec
-if spec_.variants:
-    widgets.selectbox(CONVENTION, "Update-rule forms", optim.CONVENTIONS, container=c3,
-                      format_func=lambda c: convention_label(spec_, c))
-convention = state.get(CONVENTION)
-st.latex(surface.latex + r"\qquad\qquad " + spec_.latex(spec_.options_for(surface, convention)))
+panel, stage = layout.stage(th.present)
+with panel:
+    c1, c2, c3 = (st.container(),) * 3 if th.present else st.columns([3, 2, 3])
+    if widgets.selectbox(SURFACE, "Surface", SURFACES, format_func=surface_title, container=c1,
+                         then=on_change("reset_surface")) == OWN:
+        OWN_FUNCTION.entry("f(x, y) =", container=st.container(), derivatives=True, wide=True)  # rows below this one
+    widgets.selectbox(OPTIMIZER, "Optimizer", optim.NAMES, format_func=lambda n: optim.spec(n).title, container=c2,
+                      then=on_change("reset_all"))
+    ms = MapSettings()
+    surface, opt, spec_ = ms.surface, ms.opt, ms.spec
+    if spec_.variants:
+        widgets.selectbox(CONVENTION, "Update-rule forms", optim.CONVENTIONS, container=c3,
+                          format_func=lambda c: convention_label(spec_, c))
+    convention = state.get(CONVENTION)
+    st.latex(surface.latex + (r" \\ " if th.present else r"\qquad\qquad ") + spec_.latex(spec_.options_for(surface, convention)))
 
-axes = []
-for which, col in zip(("x", "y"), st.columns(2)):
-    p1, p2, p3 = col.columns([2, 1, 1], vertical_alignment="bottom")
-    choices = ms.axis_params + (("none",) if which == "y" else ())
-    param = widgets.selectbox(ms.axis(which), f"{'Horizontal' if which == 'x' else 'Vertical'} axis", choices,
-                              format_func=lambda p: "none (one row)" if p == "none" else map_grid.param_label(opt, p),
-                              container=p1, then=on_change("swap_if_same", which))
-    if param == "none" or (which == "y" and param == axes[0][0]):
-        continue
-    h = spec_.hyperparameter(param)
-    lo_s, hi_s = ms.range(param, which)
-    fmt = "%g"  # 0.0007 and 7, 0 and 0.99: as the value would be typed (not 7.0e-4, 7.0e+0)
-    lo = widgets.number(lo_s, f"{h.text} from", h.low, h.high, fmt=fmt, container=p2, then=on_change("reset_cell"))
-    hi = widgets.number(hi_s, f"{h.text} to", h.low, h.high, fmt=fmt, container=p3, then=on_change("reset_cell"))
-    if not lo < hi:
-        col.warning(f"The range of {h.text} must go from low to high; using {lo_s.default:g} to {hi_s.default:g}.")
-        lo, hi = lo_s.default, hi_s.default
-    axes.append((param, lo, hi, h.log))
+    axes = []
+    for which, col in zip(("x", "y"), (st.container(),) * 2 if th.present else st.columns(2)):
+        p1, p2, p3 = (col, *col.columns(2)) if th.present else col.columns([2, 1, 1], vertical_alignment="bottom")
+        choices = ms.axis_params + (("none",) if which == "y" else ())
+        param = widgets.selectbox(ms.axis(which), f"{'Horizontal' if which == 'x' else 'Vertical'} axis", choices,
+                                  format_func=lambda p: "none (one row)" if p == "none" else map_grid.param_label(opt, p),
+                                  container=p1, then=on_change("swap_if_same", which))
+        if param == "none" or (which == "y" and param == axes[0][0]):
+            continue
+        h = spec_.hyperparameter(param)
+        lo_s, hi_s = ms.range(param, which)
+        fmt = "%g"  # 0.0007 and 7, 0 and 0.99: as the value would be typed (not 7.0e-4, 7.0e+0)
+        lo = widgets.number(lo_s, f"{h.text} from", h.low, h.high, fmt=fmt, container=p2, then=on_change("reset_cell"))
+        hi = widgets.number(hi_s, f"{h.text} to", h.low, h.high, fmt=fmt, container=p3, then=on_change("reset_cell"))
+        if not lo < hi:
+            col.warning(f"The range of {h.text} must go from low to high; using {lo_s.default:g} to {hi_s.default:g}.")
+            lo, hi = lo_s.default, hi_s.default
+        axes.append((param, lo, hi, h.log))
 
-fixed_names = [p for p in ms.axis_params if p not in [a[0] for a in axes]]
-noise_setting = ms.noise()
-b1, b2, b3, b4 = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
-n = widgets.number(RESOLUTION, "cells per axis", 2, MAX_RESOLUTION, step=10, fmt="%d", integer=True, container=b1,
-                   help=f"Up to {MAX_RESOLUTION} x {MAX_RESOLUTION} = {MAX_RESOLUTION ** 2:,} runs, all at once.")
-steps = widgets.number(ms.steps, "steps of every run", 1, MAX_STEPS, step=50, fmt="%d", integer=True, container=b2)
-start = tuple(widgets.number(s_, f"start {v}", *surface.bounds[k], step=0.1, fmt="%.3f", container=c,
-                             then=on_change("reset_cell"))
-              for k, (s_, v, c) in enumerate(zip(ms.starts(), surface.variables, b3.columns(surface.dim))))
-fixed, noise, seed = {}, None, 0
-if fixed_names or noise_setting:
-    summary = ", ".join(f"{spec_.hyperparameter(p).text} = {state.get(ms.fixed(p)):.4g}" for p in fixed_names)
-    with b4.popover("The same in every cell: " + (summary or "gradient noise"), width="stretch"):
-        for p in fixed_names:
-            h, setting = spec_.hyperparameter(p), ms.fixed(p)
-            fixed[p] = widgets.number(setting, map_grid.param_label(opt, p), min(h.low, setting.default),
-                                      max(h.high, setting.default), fmt="%.2e" if h.log else "%.4f")
-        if noise_setting and surface.n_samples:
-            noise = widgets.number(noise_setting, "mini-batch size", 1, surface.n_samples, fmt="%d", integer=True)
-        elif noise_setting:
-            noise = widgets.number(noise_setting, "gradient noise σ", 0.0, 1000.0, fmt="%.3f")
-        if noise_setting:
-            seed = widgets.number(SEED, "seed of the noise", 0, 2**31 - 1, fmt="%d", integer=True)
-sched_box, schedule, clip = ms.schedule(steps)
+    fixed_names = [p for p in ms.axis_params if p not in [a[0] for a in axes]]
+    noise_setting = ms.noise()
+    b1, b2, b3, b4 = (*st.columns(2), st.container(), st.container()) if th.present else \
+        st.columns([1, 1, 2, 2], vertical_alignment="bottom")
+    n = widgets.number(RESOLUTION, "cells per axis", 2, MAX_RESOLUTION, step=10, fmt="%d", integer=True, container=b1,
+                       help=f"Up to {MAX_RESOLUTION} x {MAX_RESOLUTION} = {MAX_RESOLUTION ** 2:,} runs, all at once.")
+    steps = widgets.number(ms.steps, "steps of every run", 1, MAX_STEPS, step=50, fmt="%d", integer=True, container=b2)
+    start = tuple(widgets.number(s_, f"start {v}", *surface.bounds[k], step=0.1, fmt="%.3f", container=c,
+                                 then=on_change("reset_cell"))
+                  for k, (s_, v, c) in enumerate(zip(ms.starts(), surface.variables, b3.columns(surface.dim))))
+    fixed, noise, seed = {}, None, 0
+    if fixed_names or noise_setting:
+        summary = ", ".join(f"{spec_.hyperparameter(p).text} = {state.get(ms.fixed(p)):.4g}" for p in fixed_names)
+        with b4.popover("The same in every cell: " + (summary or "gradient noise"), width="stretch"):
+            for p in fixed_names:
+                h, setting = spec_.hyperparameter(p), ms.fixed(p)
+                fixed[p] = widgets.number(setting, map_grid.param_label(opt, p), min(h.low, setting.default),
+                                          max(h.high, setting.default), fmt="%.2e" if h.log else "%.4f")
+            if noise_setting and surface.n_samples:
+                noise = widgets.number(noise_setting, "mini-batch size", 1, surface.n_samples, fmt="%d", integer=True)
+            elif noise_setting:
+                noise = widgets.number(noise_setting, "gradient noise σ", 0.0, 1000.0, fmt="%.3f")
+            if noise_setting:
+                seed = widgets.number(SEED, "seed of the noise", 0, 2**31 - 1, fmt="%d", integer=True)
+    sched_box, schedule, clip = ms.schedule(steps)
 try:
     spec = ms.sweep_spec(axes, fixed, start, steps, n, noise, seed, schedule, clip)
 except ValueError as exc:
@@ -161,9 +164,12 @@ grid = map_grid.MapGrid(result)
 theory_reason = analysis.theory_unavailable(spec)
 outcomes = {k: v for k, v in hypermap.OUTCOMES.items() if k != "rate" or surface.minima}
 OUTCOME = state.choice("show", "loss", tuple(outcomes), scope=SCOPE)
-left, right = (st.container(), st.container()) if th.present else st.columns([3, 2])  # a projector: stacked
+with stage:  # the map and the clicked cell's run side by side, the run as large as the map
+    left, right = st.columns(2)
+    verdict = panel.container()
 with left:
-    shown = widgets.segmented(OUTCOME, "Colour the map by", tuple(outcomes), format_func=outcomes.get)
+    shown = widgets.segmented(OUTCOME, "Colour the map by", tuple(outcomes), format_func=outcomes.get,
+                              container=panel if th.present else st.container())
     rate_steps = min(spec.steps, RATE_STEPS)
     measured = None
     if shown == "rate" or (theory_reason is None and surface.minima):
@@ -176,7 +182,7 @@ with left:
                               f_star=f_star, rates=measured)
     layout.plotly(fig, key="map-chart", on_select=on_click, selection_mode="points")
     took = f"{result.seconds:.2f} s" if result.seconds >= 1 else f"{1000 * result.seconds:.0f} ms"
-    st.caption(f"{spec.shape[0] * spec.shape[1]:,} runs of {spec.steps} steps from ({', '.join(f'{v:g}' for v in start)}) "
+    (verdict if th.present else st).caption(f"{spec.shape[0] * spec.shape[1]:,} runs of {spec.steps} steps from ({', '.join(f'{v:g}' for v in start)}) "
                f"in {took}: {counts['converged']:,} converged, {counts['running']:,} still running, "
                f"{counts['diverged']:,} diverged. {status_criteria()} ★ marks the default setting. "
                "**Click a cell** to see its run.")

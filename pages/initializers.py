@@ -54,9 +54,9 @@ layout.header("Initializers", "Where a network's first weights come from, and wh
 view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, label_visibility="collapsed")
 
 if view == "sample":
-    controls, picture = (st.container(), st.container()) if th.present else st.columns([1, 2.2], gap="medium")
+    controls, picture = st.columns([1, 2.2], gap="medium")
     with controls:
-        c = layout.slots(6, 3 if th.present else 1)
+        c = layout.slots(6, 1)
         name = widgets.selectbox(INIT, "initializer", tuple(I.INITIALIZERS), format_func=vi.NAMES.get, container=c[0])
         fan_in = widgets.slider_entry(FAN_IN, "fan_in (inputs per unit)", 1, 1024, 1, fmt="%d", integer=True,
                                       container=c[1])

@@ -180,10 +180,13 @@ def preset(lr: float, steps: int) -> None:
 th = layout.theme()
 layout.header("Learning rate", "Gradient descent on one curve: how the step size η decides between converging, "
                                "oscillating and diverging; then every other optimizer on the same curves.")
-view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, label_visibility="collapsed")
+panel, stage = layout.stage(th.present) if state.get(VIEW) == "one" else (st.container(), st.container())
+view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, label_visibility="collapsed",
+                         container=panel)
 
 if view in ("one", "compare", "optimizers"):
-    c_surface, c_formula = st.columns([1, 2], vertical_alignment="center")
+    c_surface, c_formula = (panel.container(), panel.container()) if th.present else \
+        st.columns([1, 2], vertical_alignment="center")
     name = widgets.selectbox(SURFACE, "Curve", CURVES, format_func=curve_title, container=c_surface,
                              then=reset_for_surface)
     surface = OWN_FUNCTION.entry("f(w) =", container=c_surface) if name == OWN else curve(name)
@@ -194,16 +197,22 @@ if view in ("one", "compare", "optimizers"):
         state.set_value(lr_setting(surface), min(GD.defaults_for(surface.name)["lr"], lr_top))
     with c_formula:
         rule = "" if view == "optimizers" else r",\qquad w_{t+1} = w_t - \eta\, f'(w_t)"
+        if th.present:  # a narrow panel: one formula per line
+            rule = rule.replace(r",\qquad", r" \\ ")
         st.latex(r"\begin{gathered}" + surface.latex + rule + r" \\ " + r",\quad ".join(surface.derivative_latex)
                  + r"\end{gathered}")
 
 if view == "one":
-    st.write("The notes' three cases:")
-    cols = st.columns(len(NOTES_CASES) + 1)
+    if th.present:
+        controls, verdict, presets = panel.container(), panel.container(), panel.container()
+    else:
+        presets = st.container()
+        controls, verdict = st.columns([3, 2], vertical_alignment="center")
+    presets.write("The notes' three cases:")
+    cols = [presets] * len(NOTES_CASES) if th.present else presets.columns(len(NOTES_CASES) + 1)
     for col, (lr_c, n) in zip(cols, NOTES_CASES):
         col.button(f"η = {lr_c}, {n} rows", on_click=preset, args=(lr_c, n), key=f"preset-{lr_c}",
                    width="stretch")
-    controls, verdict = st.columns([3, 2], vertical_alignment="center")
     with controls:
         lr = widgets.slider_entry(
             lr_setting(surface), "learning rate η", 0.001, lr_max(surface), 0.001, fmt="%.4f",
@@ -221,7 +230,8 @@ if view == "one":
             st.caption("This function has no minimum in view, so there is no stability limit to predict.")
         else:
             show_verdict(v, r)
-    layout.plotly(descent.descent_figure(surface, r.positions[:, 0], r.losses, th), key="descent")
+    with stage:
+        layout.plotly(descent.descent_figure(surface, r.positions[:, 0], r.losses, th), key="descent")
     left, right = st.columns([3, 2])
     with right:
         if v is not None:

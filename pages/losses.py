@@ -80,10 +80,10 @@ view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, labe
 if view == "curves":
     family = widgets.segmented(FAMILY, "Family", tuple(FAMILIES), format_func=FAMILIES.get)
     if family == "regression":
-        controls, picture = (st.container(), st.container()) if th.present else st.columns([1, 2.4], gap="medium")
+        controls, picture = st.columns([1, 2.4], gap="medium")
         with controls:
             show = widgets.multiselect(SHOW, "losses", tuple(REGRESSION), format_func=REGRESSION.get)
-            c = layout.slots(3, 3 if th.present else 1)
+            c = layout.slots(3, 1)
             delta = widgets.slider_entry(DELTA, "Huber's δ", 0.05, 5.0, 0.05, fmt="%.2f", container=c[0],
                                          help="Where Huber switches from a square to a straight line. δ > 0.")
             reach = widgets.slider_entry(REACH, "residuals up to ±", 1.0, 10.0, 0.5, fmt="%.1f", container=c[1])

@@ -66,9 +66,7 @@ def example_sequence(T: int, seed: int):
 
 
 def panels(ratio: float = 2.6):
-    """Controls beside the picture; in presentation mode (large type) above it."""
-    if th.present:
-        return st.container(), st.container()
+    """Controls in a panel beside the picture."""
     return st.columns([1, ratio], gap="medium")
 
 
@@ -102,7 +100,7 @@ if view == "cell":
                                      help="Each number is fed to the cell at one time step, left to right.")
         with st.container(border=True):
             st.markdown("**The cell** (seeded random weights)")
-            c = layout.slots(4, 2 if th.present else 1)
+            c = layout.slots(4, 1)
             hidden = widgets.slider_entry(HIDDEN, "hidden units H", 1, 4, 1, fmt="%d", integer=True, container=c[0])
             forget_bias = widgets.slider_entry(FORGET_BIAS, "forget-gate bias $b_f$", -4.0, 6.0, 0.1, fmt="%.1f",
                                                container=c[1], help="Large $b_f$ keeps $f_t$ near 1: the cell "
@@ -114,9 +112,10 @@ if view == "cell":
     T = len(seq)
     t = min(state.get(STEP), T)
     with picture:
-        st.latex(GATE_EQUATIONS)
+        equations = st.container()  # above the heatmap; on a projector below it, so the heatmap fits the screen
         st.markdown(f"**Every gate and state at every step** (the outlined column is step t = {t})")
         layout.plotly(vl.cell_heatmap(cache, th, current=t), key="cell-heatmap")
+        (st.container() if th.present else equations).latex(GATE_EQUATIONS)
         st.caption("Gates (σ, between 0 and 1): white = closed, dark blue = open. Candidate, cell and hidden state "
                    "(signed): red negative, white 0, blue positive. The input row has its own scale. The notes "
                    r"write the input as $n_t$ and leave out the cell update $c_t = f_t c_{t-1} + i_t \tilde c_t$; it "
@@ -160,7 +159,7 @@ elif view == "gradient":
     with controls:
         with st.container(border=True):
             st.markdown("**Both networks** (initial weights, random input)")
-            c = layout.slots(4, 2 if th.present else 1)
+            c = layout.slots(4, 1)
             T = widgets.slider_entry(GRAD_T, "sequence length T", 10, 200, 1, fmt="%d", integer=True, container=c[0])
             width = widgets.slider_entry(GRAD_WIDTH, "hidden units H", 2, 64, 1, fmt="%d", integer=True,
                                          container=c[1])

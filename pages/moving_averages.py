@@ -37,7 +37,8 @@ layout.header("Moving averages: momentum and bias correction",
 
 # -- 1. a series and its average ------------------------------------------------------------------------------------
 st.subheader("A series and its average")
-c = layout.slots(4, 2 if th.present else 4)
+panel, stage = layout.stage(th.present, (1.1, 3))
+c = [panel] * 4 if th.present else layout.slots(4, 4)
 kind = widgets.selectbox(KIND, "series", tuple(KINDS), format_func=KINDS.get, container=c[0])
 if kind == "typed":
     typed = widgets.text_entry(TYPED, "values, separated by commas", container=c[1])
@@ -48,13 +49,13 @@ else:
     seed = widgets.number(SEED, "seed", 0, 9999, step=1, fmt="%d", integer=True, container=c[2]) \
         if kind != "step" else SEED.default
 corrected_on = widgets.toggle(CORRECT, "show the bias-corrected average", container=c[3])
-beta = widgets.slider_entry(BETA, "decay rate β (k = 1 − β)", 0.0, 1.0, 0.01, fmt="%.3f")
+beta = widgets.slider_entry(BETA, "decay rate β (k = 1 − β)", 0.0, 1.0, 0.01, fmt="%.3f", container=panel)
 result = layout.last_good("ema-series", lambda: (beta, *averaged(kind, tuple(typed), n, seed, beta)),
                           lambda: (BETA.default, *averaged(KIND.default, TYPED.default, LENGTH.default,
                                                            SEED.default, BETA.default)))
 beta, x, avg, cor = result
 
-left, right = (st.container(), st.container()) if th.present else st.columns([2.2, 1], gap="medium")
+left, right = (stage, stage) if th.present else st.columns([2.2, 1], gap="medium")
 with left:
     layout.plotly(va.series_figure(x, avg, cor if corrected_on else None, beta, th), key="series")
 with right:

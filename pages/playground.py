@@ -145,70 +145,77 @@ def tables(surface_name: str, keys: tuple):
 th = layout.theme()
 layout.header("Optimizer playground", "Optimizers race across a loss surface from the same start: press ▶ Play, "
                                       "change a learning rate or click the contour to start elsewhere.")
-if th.present:  # large type: fewer controls per row
-    c_surface, c_opt = st.columns([1.2, 2.4], vertical_alignment="bottom")
+if th.present:  # one projected screen: every control in a panel beside the race, the race as high as it fits
+    panel, stage = st.columns([1.2, 3.3], gap="medium")
+    c_surface, c_opt, verdict, settings_slot, c_steps = (panel.container() for _ in range(5))
+    c_x, c_y = panel.columns(2)
+    c_conv, c_view, c_schedule, c_formula = (panel.container() for _ in range(4))
 else:
     c_surface, c_opt, c_conv, c_view = st.columns([1.4, 2.7, 1.3, 1.2], vertical_alignment="bottom")
+    verdict, stage, c_schedule = None, None, st.container()
 surface_name = widgets.selectbox(SURFACE, "Surface", (*TWO_D, OWN), format_func=surface_title, container=c_surface,
                                  then=reset_for_surface)
-surface = OWN_FUNCTION.entry("f(x, y) =", container=st.container(), derivatives=True, wide=True) \
-    if surface_name == OWN else current(surface_name)  # the function's rows below the surface's
+surface = OWN_FUNCTION.entry("f(x, y) =", container=c_surface if th.present else st.container(), derivatives=True,
+                             wide=not th.present) if surface_name == OWN else current(surface_name)
 for s_, (lo_, hi_), v_ in zip(start_settings(surface), surface.bounds, surface.starts[0]):
     if not lo_ <= state.get(s_) <= hi_:  # a new function: its own start
         state.set_value(s_, v_)
 selected = widgets.multiselect(OPTIMIZERS, "Optimizers", optim.NAMES, format_func=lambda n: optim.spec(n).title,
                                container=c_opt, help="Any of them; each has its own colour, marker and dash.")
-if th.present:
-    st.latex(surface.latex)
-    c_x, c_y, c_steps = st.columns([1, 1, 2], vertical_alignment="bottom")
-    c_conv, c_view, _ = st.columns([1.3, 1.1, 1.6], vertical_alignment="bottom")
-else:
+if not th.present:
     c_formula, c_x, c_y, c_steps = st.columns([2.6, 0.9, 0.9, 2.0], vertical_alignment="bottom")
-    c_formula.latex(surface.latex)
+    settings_slot = st.sidebar
+if not selected:
+    st.info("Choose at least one optimizer above.")
+    st.stop()
 conv = widgets.segmented(CONVENTION, "Convention", optim.CONVENTIONS, format_func=CONVENTION_LABELS.get,
                          container=c_conv, help="Which variants the update rules use: the course notes' forms or "
                                                 "torch.optim's. Each optimizer's settings can change its own.")
 view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, container=c_view)
-if not selected:
-    st.info("Choose at least one optimizer above.")
-    st.stop()
 settings = optimizer_settings(surface, conv)
 follow_variant_changes(settings, conv)
+steps = widgets.slider(steps_setting(surface), "steps T", 1, MAX_STEPS, 1, fmt="%d", integer=True,
+                       container=c_steps, help="Use ← → on the slider for single steps.")
 start = tuple(float(widgets.number(s, f"start {v}₁", *bounds, step=0.05, fmt="%.3f", container=c,
                                    help="Or click anywhere on the contour."))
               for s, v, bounds, c in zip(start_settings(surface), surface.variables, surface.bounds, (c_x, c_y)))
-steps = widgets.slider(steps_setting(surface), "steps T", 1, MAX_STEPS, 1, fmt="%d", integer=True,
-                       container=c_steps, help="Use ← → on the slider for single steps.")
+c_formula.latex(surface.latex)
 seed = state.get(SEED)
-configs = schedule_panel(SCOPE, settings, selected, int(steps), th)
+with c_schedule:
+    configs = schedule_panel(SCOPE, settings, selected, int(steps), th)
 stochastic = any(c.noise > 0 or (c.batch_size is not None and c.batch_size < surface.n_samples)
                  for c in configs.values())
 keys = tuple((configs[name], start, int(steps), int(seed)) for name in selected)
 runs = runs_for(surface.name, keys)
 t = min(int(state.get(ITERATION)), steps)  # the iteration the formulas (and the 3-D view) show
 
-if view == "contour":
-    spec = race_spec(surface.name, keys, th)
-    st.session_state["play:clickable"] = {i for i, tr in enumerate(spec["data"]) if tr.get("xaxis", "x") == "x"}
-    race = AnimatedFigure({"data": spec["data"], "layout": spec["layout"]}, spec["frames"])
-    layout.plotly(race, key="race", on_select=on_click, selection_mode="points")
-    st.caption("Click anywhere on the contour to start there. ▶ Play runs all paths together (▶ slow and ▶▶ fast "
-               "at other speeds, ◀◀ Start goes back) and the slider scrubs through the iterations. At iteration t "
-               "each optimizer is at its marker $w_t$; the red arrow points along $-g_t$ (its direction only), the "
-               "purple one is the step actually taken to $w_{t+1}$: momentum's velocity, an adaptive method's "
-               "rescaled step. "
-               "Darker contours are higher" + (", levels log-spaced." if surface.log_levels else "."))
-else:
-    fig3d, fig_loss = surface_figures(surface.name, keys, int(t), th)
-    left, right = st.columns([3, 2])
-    with left:
-        layout.plotly(fig3d, key="surface3d")
-    with right:
-        layout.plotly(fig_loss, key="loss")
-    st.caption("Drag to turn the surface. Heights are f" + (" on a log scale" if surface.log_levels else "")
-               + f"; the dots mark each optimizer at iteration t = {t}.")
+with stage if th.present else st.container():
+    if view == "contour":
+        spec = race_spec(surface.name, keys, th)
+        st.session_state["play:clickable"] = {i for i, tr in enumerate(spec["data"]) if tr.get("xaxis", "x") == "x"}
+        race = AnimatedFigure({"data": spec["data"], "layout": spec["layout"]}, spec["frames"])
+        layout.plotly(race, key="race", on_select=on_click, selection_mode="points")
+        st.caption("Click anywhere on the contour to start there. ▶ Play runs all paths together (▶ slow and ▶▶ fast "
+                   "at other speeds, ◀◀ Start goes back) and the slider scrubs through the iterations. At iteration "
+                   "t each optimizer is at its marker $w_t$; the red arrow points along $-g_t$ (its direction only), "
+                   "the purple one is the step actually taken to $w_{t+1}$: momentum's velocity, an adaptive "
+                   "method's rescaled step. "
+                   "Darker contours are higher" + (", levels log-spaced." if surface.log_levels else "."))
+    else:
+        fig3d, fig_loss = surface_figures(surface.name, keys, int(t), th)
+        left, right = st.columns([3, 2])
+        with left:
+            layout.plotly(fig3d, key="surface3d")
+        with right:
+            layout.plotly(fig_loss, key="loss")
+        st.caption("Drag to turn the surface. Heights are f" + (" on a log scale" if surface.log_levels else "")
+                   + f"; the dots mark each optimizer at iteration t = {t}.")
 
-with st.sidebar:  # one optimizer's settings at a time, drawn after the figure so a change sends the figure first
+if verdict is not None:  # the race's outcome, in words, beside it
+    verdict.caption("  \n".join(
+        f"<span style='color:{STATUS_COLORS[r.status_label()]}'>●</span> **{r.title}** {r.outcome()}"
+        for r in runs), unsafe_allow_html=True)
+with settings_slot:  # one optimizer's settings at a time, drawn after the figure so a change sends the figure first
     settings_panel(settings, selected, key="w:play:settings-of",
                    then=lambda: st.button("New random gradients", on_click=new_noise, icon=":material/casino:",
                                           width="stretch", help="Draw other noise and mini-batches for every "

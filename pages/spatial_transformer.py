@@ -152,7 +152,7 @@ def theta_controls(mode: str) -> np.ndarray:
             st.info("This θ mirrors (det A < 0) or flattens (det A = 0) the image: no rotation, scale and shear "
                     "describe it, so the sliders are off. Edit θ below or press “identity”.", icon=":material/flip:")
         out_of_range = []
-        cols = st.columns(2) if (th.present or mode == "translation") else [st.container()]
+        cols = st.columns(2) if mode == "translation" else [st.container()]
         for k, (name, label, lo, hi, step, fmt) in enumerate(specs):
             value = getattr(params, name) if params is not None else getattr(nets.AffineParams(), name)
             value = round(float(value), 9) + 0.0  # no "-0.00" from rounding noise
@@ -192,13 +192,9 @@ th = layout.theme()
 layout.header("Spatial Transformer", "A differentiable module that moves, turns, scales and shears its input: "
                                      "θ sets a sampling grid, and bilinear sampling reads the input there.")
 view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, label_visibility="collapsed")
-mode = widgets.segmented(MODE, "Transformation", tuple(MODES), format_func=MODES.get)
-
 if view == "grid":
-    if th.present:
-        controls, picture = st.container(), st.container()
-    else:
-        controls, picture = st.columns([1, 2.2], gap="medium")
+    controls, picture = st.columns([1, 2.2], gap="medium")
+    mode = widgets.segmented(MODE, "Transformation", tuple(MODES), format_func=MODES.get, container=controls)
     with controls:
         theta = theta_controls(mode)
     key = tuple(float(v) for v in theta.ravel())
@@ -231,6 +227,7 @@ if view == "grid":
                "(almost everywhere), so a loss can send gradients back to θ, and to whatever network produced it.")
 
 else:
+    mode = widgets.segmented(MODE, "Transformation", tuple(MODES), format_func=MODES.get)
     st.markdown("A spatial transformer's **localisation net** predicts θ from its input, learning from the gradient "
                 "that flows back through the sampler. Here that gradient moves θ itself: starting from the "
                 "identity, gradient descent (Adam) changes θ until the re-sampled distorted digit matches the "

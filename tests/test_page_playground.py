@@ -274,7 +274,7 @@ def test_unchanged_settings_do_not_recompute(monkeypatch, widget_key, page):
     assert first <= 2
     at.run()
     assert len(calls) == first, "a rerun with the same settings uses the cache"
-    next(s for s in at.sidebar.selectbox if s.label == "Optimizer").set_value("adam")  # Adam's settings
+    next(s for s in at.sidebar.selectbox if s.label == "Settings of").set_value("adam")  # Adam's settings
     at.run()
     assert len(calls) == first
     at.number_input(key=widget_key(SCOPE, "adam.lr", "entry")).set_value(0.0123).run()

@@ -171,9 +171,8 @@ def settings_panel(settings: dict[str, OptimizerSettings], selected, *, key: str
     below them."""
     if st.session_state.get(key) not in selected:
         st.session_state[key] = selected[0]
-    st.markdown("**Settings of each optimizer**")
-    name = st.selectbox("Optimizer", selected, format_func=lambda n: optim.spec(n).title, key=key,
-                        label_visibility="collapsed")
+    name = st.selectbox("Settings of", selected, format_func=lambda n: optim.spec(n).title, key=key,
+                        help="Each optimizer has its own learning rate and settings: choose whose to change.")
     st.markdown(f"<span style='color:{LOOKS[name].color};font-weight:700'>{optim.spec(name).title}</span>",
                 unsafe_allow_html=True)
     settings[name].controls(st)
