@@ -10,7 +10,7 @@ from optim.table import Table
 from viz import style
 from viz.tables import csv_bytes, formats, frame
 
-from . import router, state, viewport, widgets
+from . import fit, router, state, viewport, widgets
 
 PRESENT = state.flag("present", False, scope="app")
 
@@ -47,6 +47,7 @@ def sidebar() -> bool:
         present = widgets.toggle(PRESENT, "Presentation mode",
                                  help="Larger text, markers and lines, stronger contrast: for a projector.")
         st.caption("Every setting is in the address bar: copy it to share exactly this view.")
+        fit.formulas()
     if present:
         st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)
         with st.sidebar:

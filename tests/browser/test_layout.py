@@ -52,6 +52,7 @@ _OVERLAPS = """() => {
   const els = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]')]
     .filter(e => e.querySelector('input, button, [role="slider"], [data-baseweb="select"]'))
     .filter(e => !e.parentElement.closest('[data-testid="stElementContainer"]'))
+    .filter(e => !e.closest('details:not([open])') && e.checkVisibility({visibilityProperty: true}))
     .map(e => [e, e.getBoundingClientRect()]).filter(([e, b]) => b.width > 0 && b.height > 0);
   const out = [];
   for (let i = 0; i < els.length; i++) for (let j = i + 1; j < els.length; j++) {
@@ -59,7 +60,9 @@ _OVERLAPS = """() => {
     if (a.contains(b) || b.contains(a)) continue;
     const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
     const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
-    if (w > 2 && h > 2) out.push(a.innerText.slice(0, 30) + ' | ' + b.innerText.slice(0, 30));
+    const name = e => (e.innerText.trim() || (e.firstElementChild && e.firstElementChild.getAttribute('data-testid'))
+                       || e.className).slice(0, 30);
+    if (w > 2 && h > 2) out.push(name(a) + ' | ' + name(b));
   }
   return out;
 }"""
