@@ -37,7 +37,8 @@ import numpy as np
 
 import surfaces
 
-from . import registry
+from . import finish, registry
+from .finish import MEASURES, lowest_minimum
 from .sweep import Axis, SweepResult, SweepSpec, sweep
 from .trajectory import Status
 
@@ -62,7 +63,6 @@ CRITERIA_LATEX = {
 }
 #: the good band: a gap (loss criteria) or a number of steps within this factor of the best
 BAND_FACTOR = {"mean-log": 10.0, "final": 10.0, "steps": 2.0}
-MEASURES = ("loss", "distance")
 
 
 def momentum_name(optimizer: str) -> str | None:
@@ -95,12 +95,6 @@ def tuning_spec(surface: str, optimizer: str, start, steps: int, *, fixed: dict 
     on_axes = {a.param for a in axes}
     fixed = {k: float(v) for k, v in (fixed or {}).items() if k not in on_axes}
     return SweepSpec(surface, optimizer, tuple(start), int(steps), axes, tuple(fixed.items()), **kwargs)
-
-
-def lowest_minimum(surface) -> float | None:
-    """f* of a surface: its lowest listed minimum, None when it lists none."""
-    values = [m.value for m in surface.minima]
-    return float(min(values)) if values else None
 
 
 def failed_cells(result: SweepResult) -> np.ndarray:
@@ -144,11 +138,9 @@ def scores(result: SweepResult, criterion: str = "mean-log", *, f_star: float | 
 def first_within(result: SweepResult, tol: float, measure: str, f_star: float | None) -> np.ndarray:
     """Per cell, the first step at which it is within ``tol`` of the minimum (``steps + 1`` if never)."""
     surface = surfaces.get(result.spec.surface)
-    if measure == "distance" and surface.minima:
-        close = surface.nearest_minimum(result.positions)[0] <= tol
-    else:
-        close = np.nan_to_num(result.losses - (f_star or 0.0), nan=np.inf) <= tol
-    return np.where(close.any(axis=0), close.argmax(axis=0), result.spec.steps + 1)
+    measure = measure if surface.minima else "loss"
+    first = finish.first_within(finish.gap(surface, result.losses, result.positions, measure, f_star), tol)
+    return np.where(first >= 0, first, result.spec.steps + 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -218,5 +210,5 @@ def tune(spec: SweepSpec, criterion: str = "mean-log", *, tol: float = 1e-3, mea
 
 
 __all__ = ["BAND_FACTOR", "CRITERIA", "CRITERIA_LATEX", "MEASURES", "MOMENTUM", "Tuning", "best_cell",
-           "first_within", "good_band", "lowest_minimum", "momentum_name", "scores", "tune", "tuning_axes",
+           "first_within", "good_band", "momentum_name", "scores", "tune", "tuning_axes",
            "tuning_spec"]
