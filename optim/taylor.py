@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .methods.newton import newton
+from .methods.newton import NEWTON, newton
 
 #: eigenvalues closer to zero than this (relative to the largest) count as zero: the model is flat there
 FLAT = 1e-12
@@ -71,9 +71,10 @@ class LocalModel(NamedTuple):
         return self.grad + (self.hess @ dw[..., None])[..., 0]
 
 
-def local_model(surface, points, *, min_curvature: float = 0.1) -> LocalModel:
+def local_model(surface, points, *, min_curvature: float | None = None) -> LocalModel:
     """The Taylor models of ``surface`` at ``points`` (``(..., d)``): value, gradient, Hessian, its eigen-pairs and
-    the plain and safeguarded Newton steps (``min_curvature``: the safeguard's λmin)."""
+    the plain and safeguarded Newton steps (``min_curvature``: the safeguard's λmin, Newton's default if None)."""
+    min_curvature = NEWTON.defaults["min_curvature"] if min_curvature is None else min_curvature
     p = np.asarray(points, dtype=float)
     with np.errstate(all="ignore"):
         value = np.asarray(surface.value(p), dtype=float)
