@@ -15,7 +15,8 @@ from dataclasses import replace
 import streamlit as st
 
 import optim
-from optim.tuning import CRITERIA, CRITERIA_LATEX, BAND_FACTOR, Tuning, tune, tuning_axes, tuning_spec
+from optim.tuning import (BAND_FACTOR, CRITERIA, CRITERIA_LATEX, LR_PER_DECADE, MOMENTUM_COUNT, Tuning, tune,
+                          tuning_axes, tuning_spec)
 from viz.style import Theme
 from viz.tuning import band_figure, tuning_frame
 
@@ -115,8 +116,9 @@ def show(tunings: dict[str, Tuning] | None, th: Theme) -> None:
     st.markdown(f"**Each tuned** by the {CRITERIA[criterion]}: $\\;{CRITERIA_LATEX[criterion]}$, smaller is "
                 "better; $f^*$ is the lowest listed minimum (where the surface lists none, the lowest loss the grid "
                 "reached).")
-    st.caption(f"Each optimizer ran on a grid of learning rates, {len(first.lrs)} or so log-spaced over its own "
-               "range, and of β or β₁ from 0 to 0.99 where it has one, all from this start for these steps; the race "
+    st.caption(f"Each optimizer ran on a grid of learning rates, {LR_PER_DECADE} per decade over its own range, "
+               f"and of β or β₁ ({MOMENTUM_COUNT} values from 0 to 0.99) where it has one, all from this start for "
+               "these steps; the race "
                "uses the best cell. A diverged run counts as worst. The good band: the learning rates next to the "
                "tuned one (with its β held) whose criterion is "
                + (f"at most {factor:g} times the best number of steps" if criterion == "steps" else
