@@ -55,6 +55,11 @@ class LocalModel(NamedTuple):
         kind = np.select([pos, neg, mixed], ["minimum", "maximum", "saddle"], "flat")
         return str(kind) if kind.ndim == 0 else kind
 
+    @property
+    def newton_defined(self) -> bool:
+        """Whether the plain Newton step is finite everywhere in the batch (H invertible)."""
+        return bool(np.isfinite(self.newton_step).all())
+
     def linear(self, w) -> np.ndarray:
         """m₁ at the points ``w`` (``(..., d)``, broadcasting against the model's batch)."""
         dw = np.asarray(w, dtype=float) - self.point

@@ -4,7 +4,6 @@ says about the Newton step there."""
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 import optim
@@ -19,7 +18,7 @@ from . import layout, state, widgets
 @st.cache_data(max_entries=64, show_spinner=False)
 def model_figure(surface_name: str, point: tuple, optimizer: str, t: int, th: Theme):
     surface = surfaces.get(surface_name)
-    model = local_model(surface, np.array(point))
+    model = local_model(surface, point)
     return model, local_model_figure(surface, model, optimizer, t, th)
 
 
@@ -50,7 +49,7 @@ def panel(scope: str, surface, runs, selected, t: int, th: Theme) -> None:
                 "up, red: curving down).")
     step = model.newton_step
     kind = model.kind
-    if kind == "minimum" and np.isfinite(step).all():
+    if kind == "minimum" and model.newton_defined:
         st.markdown(rf"$H_{{{t}}}$ is positive definite: $m_2$ is a bowl, and its minimum is Newton's step, "
                     rf"$w_t - H_t^{{-1}} g_t = {_vec(model.point + step)}$ (the orange star).")
         return
@@ -58,7 +57,7 @@ def panel(scope: str, surface, runs, selected, t: int, th: Theme) -> None:
             "flat": "singular: $m_2$ is a trough with no single stationary point"}[kind]
     plain = (rf"The plain Newton step goes to the stationary point of $m_2$, $w_t - H_t^{{-1}} g_t = "
              rf"{_vec(model.point + step)}$ (orange), which climbs along the directions that curve down. "
-             if np.isfinite(step).all() else "The plain Newton step is not defined (a zero eigenvalue). ")
+             if model.newton_defined else "The plain Newton step is not defined (a zero eigenvalue). ")
     st.warning(rf"$H_{{{t}}}$ is {what}. " + plain + r"The safeguarded step replaces every eigenvalue by "
                rf"$\max(|\lambda|, \lambda_{{\min}})$ with $\lambda_{{\min}} = {model.min_curvature:g}$ and goes "
                rf"downhill: $w_t + {_vec(model.safe_step)} = {_vec(model.point + model.safe_step)}$ (green).",
