@@ -72,8 +72,8 @@ def panel(scope: str, surface, settings: dict[str, OptimizerSettings], configs: 
     if mode != "tuned":
         before = st.session_state.pop(saved_key, None)
         st.session_state.pop(applied_key, None)
-        if before:  # back to the hand-set values
-            for name, values in before.items():
+        if before and before[0] == surface.name:  # back to the hand-set values (a new surface brought its own)
+            for name, values in before[1].items():
                 if name in configs:
                     _set(settings[name], configs[name], values)
                     configs = configs | {name: _with(configs[name], values)}
@@ -97,8 +97,8 @@ def panel(scope: str, surface, settings: dict[str, OptimizerSettings], configs: 
     key = tuple(key)
     if st.session_state.get(applied_key) != key:  # something the tuning depends on changed: apply it
         if saved_key not in st.session_state:
-            st.session_state[saved_key] = {name: {p: v for p, v in rs.hyper if p in tuned_params(name)}
-                                           for name, rs in configs.items()}
+            st.session_state[saved_key] = (surface.name, {name: {p: v for p, v in rs.hyper if p in tuned_params(name)}
+                                                          for name, rs in configs.items()})
         for name, t in tunings.items():
             _set(settings[name], configs[name], t.best_hyper)
             configs = configs | {name: _with(configs[name], t.best_hyper)}

@@ -9,6 +9,7 @@ import numpy as np
 
 from optim.taylor import LocalModel
 
+from .contour import grid_values
 from .style import KIND_COLORS, LOOKS, Theme, figure, subplots
 
 SURFACE_LINE = "#8C8C8C"
@@ -64,7 +65,7 @@ def local_model_figure(surface, model: LocalModel, optimizer: str, t: int, th: T
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     W = np.stack(np.meshgrid(xs, ys), axis=-1)
     with np.errstate(all="ignore"):
-        f = np.asarray(surface.value(W), dtype=float)
+        f = np.asarray(grid_values(surface, xs, ys), dtype=float)
         m1, m2 = model.linear(W), model.quadratic(W)
     levels = _levels(f)
     fig = subplots(rows=1, cols=2, horizontal_spacing=0.08,
