@@ -130,3 +130,17 @@ def test_local_model_names_an_indefinite_hessian(playground, texts):
     assert "indefinite" in text and "safeguarded step" in text
     m = local_model(surfaces.get("rosenbrock"), np.array([0.0, 0.5]))
     assert m.kind == "saddle"
+
+
+
+def test_a_rate_moved_by_hand_after_tuning_stays_until_the_tuning_changes(playground, widget_key):
+    at = playground({"surface": "rosenbrock", "opt": "gd,adam", "steps": "80", "race": "tuned"})
+    s = surfaces.get("rosenbrock")
+    assert float(params(at)["adam.lr"]) == core_tuning("rosenbrock", "adam", s.starts[0], 80).best_hyper["lr"]
+    at.selectbox(key="w:play:settings-of").set_value("adam").run()
+    at.number_input(key=widget_key(SCOPE, "adam.lr", "entry")).set_value(0.0123).run()
+    assert params(at)["adam.lr"] == "0.0123" and params(at)["race"] == "tuned"
+    summary = next(d.value for d in at.dataframe if "final f" in d.value.columns)
+    assert summary["settings"][1].startswith("η = 0.0123")
+    at.slider(key=widget_key(SCOPE, "steps", "slider")).set_value(150).run()  # new steps: tuned again
+    assert float(params(at)["adam.lr"]) == core_tuning("rosenbrock", "adam", s.starts[0], 150).best_hyper["lr"]
