@@ -45,7 +45,7 @@ from .trajectory import Status
 #: hyperparameters tuned beside the learning rate: a momentum coefficient
 MOMENTUM = ("beta", "beta1")
 #: learning rates per decade of the log grid
-LR_PER_DECADE = 6
+LR_PER_DECADE = 10
 #: values of the momentum coefficient, evenly from 0 to MOMENTUM_HIGH (0, 0.09, ..., 0.9, 0.99)
 MOMENTUM_COUNT = 12
 MOMENTUM_HIGH = 0.99

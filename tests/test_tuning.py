@@ -100,7 +100,7 @@ def test_diverged_cells_score_infinity_and_are_labelled():
 def test_the_grid_of_learning_rates_holds_the_powers_of_ten():
     assert 1.0 in [round(v, 12) for v in tuning_axes("newton")[0].values]  # Newton's pure step
     lr, beta = tuning_axes("adam")
-    assert (lr.low, lr.high, lr.count, beta.param) == (1e-4, 10.0, 31, "beta1")
+    assert (lr.low, lr.high, lr.count, beta.param) == (1e-4, 10.0, 51, "beta1")
     assert tuning_axes("rmsprop")[0].param == "lr" and len(tuning_axes("rmsprop")) == 1  # no β: lr only
 
 

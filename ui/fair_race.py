@@ -81,7 +81,8 @@ def panel(scope: str, surface, settings: dict[str, OptimizerSettings], configs: 
     criterion = widgets.selectbox(criterion_setting(scope), "Tuned by", tuple(CRITERIA), format_func=CRITERIA.get,
                                   container=c_crit, help="What the tuning minimizes, for every optimizer alike.")
     steps_based = criterion == "steps"
-    tunings, key = {}, [surface.name, tuple(start), int(steps), criterion] + ([tol, measure] if steps_based else [])
+    tunings = {}
+    key = [surface.name, tuple(start), int(steps), int(seed), criterion] + ([tol, measure] if steps_based else [])
     bar = c_bar.progress(0.0, text="Tuning…")
     for k, (name, rs) in enumerate(configs.items()):
         base = replace(rs, hyper=tuple((h, v) for h, v in rs.hyper if h not in tuned_params(name)))
