@@ -21,7 +21,8 @@ def score_text(t: Tuning, score: float) -> str:
     if not math.isfinite(score):
         return "diverged"
     if t.criterion == "steps":
-        return f"{int(score)} steps" if score <= t.spec.steps else f"not within tol in {t.spec.steps} step{'s' if t.spec.steps > 1 else ''}"
+        plural = "s" if t.spec.steps > 1 else ""
+        return f"{int(score)} steps" if score <= t.spec.steps else f"not within tol in {t.spec.steps} step{plural}"
     return f"{score:.3g}"
 
 
