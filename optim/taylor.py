@@ -56,6 +56,11 @@ class LocalModel(NamedTuple):
         return str(kind) if kind.ndim == 0 else kind
 
     @property
+    def defined(self) -> bool:
+        """Whether f, its gradient and its Hessian are finite at every point of the batch (a model exists)."""
+        return bool(np.isfinite(self.value).all() and np.isfinite(self.grad).all() and np.isfinite(self.hess).all())
+
+    @property
     def newton_defined(self) -> bool:
         """Whether the plain Newton step is finite everywhere in the batch (H invertible)."""
         return bool(np.isfinite(self.newton_step).all())

@@ -125,3 +125,21 @@ def test_models_broadcast_over_points_and_grids():
     z = one[0].quadratic(grid)
     assert z.shape == (5, 7)
     assert math.isclose(z[2, 3], float(one[0].quadratic(grid[2, 3])))
+
+
+def test_a_point_without_a_hessian_has_no_model():
+    class Kink:  # f = |x|^1.5 + y^2: the Hessian is infinite at x = 0
+        def value(self, p):
+            return np.abs(p[..., 0]) ** 1.5 + p[..., 1] ** 2
+
+        def grad(self, p):
+            return np.stack([1.5 * np.sign(p[..., 0]) * np.abs(p[..., 0]) ** 0.5, 2 * p[..., 1]], -1)
+
+        def hess(self, p):
+            with np.errstate(divide="ignore"):
+                fxx = 0.75 * np.abs(p[..., 0]) ** -0.5
+            return np.stack([np.stack([fxx, 0 * fxx], -1), np.stack([0 * fxx, 2 + 0 * fxx], -1)], -2)
+
+    assert not local_model(Kink(), [0.0, 1.0]).defined
+    assert local_model(Kink(), [1.0, 1.0]).defined
+

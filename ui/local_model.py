@@ -39,6 +39,10 @@ def panel(scope: str, surface, runs, selected, t: int, th: Theme) -> None:
         return
     point = tuple(float(v) for v in r.positions[t - 1])
     model, fig = model_figure(surface.name, point, name, int(t), th)
+    if not model.defined:
+        st.info(f"f, its gradient or its Hessian is not defined at {r.title}'s point of iteration {t}: no Taylor "
+                "model there.")
+        return
     layout.plotly(fig, key="local-model")
     lam = model.eigenvalues
     eig = ", ".join(f"λ{i + 1} = {v:.4g}" for i, v in enumerate(lam))
