@@ -64,3 +64,15 @@ def test_local_model_figure(surface_name, p):
     assert ("safeguarded step" in names) == (m.kind != "minimum" or m.eigenvalues.min() < m.min_curvature)
     (x0, x1), (y0, y1) = window(s, m)
     assert x0 < p[0] < x1 and y0 < p[1] < y1
+
+
+def test_ranking_puts_finishers_first_then_the_closest_then_the_diverged():
+    s = surfaces.get("rosenbrock")
+    runs = [optim.run(s, optim.make("gd", lr=lr), list(s.starts[0]), 200) for lr in (0.01, 0.001, 0.0003, 0.5)]
+    runs.append(optim.run(s, optim.make("newton"), list(s.starts[0]), 200))
+    fin = finish_frame(s, runs, 1e-3)
+    assert fin["failed"].tolist() == [True, False, False, True, False]  # gd at 0.01 and 0.5 leave the plane
+    assert fin["first"].tolist()[1:3] == [-1, -1] and fin["first"][4] >= 0
+    closer = 1 if fin["closest"][1] < fin["closest"][2] else 2
+    assert fin["rank"][4] == 1 and fin["rank"][closer] == 2 and fin["rank"][3 - closer] == 3
+    assert sorted(fin["rank"][[0, 3]]) == [4, 5]

@@ -43,4 +43,4 @@ def panel(scope: str, surface, runs, steps: int, th: Theme) -> None:
     st.caption("Ranked by the first step t at which " + (r"$f(w_t) - f^* \le$ tol" if measure == "loss" else
                                                          r"$\min_m \lVert w_t - m \rVert \le$ tol")
                + " (step 0 is the start); runs that never got there follow, the closest first, and runs that "
-                 "diverged come last. The summary below has the evaluations each needed.")
+                 "diverged before they got there come last. The summary below has the evaluations each needed.")

@@ -17,9 +17,9 @@ from optim import Trajectory, finish
 def finish_frame(surface: Surface, runs: list[Trajectory], tol: float, measure: str = "loss") -> pd.DataFrame:
     """The finish line, one row per run (``optim.finish``): the first step within ``tol`` of the minimum in
     ``measure`` (-1: never), the best loss so far, the evaluations of ∇f, ∇²f and f up to that step, the wall time
-    per step (ms) and the rank: finished runs by their step, then the others by how close they came (the smallest
-    gap), runs that diverged or left the domain last; ties by the best loss. Empty where the surface lists no
-    minimum."""
+    per step (ms) and the rank: finished runs by their step (a run that diverged after it finished still finished),
+    then the others by how close they came (the smallest gap), those that diverged or left the domain last; ties by
+    the best loss. Empty where the surface lists no minimum."""
     if not surface.minima:
         return pd.DataFrame()
     rows = []
@@ -35,8 +35,8 @@ def finish_frame(surface: Surface, runs: list[Trajectory], tol: float, measure: 
                      "gradient": int(ev["gradient"]), "hessian": int(ev["hessian"]), "f": int(ev["f"]),
                      "ms per step": 1000.0 * float(r.seconds) / max(int(r.steps), 1)})
     df = pd.DataFrame(rows)
-    key = [(int(d["failed"]), 0 if d["first"] >= 0 else 1, d["first"] if d["first"] >= 0 else d["closest"],
-            d["best f"]) for d in rows]
+    key = [(0, 0, d["first"], d["best f"]) if d["first"] >= 0 else (1, int(d["failed"]), d["closest"], d["best f"])
+           for d in rows]
     order = sorted(range(len(rows)), key=lambda i: key[i])
     rank = [0] * len(rows)
     for place, i in enumerate(order):
