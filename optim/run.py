@@ -12,7 +12,9 @@ status of a trajectory means is in ``optim.trajectory``.
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 
@@ -68,7 +70,9 @@ def run(surface, optimizer: Optimizer, starts, steps: int, *, tol: float = DEFAU
     """
     cfg = RunConfig.resolve(surface, optimizer, starts, steps, tol=tol, bound=bound, record=record, noise=noise,
                             batch_size=batch_size, seed=seed, ids=ids)
-    return _execute(cfg)
+    t0 = time.perf_counter()
+    traj = _execute(cfg)
+    return replace(traj, seconds=time.perf_counter() - t0)
 
 
 def _execute(cfg: RunConfig) -> Trajectory:

@@ -144,9 +144,12 @@ class SweepSpec:
     tol: float = DEFAULT_TOL
     schedule: Schedule | None = None
     clip: Clip | None = None
+    #: rule variants that override the convention's and the surface's (``(("bias_correction", False),)``)
+    options: tuple[tuple[str, object], ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "start", tuple(float(v) for v in np.atleast_1d(self.start)))
+        object.__setattr__(self, "options", tuple(sorted(dict(self.options).items())))
         object.__setattr__(self, "axes", tuple(self.axes))
         object.__setattr__(self, "fixed", tuple((str(k), float(v)) for k, v in dict(self.fixed).items()))
         surface = surfaces.get(self.surface)
@@ -212,6 +215,7 @@ class SweepSpec:
     def make_optimizer(self, rows: tuple[int, int] | None = None, hyper: dict | None = None) -> Optimizer:
         """The optimizer of ``rows`` of the grid (all of it by default), or with the hyperparameters ``hyper``."""
         options = registry.options_for(surfaces.get(self.surface), self.optimizer, self.convention)
+        options |= dict(self.options)
         return registry.make(self.optimizer, self.convention, **options, schedule=self.schedule, clip=self.clip,
                              **(self.hyperparameters(rows) if hyper is None else hyper))
 
@@ -255,6 +259,10 @@ class SweepResult:
     final_loss: np.ndarray  #: f at the last point (a diverged cell: where it left the bound; never NaN)
     final_position: np.ndarray  #: (..., d)
     seconds: float = field(default=0.0, compare=False)  #: time spent in run()
+    #: with ``sweep(..., path=True)``: the loss after every step, ``(steps + 1, rows, n2)``, and the points,
+    #: ``(steps + 1, rows, n2, d)`` (a diverged cell repeats the values of the step that left the bound)
+    losses: np.ndarray | None = None
+    positions: np.ndarray | None = None
 
     @property
     def values(self) -> tuple[np.ndarray, ...]:
@@ -280,8 +288,9 @@ def row_blocks(spec: SweepSpec, single_call: int | None = None, block: int | Non
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
-def sweep(spec: SweepSpec, rows: tuple[int, int] | None = None) -> SweepResult:
-    """Run the grid (or the block of rows ``rows``) in one call of :func:`optim.run` with ``record="final"``."""
+def sweep(spec: SweepSpec, rows: tuple[int, int] | None = None, *, path: bool = False) -> SweepResult:
+    """Run the grid (or the block of rows ``rows``) in one call of :func:`optim.run` with ``record="final"``, or
+    with ``path`` every cell's losses and points too (``record="path"``: for criteria over the whole run)."""
     n1 = spec.shape[0]
     rows = (0, n1) if rows is None else (int(rows[0]), int(rows[1]))
     if not 0 <= rows[0] < rows[1] <= n1:
@@ -289,7 +298,8 @@ def sweep(spec: SweepSpec, rows: tuple[int, int] | None = None) -> SweepResult:
     surface = surfaces.get(spec.surface)
     t0 = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"):  # the loss where a diverged cell left the bound
-        traj = run(surface, spec.make_optimizer(rows), [list(spec.start)], spec.steps, record="final",
+        traj = run(surface, spec.make_optimizer(rows), [list(spec.start)], spec.steps,
+                   record="path" if path else "final",
                    ids=spec.ids(rows), **spec.run_kwargs())
     seconds = time.perf_counter() - t0
     shape = (rows[1] - rows[0], spec.shape[1])  # a run's batch may broadcast smaller (one axis and one row)
@@ -300,6 +310,8 @@ def sweep(spec: SweepSpec, rows: tuple[int, int] | None = None) -> SweepResult:
         final_loss=np.broadcast_to(traj.final_loss, shape).copy(),
         final_position=np.broadcast_to(traj.final_position, shape + (surface.dim,)).copy(),
         seconds=seconds,
+        losses=np.broadcast_to(traj.losses, (spec.steps + 1,) + shape).copy() if path else None,
+        positions=np.broadcast_to(traj.positions, (spec.steps + 1,) + shape + (surface.dim,)).copy() if path else None,
     )
 
 
@@ -310,9 +322,11 @@ def merge(parts: list[SweepResult]) -> SweepResult:
     edges = [parts[0].rows[0]] + [p.rows[1] for p in parts]
     if any(p.spec != spec for p in parts) or any(p.rows[0] != e for p, e in zip(parts, edges)):
         raise ValueError("the blocks are not consecutive rows of one grid")
-    cat = lambda name: np.concatenate([getattr(p, name) for p in parts], axis=0)  # noqa: E731
+    cat = lambda name, axis=0: np.concatenate([getattr(p, name) for p in parts], axis=axis)  # noqa: E731
+    path = all(p.losses is not None for p in parts)
     return SweepResult(spec, (edges[0], edges[-1]), cat("status"), cat("event_step"), cat("final_loss"),
-                       cat("final_position"), sum(p.seconds for p in parts))
+                       cat("final_position"), sum(p.seconds for p in parts),
+                       cat("losses", 1) if path else None, cat("positions", 1) if path else None)
 
 
 def run_cell(spec: SweepSpec, index: tuple[int, int], record: str = "all") -> Trajectory:

@@ -124,6 +124,7 @@ class Trajectory:
     seed: int = 0
     schedule: object = None  #: the learning-rate schedule (``optim.schedules.Schedule``), None when constant
     clip: object = None  #: the gradient clipping (``optim.schedules.Clip``), None when off
+    seconds: float = 0.0  #: wall time of the run's step loop (all trajectories of the batch together)
 
     @property
     def spec(self):

@@ -8,7 +8,7 @@ import streamlit as st
 import optim
 import surfaces
 from optim.trajectory import DEFAULT_BOUND
-from ui import conjugacy_panel, function_entry, layout, state, widgets
+from ui import conjugacy_panel, fair_race, finish_line, function_entry, layout, local_model, state, widgets
 from ui.optimizer_settings import OptimizerSettings, RunSettings, settings_panel
 from ui.schedule_settings import schedule_panel
 from viz.race import race_figure
@@ -133,11 +133,11 @@ def table_csv(surface_name: str, key: tuple) -> bytes:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def tables(surface_name: str, keys: tuple):
+def tables(surface_name: str, keys: tuple, tol: float, measure: str):
     runs = runs_for(surface_name, keys)
     columns = long_columns(runs)
     rows = [csv_rows(surface_name, key, columns) for key in keys]
-    return summary_frame(surfaces.get(surface_name), runs), long_csv(runs, rows)
+    return summary_frame(surfaces.get(surface_name), runs, tol=tol, measure=measure), long_csv(runs, rows)
 
 
 # -- page --------------------------------------------------------------------------------------------------------------
@@ -183,6 +183,9 @@ c_formula.latex(surface.latex)
 seed = state.get(SEED)
 with c_schedule:
     configs = schedule_panel(SCOPE, settings, selected, int(steps), th)
+    tol, measure = finish_line.current(SCOPE)
+    configs, tunings = fair_race.panel(SCOPE, surface, settings, configs, start, int(steps), int(seed), tol=tol,
+                                       measure=measure)
 stochastic = any(c.noise > 0 or (c.batch_size is not None and c.batch_size < surface.n_samples)
                  for c in configs.values())
 keys = tuple((configs[name], start, int(steps), int(seed)) for name in selected)
@@ -215,6 +218,9 @@ if verdict is not None:  # the race's outcome, in words, beside it
     verdict.caption("  \n".join(
         f"<span style='color:{STATUS_COLORS[r.status_label()]}'>●</span> **{r.title}** {r.outcome()}"
         for r in runs), unsafe_allow_html=True)
+fair_race.show(tunings, th)
+finish_line.panel(SCOPE, surface, runs, int(steps), th)
+
 with settings_slot:  # one optimizer's settings at a time, drawn after the figure so a change sends the figure first
     settings_panel(settings, selected, key="w:play:settings-of",
                    then=lambda: st.button("New random gradients", on_click=new_noise, icon=":material/casino:",
@@ -250,7 +256,9 @@ for r in runs:
         else:  # one formula element per optimizer: the rule, its numbers beside it
             st.latex(rule + (r" \qquad\qquad " + numbers if numbers else ""))
 
-summary, all_csv = tables(surface.name, keys)
+local_model.panel(SCOPE, surface, runs, selected, t, th)
+
+summary, all_csv = tables(surface.name, keys, tol, measure)
 st.subheader("Summary")
 st.caption(f"{status_criteria()} Distance: from the final point to the nearest listed minimum.")
 layout.dataframe(summary, key="summary")

@@ -6,15 +6,49 @@ from __future__ import annotations
 import csv
 import io
 
+import numpy as np
 import pandas as pd
 
 from surfaces import Surface
 
-from optim import Trajectory
+from optim import Trajectory, finish
 
 
-def summary_frame(surface: Surface, runs: list[Trajectory]) -> pd.DataFrame:
-    """One row per optimizer: its settings, outcome, final point, final loss and distance to the nearest minimum."""
+def finish_frame(surface: Surface, runs: list[Trajectory], tol: float, measure: str = "loss") -> pd.DataFrame:
+    """The finish line, one row per run (``optim.finish``): the first step within ``tol`` of the minimum in
+    ``measure`` (-1: never), the best loss so far, the evaluations of ∇f, ∇²f and f up to that step, the wall time
+    per step (ms) and the rank: finished runs by their step (a run that diverged after it finished still finished),
+    then the others by how close they came (the smallest gap), those that diverged or left the domain last; ties by
+    the best loss. Empty where the surface lists no minimum."""
+    if not surface.minima:
+        return pd.DataFrame()
+    rows = []
+    for r in runs:
+        gaps = finish.gap(surface, r.losses, r.positions, measure)
+        first = int(finish.first_within(gaps, tol, rows=r.rows))
+        ev = finish.evaluations(r, first if first >= 0 else int(r.rows))
+        failed = r.status_label() in ("diverged", "left the domain")
+        closest = float(np.where(np.arange(len(gaps)) <= int(r.rows), gaps, np.inf).min())
+        rows.append({"optimizer": r.optimizer, "title": r.title, "first": first, "failed": failed,
+                     "stopped": int(r.rows), "closest": closest,
+                     "best f": float(finish.best_so_far(r.losses, r.rows)),
+                     "gradient": int(ev["gradient"]), "hessian": int(ev["hessian"]), "f": int(ev["f"]),
+                     "ms per step": 1000.0 * float(r.seconds) / max(int(r.steps), 1)})
+    df = pd.DataFrame(rows)
+    key = [(0, 0, d["first"], d["best f"]) if d["first"] >= 0 else (1, int(d["failed"]), d["closest"], d["best f"])
+           for d in rows]
+    order = sorted(range(len(rows)), key=lambda i: key[i])
+    rank = [0] * len(rows)
+    for place, i in enumerate(order):
+        rank[i] = place + 1
+    df["rank"] = rank
+    return df
+
+
+def summary_frame(surface: Surface, runs: list[Trajectory], *, tol: float | None = None,
+                  measure: str = "loss") -> pd.DataFrame:
+    """One row per optimizer: its settings, outcome, final point, final loss and distance to the nearest minimum;
+    with ``tol`` (on a surface that lists a minimum) the finish line too (:func:`finish_frame`)."""
     vx, vy = surface.variables
     rows = []
     for r in runs:
@@ -28,7 +62,17 @@ def summary_frame(surface: Surface, runs: list[Trajectory]) -> pd.DataFrame:
             row["distance to nearest minimum"] = float(dist)
             row["nearest minimum"] = f"({m.point[0]:.4g}, {m.point[1]:.4g})"
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if tol is not None and surface.minima:
+        fin = finish_frame(surface, runs, tol, measure)
+        reached = fin["first"] >= 0
+        out.insert(1, "rank", fin["rank"].to_numpy())
+        out[f"within tol ({measure}) at step"] = [str(k) if k >= 0 else "" for k in fin["first"]]
+        out["best f so far"] = fin["best f"].to_numpy()
+        for col, label in (("gradient", "∇f evals"), ("hessian", "∇²f evals"), ("f", "f evals")):
+            out[f"{label} to finish"] = [str(v) if ok else "" for v, ok in zip(fin[col], reached)]
+        out["ms per step"] = fin["ms per step"].to_numpy()
+    return out
 
 
 def long_columns(runs: list[Trajectory]) -> tuple[str, ...]:
