@@ -48,22 +48,21 @@ def sidebar() -> bool:
                                  help="Larger text, markers and lines, stronger contrast: for a projector.")
         st.caption("Every setting is in the address bar: copy it to share exactly this view.")
         fit.formulas()
+        viewport.report()
     if present:
         st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)
-        with st.sidebar:
-            viewport.report()
-        if viewport.current() is None and st.context.headers.get("User-Agent"):
-            # a browser's first run in presentation mode: the figures are sized for the screen, so wait for its
-            # size (a rerun a moment later) rather than draw every figure twice
-            st.caption("Fitting the page to this screen…")
-            st.stop()
+    if viewport.first_wait():
+        # a browser's first run: figures are sized for the screen, so wait for its size (a rerun a moment
+        # later) rather than draw every figure twice
+        st.caption("Fitting the page to this screen…")
+        st.stop()
     return present
 
 
 def theme() -> style.Theme:
     """The figures' theme: presentation mode's sizes fitted to the reported screen height."""
     size = viewport.current()
-    return style.fitted(style.theme(bool(state.get(PRESENT))), size and size.height)
+    return style.fitted(style.theme(bool(state.get(PRESENT))), size and size.height, size and size.width)
 
 
 def slots(n: int, per_row: int) -> list:

@@ -3,9 +3,9 @@
 A figure's height is set in pixels on the server, and the server does not know the screen: a 1920 x 1080
 projector, a 1280 x 720 one and a phone need different sizes. An ``st.components.v2`` element without any
 markup reports ``window.innerWidth`` and ``innerHeight`` once the page's first run has finished and again after
-a resize (once the resizing stops); each report reruns the page once. Only presentation mode asks for it (the
-normal theme has one size); a browser's first run in that mode stops at the header until the size arrives,
-so no figure is drawn twice and no widget is interrupted half-drawn. AppTest has no report: there the themes
+a resize (once the resizing stops); each report reruns the page once. A browser's first run stops before the
+page until the size arrives (a moment later), so no figure is drawn twice and no widget is interrupted
+half-drawn. AppTest has no report: there the themes
 keep their design sizes.
 """
 
@@ -17,6 +17,7 @@ import streamlit as st
 
 _KEY = "viewport"
 _STORE = "viewport:size"
+_WAITED = "viewport:waited"
 
 _JS = """
 export default function(component) {
@@ -69,3 +70,12 @@ def report() -> None:
 def current() -> Viewport | None:
     """The last reported window size, or None before the first report (and in AppTest)."""
     return st.session_state.get(_STORE)
+
+
+def first_wait() -> bool:
+    """Whether this run should stop before the page and wait for the size: a browser's first run without one.
+    Only once per session: a browser that never reports (scripts blocked) gets the design sizes on its next run."""
+    if current() is not None or not st.context.headers.get("User-Agent") or st.session_state.get(_WAITED):
+        return False
+    st.session_state[_WAITED] = True
+    return True

@@ -39,5 +39,5 @@ def finish_figure(fin: pd.DataFrame, steps: int, tol: float, measure: str, th: T
                   title=dict(text=f"Finish line: first step with {unit} ≤ {tol:g}", x=0.01),
                   xaxis=dict(title=dict(text="step t"), range=[0, max(steps, 1) * 1.02]),
                   yaxis=dict(autorange="reversed", type="category", ticks="", showgrid=False))
-    return figure(data, layout, th, height=th.margin_top + 40 + (30 if not th.present else 44) * len(fin),
+    return figure(data, layout, th, height=th.margin_top + 40 + round(2.1 * th.font) * len(fin),
                   legend=False)

@@ -159,12 +159,16 @@ def _loss_traces(surface: Surface, runs: list[Trajectory], drawn: list[tuple], t
 @lru_cache(maxsize=4)
 def _base_layout(th: Theme) -> dict:
     """Subplots, axes, theme and legend of the race figure: the same for every race, built once per theme."""
-    fig = subplots(rows=1, cols=2, column_widths=list(th.race.column_widths),
-                        horizontal_spacing=th.race.spacing)
+    if th.narrow:  # a phone: the contour above the loss plot, each as wide as the screen
+        fig = subplots(rows=2, cols=1, row_heights=list(th.race.column_widths), vertical_spacing=th.race.spacing)
+        loss = dict(row=2, col=1)
+    else:
+        fig = subplots(rows=1, cols=2, column_widths=list(th.race.column_widths), horizontal_spacing=th.race.spacing)
+        loss = dict(row=1, col=2)
     fig.update_xaxes(constrain="domain", showgrid=False, mirror=True, row=1, col=1)
     fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain", showgrid=False, mirror=True, row=1, col=1)
-    fig.update_xaxes(title_text="iteration t", row=1, col=2)
-    fig.update_yaxes(side="right", row=1, col=2)  # its labels then stay clear of the contour
+    fig.update_xaxes(title_text="iteration t", **loss)
+    fig.update_yaxes(side="right", **loss)  # its labels then stay clear of the contour
     fig.update_layout(
         legend=dict(orientation="h", x=0, xanchor="left", y=1.01, yanchor="bottom", groupclick="togglegroup",
                     font=dict(size=th.race.legend_font), bgcolor="rgba(255,255,255,0)"),

@@ -51,9 +51,9 @@ def add_player(spec: dict, frame_ts: np.ndarray, active: int, th: Theme, T: int)
         showactive=False, pad=dict(t=0, r=8), font=font, bgcolor="#F2F2F2", bordercolor="#888",
         buttons=[dict(label="▶ Play", method="animate", args=[None, play("normal")]),
                  dict(label="❚❚ Pause", method="animate", args=[[None], still]),
-                 dict(label="◀◀ Start", method="animate", args=[[str(int(frame_ts[0]))], still]),
-                 dict(label="▶ slow", method="animate", args=[None, play("slow")]),
-                 dict(label="▶▶ fast", method="animate", args=[None, play("fast")])],
+                 dict(label="◀◀ Start", method="animate", args=[[str(int(frame_ts[0]))], still])]
+        + ([] if th.narrow else [dict(label="▶ slow", method="animate", args=[None, play("slow")]),
+                                 dict(label="▶▶ fast", method="animate", args=[None, play("fast")])]),
     )]
     # the slider has a stop at every frame up to SLIDER_CAP stops, then at every k-th (and the last): each stop
     # is drawn with a tick and a label, which cost more to draw than the frames; Play still shows every frame

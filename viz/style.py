@@ -231,14 +231,15 @@ class Theme:
     spatial: SpatialSizes
     blocks: BlocksSizes
     ink: str = "#111111"
+    narrow: bool = False  #: a phone-width screen: figures stack what sits side by side
 
 
 NORMAL = Theme(
     present=False, font=14, title=17, line=2.0, marker=9, height=460, grid="#E5E5E5", margin_top=40, axis_line=1,
     colorbar_thickness=16,
     player=PlayerSizes(slider_x=0.22, slider_len=0.78),
-    race=RaceSizes(height=860, top=90, bottom=215, column_widths=(0.63, 0.37), spacing=0.08, legend_font=13,
-                   contour_line=0.8, buttons_below=52, slider_below=96, view3d_height=600),
+    race=RaceSizes(height=860, top=90, bottom=235, column_widths=(0.63, 0.37), spacing=0.08, legend_font=13,
+                   contour_line=0.8, buttons_below=68, slider_below=118, view3d_height=600),
     map=MapSizes(row_height=290, height=530, margin_top=14, titled_margin_top=50, rate_margin_top=45,
                  curve_height=320, path_margin_top=70, path_legend_y=-0.17),
     descent=DescentSizes(margin_top=70, margin_bottom=110, strip_height=110, compare_height=360),
@@ -254,8 +255,8 @@ PRESENT = Theme(
     present=True, font=22, title=26, line=4.5, marker=16, height=620, grid="#B0B0B0", margin_top=50, axis_line=2,
     colorbar_thickness=24, ink="#000000",
     player=PlayerSizes(slider_x=0.3, slider_len=0.7),
-    race=RaceSizes(height=860, top=110, bottom=250, column_widths=(0.7, 0.3), spacing=0.06, legend_font=19,
-                   contour_line=1.2, buttons_below=88, slider_below=140, view3d_height=820),
+    race=RaceSizes(height=860, top=110, bottom=280, column_widths=(0.7, 0.3), spacing=0.06, legend_font=19,
+                   contour_line=1.2, buttons_below=100, slider_below=150, view3d_height=820),
     map=MapSizes(row_height=360, height=720, margin_top=20, titled_margin_top=70, rate_margin_top=60,
                  curve_height=380, path_margin_top=90, path_legend_y=-0.2),
     descent=DescentSizes(margin_top=90, margin_bottom=130, strip_height=150, compare_height=460),
@@ -276,17 +277,28 @@ def theme(present: bool) -> Theme:
 #: the screen height presentation mode's sizes are drawn for (a 1920 x 1080 projector)
 DESIGN_HEIGHT = 1080
 #: fields that are not pixels: fractions of a figure, counts, colours; a fitted theme keeps them
-_RELATIVE = frozenset({"present", "grid", "ink", "column_widths", "spacing", "slider_x", "slider_len", "columns",
+_RELATIVE = frozenset({"present", "narrow", "grid", "ink", "column_widths", "spacing", "slider_x", "slider_len", "columns",
                        "nticks", "row_spacing", "memory_spacing", "path_legend_y"})
 #: type, lines and markers: a fitted theme shrinks them with the screen, never below the normal theme's
 _STROKES = frozenset({"font", "title", "legend_font", "heat_font", "conv_font", "line", "marker", "contour_line",
                       "rug_line", "current_width", "axis_line", "colorbar_thickness"})
 
 
-def fitted(th: Theme, screen_height: int | None) -> Theme:
-    """``th`` for a screen ``screen_height`` pixels high: presentation mode's sizes are drawn for 1080 pixels and
-    shrink in proportion on a lower screen (a 1280 x 720 projector: two thirds), in steps of 5 % so that a few
-    themes cover every screen (each is a key of the figure caches). The normal theme is returned as it is."""
+#: narrower screens than this (phones) get the narrow variant: the race's contour above its loss plot
+NARROW_WIDTH = 640
+#: the race on a phone: the plots one above the other (``column_widths`` are then the rows' heights), the legend
+#: wrapping over several lines above them
+NARROW_RACE = RaceSizes(height=1000, top=130, bottom=280, column_widths=(0.66, 0.34), spacing=0.1, legend_font=13,
+                        contour_line=0.8, buttons_below=68, slider_below=118, view3d_height=480)
+
+
+def fitted(th: Theme, screen_height: int | None, screen_width: int | None = None) -> Theme:
+    """``th`` for a screen of ``screen_width`` x ``screen_height`` pixels. Presentation mode's sizes are drawn for
+    1080 pixels and shrink in proportion on a lower screen (a 1280 x 720 projector: two thirds), in steps of 5 %
+    so that a few themes cover every screen (each is a key of the figure caches). A phone-width screen gets the
+    narrow variant. Otherwise the theme is returned as it is."""
+    if screen_width and screen_width < NARROW_WIDTH:
+        return replace(th, narrow=True, race=NARROW_RACE)
     if not th.present or not screen_height:
         return th
     s = min(1.0, max(0.6, round(screen_height / DESIGN_HEIGHT / 0.05) * 0.05))

@@ -80,5 +80,5 @@ def band_figure(tunings: dict[str, Tuning], th: Theme):
     layout = dict(title=dict(text=f"Good band: learning rates whose criterion is {within}", x=0.01),
                   xaxis=dict(type="log", title=dict(text="learning rate η (log scale)")),
                   yaxis=dict(type="category", autorange="reversed", showgrid=False, ticks=""))
-    return figure(data, layout, th, height=th.margin_top + 70 + (34 if not th.present else 50) * len(names),
+    return figure(data, layout, th, height=th.margin_top + 70 + round(2.4 * th.font) * len(names),
                   legend=False)
