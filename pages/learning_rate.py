@@ -276,7 +276,8 @@ elif view == "compare":
                 st.markdown(f":{STATUS_TEXT_COLORS[s]}[{v.label}] · factor {v.factor:.3g}")
             else:
                 st.markdown(f":{STATUS_TEXT_COLORS[s]}[{r.outcome().capitalize()}]")
-            layout.dataframe(frame(r.table)[["iteration", "w", "f(w)", "f'(w)", "w_next"]], key=f"cmp-{i}")
+            layout.dataframe(frame(r.table)[["iteration", "w", "f(w)", "f'(w)", "w_next"]], key=f"cmp-{i}",
+                             column_width=62)
             layout.csv_download(csv_bytes(r.table), f"{GD.name}_{file_name(name)}_lr{lr_c:g}.csv", key=f"cmp-csv-{i}")
 
 elif view == "optimizers":

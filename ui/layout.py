@@ -95,10 +95,43 @@ def show_notices(container) -> None:
         container.warning(text, icon=":material/link_off:")
 
 
-def dataframe(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto") -> None:
-    """A table shown to 5 decimals (scientific for huge values); the data keep full precision."""
-    config = {c: st.column_config.NumberColumn(c, format=f) for c, f in formats(df).items()}
+def dataframe(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto",
+              column_width: int | None = None) -> None:
+    """A table shown to 5 decimals (scientific for huge values); the data keep full precision.
+
+    In presentation mode the table is drawn as text that grows with the page's type (the interactive grid draws
+    its cells on a canvas at one size whatever the page's type), scrolling within ``height`` pixels (60 % of the
+    screen for "auto"), its header staying in view. ``column_width`` fixes every column's width in pixels (the
+    iteration column, headed t, two thirds of it): narrow tables side by side show all their columns."""
+    fmts = formats(df)
+    if state.get(PRESENT):
+        _text_table(df, fmts, key, height)
+        return
+    config = {c: st.column_config.NumberColumn(c, format=f, width=column_width) for c, f in fmts.items()}
+    if column_width:
+        config |= {c: st.column_config.Column("t", width=round(column_width * 2 / 3)) if c == "iteration"
+                   else st.column_config.Column(c, width=column_width) for c in df.columns if c not in fmts}
     st.dataframe(df, hide_index=True, column_config=config, key=key, height=height, width="stretch")
+
+
+_TABLE_CSS = """<style>
+.lab-table-box { overflow: auto; border: 1px solid #c8c8c8; border-radius: 0.4rem; }
+.lab-table { border-collapse: collapse; width: 100%; font-size: 1rem; font-variant-numeric: tabular-nums; }
+.lab-table th { position: sticky; top: 0; background: #eef0f4; font-weight: 600; }
+.lab-table th, .lab-table td { padding: 0.2rem 0.7rem; text-align: right; border-bottom: 1px solid #e2e2e2;
+                              white-space: nowrap; }
+</style>"""
+
+
+def _text_table(df: pd.DataFrame, fmts: dict[str, str], key: str | None, height: int | str) -> None:
+    def cell(f):
+        return lambda v: f % v if isinstance(v, (int, float)) and not pd.isna(v) else str(v)
+
+    body = df.to_html(index=False, border=0, classes="lab-table", escape=True, na_rep="",
+                      formatters={c: cell(f) for c, f in fmts.items()})
+    limit = f"{int(height)}px" if isinstance(height, int) else "60vh"
+    with st.container(key=f"text-table-{key}" if key else None):
+        st.html(f"{_TABLE_CSS}<div class='lab-table-box' style='max-height: {limit}'>{body}</div>")
 
 
 def table(t: Table, *, key: str | None = None, height: int | str = "auto") -> pd.DataFrame:
