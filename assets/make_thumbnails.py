@@ -3,7 +3,8 @@
     .venv/bin/python assets/make_thumbnails.py
 
 Starts the app on a free port, opens each page (with the settings below), and saves a 16:9 picture of one
-chart to ``assets/thumbnails/<page>.png`` at half resolution. Run it again after changing a page.
+chart to ``assets/thumbnails/<page>.png`` at full resolution (sharp on a projector, where the home page shows
+two cards a row). Run it again after changing a page.
 """
 
 from __future__ import annotations
@@ -23,16 +24,19 @@ OUT = ROOT / "assets" / "thumbnails"
 
 #: per page: the query to open it with and which element to photograph (CSS selector, index)
 SHOTS = {
-    "learning_rate": ("?lr=0.45&steps=12", '[data-testid="stPlotlyChart"]', 1),
-    "playground": ("", '[data-testid="stPlotlyChart"]', 0),
-    "hyperparameter_map": ("", '[data-testid="stPlotlyChart"]', 0),
-    "batch_norm": ("?view=lr", '[data-testid="stPlotlyChart"]', 0),
-    "lstm": ("", '[data-testid="stPlotlyChart"]', 0),
-    "spatial_transformer": ("", '[data-testid="stPlotlyChart"]', 0),
-    "losses": ("?delta=1.5", '[data-testid="stPlotlyChart"]', 0),
-    "activations": ("?view=compare&show=relu,sigmoid,tanh,elu,softplus", '[data-testid="stPlotlyChart"]', 0),
-    "initializers": ("?view=depth", '[data-testid="stPlotlyChart"]', 0),
-    "dropout": ("", '[data-testid="stPlotlyChart"]', 0),
+    "learning_rate": ("?lr=0.45&steps=12", ".st-key-descent [data-testid='stPlotlyChart']", 0),
+    "playground": ("", ".st-key-race [data-testid='stPlotlyChart']", 0),
+    "hyperparameter_map": ("", ".st-key-map-chart [data-testid='stPlotlyChart']", 0),
+    "moving_averages": ("", ".st-key-series [data-testid='stPlotlyChart']", 0),
+    "batch_learning": ("", ".st-key-contour [data-testid='stPlotlyChart']", 0),
+    "batch_norm": ("?view=lr", ".st-key-lr-curves [data-testid='stPlotlyChart']", 0),
+    "lstm": ("", ".st-key-cell-heatmap [data-testid='stPlotlyChart']", 0),
+    "spatial_transformer": ("", ".st-key-grid [data-testid='stPlotlyChart']", 0),
+    "losses": ("?delta=1.5", ".st-key-regression-curves [data-testid='stPlotlyChart']", 0),
+    "activations": ("?view=compare&show=relu,sigmoid,tanh,elu,softplus", ".st-key-compare [data-testid='stPlotlyChart']",
+                    0),
+    "initializers": ("?view=depth", ".st-key-depth [data-testid='stPlotlyChart']", 0),
+    "dropout": ("", ".st-key-layer [data-testid='stPlotlyChart']", 0),
     "convolution": ("?step=3", '[data-testid="stHorizontalBlock"]', 3),
 }
 
@@ -45,8 +49,10 @@ def main() -> int:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=0.5)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
             for info in PAGES:
+                if info.url_path not in SHOTS:  # a page of formulas and tables: its card has no picture
+                    continue
                 query, selector, index = SHOTS[info.url_path]
                 page.goto(f"{url}/{info.url_path}{query}")
                 wait_idle(page)

@@ -99,15 +99,18 @@ def test_bad_link_shows_a_notice_and_the_defaults(page, server):
 
 def test_presentation_mode_is_larger_and_kept_across_pages(page, server):
     open_lr(page, server)
-    normal = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
+    prose = "document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stMarkdownContainer\"] p')"  # prose
+    normal = page.evaluate(f"() => parseFloat(getComputedStyle({prose}).fontSize)")
     screenshot(page, "learning_rate")
     page.locator('[data-testid="stSidebar"] label:has-text("Presentation mode")').first.click()
     wait_idle(page)
-    bigger = "(n) => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize) > 1.2 * n"
+    bigger = f"(n) => {prose} !== null && parseFloat(getComputedStyle({prose}).fontSize) > 1.2 * n"
     page.wait_for_function(bigger, arg=normal)
     page.wait_for_function("() => /[?&]present=1/.test(location.search)")
     assert re.search(r"[?&]present=1", page.url)
     screenshot(page, "learning_rate_presentation")
+    # presentation mode folds the sidebar (the figure takes the projector's width): unfold it to navigate
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
     page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Home").click()
     wait_idle(page)
     page.wait_for_function(bigger, arg=normal)
