@@ -8,7 +8,7 @@ import streamlit as st
 import optim
 import surfaces
 from optim.trajectory import DEFAULT_BOUND
-from ui import conjugacy_panel, function_entry, layout, state, widgets
+from ui import conjugacy_panel, function_entry, layout, slides, state, widgets
 from ui.optimizer_settings import OptimizerSettings, RunSettings, settings_panel
 from ui.schedule_settings import schedule_panel
 from viz.race import race_figure
@@ -207,6 +207,8 @@ else:
         layout.plotly(fig_loss, key="loss")
     st.caption("Drag to turn the surface. Heights are f" + (" on a log scale" if surface.log_levels else "")
                + f"; the dots mark each optimizer at iteration t = {t}.")
+
+slides.panel(surface, runs, keys, int(t))  # GIF, MP4, PNG and handout, made when asked
 
 with st.sidebar:  # one optimizer's settings at a time, drawn after the figure so a change sends the figure first
     settings_panel(settings, selected, key="w:play:settings-of",
