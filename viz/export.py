@@ -343,23 +343,23 @@ def race_png(spec: dict, th: Theme, steps: int, current: int) -> bytes:
 _HANDOUT_CSS = """
 @page { size: A4 landscape; margin: 8mm; }
 * { box-sizing: border-box; }
-body { font-family: "Source Sans Pro", Arial, sans-serif; color: #111; margin: 0; font-size: 8.5pt; }
-h1 { font-size: 14pt; margin: 0 0 2mm 0; }
-h2 { font-size: 10pt; margin: 2.5mm 0 1mm 0; }
+body { font-family: "Source Sans Pro", Arial, sans-serif; color: #111; margin: 0; font-size: 8pt; }
+h1 { font-size: 13pt; margin: 0 0 1.5mm 0; }
+h2 { font-size: 9.5pt; margin: 2mm 0 0.8mm 0; }
 .top { display: flex; gap: 4mm; align-items: flex-start; }
-.top img { width: 62%; border: 0.2mm solid #999; }
+.top img { width: 140mm; border: 0.2mm solid #999; }
 .top .side { flex: 1; }
-.side dl { margin: 0; display: grid; grid-template-columns: max-content 1fr; gap: 0.6mm 3mm; }
+.side dl { margin: 0; display: grid; grid-template-columns: max-content 1fr; gap: 0.5mm 3mm; }
 .side dt { font-weight: 700; }
 .side dd { margin: 0; }
 a { color: #0645AD; word-break: break-all; }
-table { border-collapse: collapse; font-size: 7pt; width: 100%; }
-th, td { border: 0.2mm solid #bbb; padding: 0.4mm 1.2mm; text-align: right; white-space: nowrap; }
+table { border-collapse: collapse; font-size: 6.8pt; }
+th, td { border: 0.2mm solid #bbb; padding: 0.2mm 1mm; text-align: right; white-space: nowrap; }
 th { background: #eee; }
 td.text, th.text { text-align: left; }
-.tables { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5mm 4mm; }
-.tables h3 { font-size: 8pt; margin: 0.6mm 0 0.4mm 0; }
-.note { color: #444; font-size: 7.5pt; }
+.tables { display: flex; flex-wrap: wrap; gap: 1mm 4mm; }
+.tables h3 { font-size: 7.5pt; margin: 0.5mm 0 0.3mm 0; }
+.note { color: #444; font-size: 7pt; margin: 1mm 0; }
 """
 
 
@@ -400,7 +400,8 @@ def handout_html(*, title: str, figure_png: bytes | None, settings: dict[str, st
 
 
 def handout_pdf(page_html: str) -> bytes:
-    """The handout printed to a one-page PDF by Chromium (its own print engine, the page's CSS size)."""
+    """The handout printed to a one-page PDF by Chromium (its own print engine, the page's CSS size), scaled down
+    where it would not fit on one page."""
     try:
         import choreographer  # noqa: PLC0415, F401
     except ImportError as exc:
@@ -422,13 +423,38 @@ async def _print(page_html: str, browser: str) -> bytes:
         page.write_text(page_html)
         async with choreo.Browser(path=browser, headless=True) as b:
             tab = await asyncio.wait_for(b.create_tab(url=page.as_uri()), TIMEOUT)
+            # the page's printable area in CSS pixels: A4 landscape less the 8 mm margins of the page's CSS
+            width, height = (round((mm - 16) * 96 / 25.4) for mm in (297, 210))
+            await _command(tab, "Emulation.setDeviceMetricsOverride",
+                           dict(width=width, height=height, deviceScaleFactor=1, mobile=False))
             for _ in range(int(TIMEOUT / 0.05)):
                 if await _evaluate(tab, "document.readyState === 'complete'"):
                     break
                 await asyncio.sleep(0.05)
+            await _command(tab, "Emulation.setEmulatedMedia", dict(media="print"))
+            scale = await _fitting_scale(tab, width, height)
             pdf = await _command(tab, "Page.printToPDF", dict(printBackground=True, preferCSSPageSize=True,
-                                                              pageRanges="1"), TIMEOUT)
+                                                              scale=scale, pageRanges="1"), TIMEOUT)
     return base64.b64decode(pdf["data"])
+
+
+async def _fitting_scale(tab, width: int, height: int) -> float:
+    """The largest print scale (0.3 .. 1) at which the page fits on one page: at scale s the page is laid out
+    on width / s pixels (narrower scales let more tables share a line), so it is searched, not computed."""
+
+    async def fits(s: float) -> bool:
+        await _command(tab, "Emulation.setDeviceMetricsOverride",
+                       dict(width=round(width / s), height=round(height / s), deviceScaleFactor=1, mobile=False))
+        w, h = await _evaluate(tab, "[document.body.scrollWidth, document.body.getBoundingClientRect().height]")
+        return w <= width / s + 1 and h <= 0.98 * height / s
+
+    if await fits(1.0):
+        return 1.0
+    lo, hi = 0.3, 1.0
+    for _ in range(7):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if await fits(mid) else (lo, mid)
+    return lo
 
 
 def size_text(n: int) -> str:
