@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import surfaces  # noqa: E402
 from optim import NAMES, defaults_for, make, run  # noqa: E402
+from ui import slides  # noqa: E402
 from viz import export  # noqa: E402
 from viz.race import race_figure  # noqa: E402
 from viz.style import PRESENT  # noqa: E402
@@ -43,9 +44,8 @@ def main(kinds: list[str]) -> int:
             elif kind == "png":
                 out = export.race_png(race_figure(s, runs, PRESENT, current=250), PRESENT, STEPS, 250)
             else:
-                out = export.handout_pdf(export.handout_html(
-                    title="Bench", figure_png=None, settings={}, link="http://localhost:8501/playground",
-                    summary_columns=["a"], summary_rows=[["b"]], tables=[]))
+                link = "http://localhost:8501/playground?opt=" + ",".join(names)
+                out = export.handout_pdf(slides.handout_html(s, runs, 250, link))
         except export.ExportError as exc:
             print(f"{kind:8s} not made: {exc}")
             status = 1

@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/playground.py"
 FEATURED = ("gd", "momentum", "rmsprop", "adam")
 #: mean absolute difference (0-255, over every pixel and channel) between two drawings of the same frame that
-#: still counts as the same picture: GIF's 255 colours and two render paths (kaleido's toImage and a screenshot);
-#: a frame at another iteration differs by several times this (checked below)
-SAME_PICTURE = 1.0
+#: still counts as the same picture: two render paths (kaleido's toImage, a screenshot of the played race) and
+#: GIF's 256 colours; measured 0.17, while the last frame (markers moved, the label changed) is 0.7 away
+SAME_PICTURE = 0.35
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,8 @@ def test_the_slide_keeps_every_drawn_trace_and_frame_and_drops_the_player():
     assert [tr["name"] for tr in dropped] == ["start here"], "only the invisible click grid goes"
     assert [f["name"] for f in fig["frames"]] == [f["name"] for f in spec["frames"]]
     for before, after in zip(spec["frames"], fig["frames"]):  # the same coordinates, on the same traces
-        moved = [(spec["data"][i]["name"], d) for i, d in zip(before["traces"], before["data"]) if d]
+        moved = [(spec["data"][i]["name"], d) for i, d in zip(before["traces"], before["data"])
+                 if spec["data"][i] in fig["data"]]
         assert [(fig["data"][i]["name"], d) for i, d in zip(after["traces"], after["data"])] == moved
     assert fig["layout"]["annotations"][-1]["text"] == "iteration t = 1"
 
@@ -200,6 +201,9 @@ def test_the_playground_buttons_hand_out_the_gif_and_png_of_the_page(chromium, p
     assert len(frames) == len(export.export_indices(len(frames_of(steps)))) == steps + 1
     assert frames[0].shape == (1080, 1920, 3)
     assert durations == export.frame_durations(steps + 1)
+    if os.environ.get("EXPORT_DEBUG"):
+        Image.fromarray(frames[0].astype(np.uint8)).save("/tmp/exp18/gif0.png")
+        Image.fromarray(page_first.astype(np.uint8)).save("/tmp/exp18/page0.png")
     same = np.abs(frames[0] - page_first).mean()
     other = np.abs(frames[-1] - page_first).mean()
     assert same < SAME_PICTURE < other, (same, other)

@@ -31,7 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "optim": {"surfaces", "numpy"},
     "surfaces": {"numpy", "sympy"},  # sympy: typed-in functions (surfaces.typed) only
     "nets": {"optim", "numpy"},  # the training loops use optim.adam
-    "bench": {"deploy", "websockets", "viz", "optim", "surfaces", "nets", "tests", "numpy", "pandas", "plotly",
+    "bench": {"deploy", "websockets", "ui", "viz", "optim", "surfaces", "nets", "tests", "numpy", "pandas", "plotly",
               "streamlit", "playwright", "torch", "scipy",
               "threadpoolctl", "PIL"},  # tests: the browser fixtures; scipy: a reference
     "assets": {"ui", "tests", "numpy", "playwright"},  # thumbnails are screenshots taken with the browser fixtures

@@ -16,7 +16,7 @@ Every picture is drawn by plotly.js in a headless Chromium from the figure the p
   every k-th beyond); the export takes at most ``EXPORT_FRAMES`` of them, evenly spaced, always the first and
   the last, and plays them in ``EXPORT_SECONDS`` (the last frame held ``HOLD_LAST_MS`` longer). A GIF larger than
   ``MAX_BYTES`` is re-encoded from every other frame (at double the duration) until it fits.
-- **Encoding**: Pillow writes the GIF (one palette for all frames, taken from the first and last frame; Pillow
+- **Encoding**: Pillow writes the GIF (one palette for all frames: the most used colours of the first and last frame; Pillow
   stores only the rectangle that changed from the previous frame); imageio-ffmpeg's bundled ffmpeg writes an
   H.264 MP4.
 
@@ -84,16 +84,17 @@ def slide_figure(spec: dict, th: Theme, steps: int, *, current: int = 1, size: t
     """The race figure ``spec`` (``viz.race.race_figure``) made ready for a slide.
 
     What only a pointer can use goes: the Play buttons and the step slider (a label "iteration t = ..." stands
-    under the contour, where the slider was), and traces that draw nothing (the invisible grid that takes clicks). Frames keep
-    only the traces they change; frame entries that change nothing (``{}``, which keep click-to-start working
-    in the browser) go. Everything drawn is the page's figure, at ``size``; ``current`` is the iteration the
-    figure was built at (``race_figure(..., current=)``), for the label.
+    under the contour, where the slider was), and traces that draw nothing (the invisible grid that takes
+    clicks; its entries in the frames too). The frames are otherwise the page's, their unchanged entries
+    (``{}``) included: plotly.js loses the drawing of the traces a frame does not name (the contour among
+    them). Everything drawn is the page's figure, at ``size``; ``current`` is the iteration the figure was
+    built at (``race_figure(..., current=)``), for the label.
     """
     keep = [i for i, tr in enumerate(spec["data"]) if not _invisible(tr)]
     new_index = {old: new for new, old in enumerate(keep)}
     frames = []
     for fr in spec.get("frames", []):
-        pairs = [(new_index[i], d) for i, d in zip(fr["traces"], fr["data"]) if d and i in new_index]
+        pairs = [(new_index[i], d) for i, d in zip(fr["traces"], fr["data"]) if i in new_index]
         frames.append({"name": fr["name"], "traces": [i for i, _ in pairs], "data": [d for _, d in pairs]})
     layout = {k: v for k, v in spec["layout"].items() if k not in ("updatemenus", "sliders")}
     layout["width"], layout["height"] = size
@@ -181,13 +182,24 @@ def frames_png(fig: dict, indices: Sequence[int], steps: int, *, size: tuple[int
 _PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><script src="{plotly}"></script></head>
 <body style="margin:0;padding:0;overflow:hidden;background:white"><div id="fig"></div></body></html>"""
 
-_SHOW = """(async (name, label) => {{
+_SHOW = """(async (name) => {
+  await Plotly.animate('fig', [name], {frame: {duration: 0, redraw: false}, transition: {duration: 0},
+                                       mode: 'immediate'});
+  return 1;
+})"""
+# plotly.js 3 drops a contour's layer when it animates the scatter traces over it without a redraw (the page's
+# plotly.js keeps it): put back the layer newPlot drew, which no frame changes; and set the iteration label on the
+# slide's own annotation (a relayout would draw everything again)
+_FIX = """((label) => {{
   const gd = document.getElementById('fig');
-  await Plotly.animate(gd, [name], {{frame: {{duration: 0, redraw: false}}, transition: {{duration: 0}},
-                                     mode: 'immediate'}});
+  const plot = gd.querySelector('.overplot .xy');
+  if (window.CONTOUR && plot && !plot.querySelector('.contourlayer')) {{
+    const layer = window.CONTOUR.cloneNode(true);
+    layer.__data__ = window.CONTOUR.__data__;  // d3's datum, which plotly's next join of layers reads
+    plot.insertBefore(layer, plot.firstChild);
+  }}
   const label_node = gd.querySelector('.annotation[data-index="{k}"] .annotation-text');
-  if (label_node) label_node.textContent = label;  // the slide's own annotation: a relayout would redraw all
-  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  if (label_node) label_node.textContent = label;
   return 1;
 }})"""
 
@@ -216,11 +228,15 @@ async def _play(fig: dict, indices: list[int], steps: int, size: tuple[int, int]
             progress(0.02, "Drawing the figure")
             await _evaluate(tab, "(async () => { window.FIG = " + to_json(fig) + ";"
                             " const gd = await Plotly.newPlot('fig', FIG.data, FIG.layout, {displayModeBar: false});"
-                            " await Plotly.addFrames(gd, FIG.frames); return 1; })()", timeout=TIMEOUT)
-            show = _SHOW.format(k=len(fig["layout"]["annotations"]) - 1)
+                            " await Plotly.addFrames(gd, FIG.frames);"
+                            " const layer = gd.querySelector('.overplot .xy .contourlayer');"
+                            " window.CONTOUR = layer ? layer.cloneNode(true) : null;"
+                            " if (layer) window.CONTOUR.__data__ = layer.__data__; return 1; })()", timeout=TIMEOUT)
+            fix = _FIX.format(k=len(fig["layout"]["annotations"]) - 1)
             for n, i in enumerate(indices):
                 label = iteration_label(int(fig["frames"][i]["name"]), steps)
-                await _evaluate(tab, f"{show}({json.dumps(fig['frames'][i]['name'])}, {json.dumps(label)})")
+                await _evaluate(tab, f"{_SHOW}({json.dumps(fig['frames'][i]['name'])})")
+                await _evaluate(tab, f"{fix}({json.dumps(label)})")
                 shot = await _command(tab, "Page.captureScreenshot", dict(format="png", optimizeForSpeed=True))
                 out.append(base64.b64decode(shot["data"]))
                 progress(0.05 + 0.85 * (n + 1) / len(indices), f"Frame {n + 1} of {len(indices)}")
@@ -252,19 +268,22 @@ def _one_line(exc) -> str:
 # -- encoding --------------------------------------------------------------------------------------------------
 
 def gif(pngs: Sequence[bytes], durations: Sequence[int], *, max_bytes: int = MAX_BYTES) -> bytes:
-    """The frames as one looping GIF: one 255-colour palette taken from the first and the last frame, no
+    """The frames as one looping GIF: one palette, the 256 most used colours of the first and the last frame, no
     dithering (flat colours stay flat and compress). Larger than ``max_bytes``: every other frame is dropped
     (first and last kept, durations added up) until it fits."""
     from PIL import Image  # noqa: PLC0415
 
-    images = [Image.open(io.BytesIO(b)).convert("RGB") for b in pngs]
+    images = [np.asarray(Image.open(io.BytesIO(b)).convert("RGB")) for b in pngs]
     if not images:
         raise ExportError("no frames to write")
-    both = Image.new("RGB", (images[0].width, 2 * images[0].height), "white")
-    both.paste(images[0], (0, 0))
-    both.paste(images[-1], (0, images[0].height))
-    palette = both.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-    frames = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
+    palette = _palette(np.concatenate([images[0], images[-1]]))
+    lut = _nearest_lut(palette)
+    flat = palette.ravel().tolist() + [0] * (768 - palette.size)
+    frames = []
+    for rgb in images:
+        im = Image.fromarray(_indexed(rgb, palette, lut), mode="P")
+        im.putpalette(flat)
+        frames.append(im)
     durations = list(durations)
     while True:
         buf = io.BytesIO()
@@ -273,6 +292,38 @@ def gif(pngs: Sequence[bytes], durations: Sequence[int], *, max_bytes: int = MAX
         if buf.tell() <= max_bytes or len(frames) <= 2:
             return buf.getvalue()
         frames, durations = _every_other(frames, durations)
+
+
+def _packed(rgb: np.ndarray) -> np.ndarray:
+    rgb = rgb.astype(np.int32)
+    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+
+
+def _palette(rgb: np.ndarray) -> np.ndarray:
+    """The 256 colours most used in ``rgb`` (shaped (..., 3)), most used first: a chart's flat colours (white, the
+    contour's greys, each optimizer's colour) are kept exactly."""
+    values, counts = np.unique(_packed(rgb).ravel(), return_counts=True)
+    top = values[np.argsort(counts, kind="stable")[::-1][:256]]
+    return np.stack([(top >> 16) & 255, (top >> 8) & 255, top & 255], axis=1).astype(np.uint8)
+
+
+def _nearest_lut(palette: np.ndarray) -> np.ndarray:
+    """Palette indices for every 24-bit colour (16 MB, indexed by ``(r << 16) | (g << 8) | b``): a colour of the
+    palette maps to itself exactly, any other (the blends at edges) to the entry nearest the centre of its cell
+    of a 5-bit colour cube. (Pillow's own mapping goes through a coarse cache that turned white into
+    (251, 251, 251).)"""
+    centres = (np.stack(np.meshgrid(*[np.arange(32)] * 3, indexing="ij"), axis=-1).reshape(-1, 3) * 8 + 4)
+    d = ((centres[:, None, :].astype(np.int32) - palette[None, :, :].astype(np.int32)) ** 2).sum(-1)
+    cells = d.argmin(axis=1).astype(np.uint8)  # cell (r >> 3, g >> 3, b >> 3) -> entry
+    every = np.arange(1 << 24, dtype=np.int32)
+    lut = cells[((every >> 19) << 10) | (((every >> 11) & 31) << 5) | ((every >> 3) & 31)]
+    lut[_packed(palette)] = np.arange(len(palette), dtype=np.uint8)
+    return lut
+
+
+def _indexed(rgb: np.ndarray, palette: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """Palette indices of an RGB frame, through :func:`_nearest_lut`."""
+    return lut[_packed(rgb)]
 
 
 def _every_other(frames: list, durations: list[int]) -> tuple[list, list[int]]:
