@@ -4,6 +4,7 @@ presentation theme at 1920 x 1080, and print each one's time and size against th
 
     python bench/bench_export.py            # GIF, MP4, PNG and the handout, once each
     python bench/bench_export.py gif        # only the GIF
+    python bench/bench_export.py --save /tmp/slides gif mp4    # and keep the files to look at
 
 The figure is built as the page builds it (viz.race.race_figure); the renders are the page's (viz.export).
 """
@@ -27,7 +28,7 @@ BUDGET_S, BUDGET_BYTES = 30.0, export.MAX_BYTES
 STEPS = 500
 
 
-def main(kinds: list[str]) -> int:
+def main(kinds: list[str], save: Path | None = None) -> int:
     s = surfaces.get("rosenbrock")
     names = NAMES[:9]
     t0 = time.perf_counter()
@@ -51,6 +52,9 @@ def main(kinds: list[str]) -> int:
             status = 1
             continue
         dt = time.perf_counter() - t0
+        if save:
+            save.mkdir(parents=True, exist_ok=True)
+            (save / f"race.{'pdf' if kind == 'handout' else kind}").write_bytes(out)
         ok = dt < BUDGET_S and len(out) < BUDGET_BYTES
         status |= not ok
         print(f"{kind:8s} {dt:6.1f} s  {export.size_text(len(out)):>8s}  "
@@ -60,4 +64,9 @@ def main(kinds: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ["gif", "mp4", "png", "handout"]))
+    args = sys.argv[1:]
+    folder = None
+    if "--save" in args:
+        i = args.index("--save")
+        folder, args = Path(args[i + 1]), args[:i] + args[i + 2:]
+    sys.exit(main(args or ["gif", "mp4", "png", "handout"], folder))

@@ -37,7 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     "assets": {"ui", "tests", "numpy", "playwright"},  # thumbnails are screenshots taken with the browser fixtures
     "tests": {"ui", "viz", "optim", "surfaces", "nets", "deploy", "numpy", "pandas", "plotly", "streamlit",
               "pytest", "hypothesis", "playwright", "torch", "scipy", "sympy", "yaml",
-              "threadpoolctl", "PIL", "imageio"},  # torch, scipy, sympy: references
+              "threadpoolctl", "PIL", "imageio", "imageio_ffmpeg"},  # torch, scipy, sympy: references
     "dev.py": set(),
     "deploy": set(),  # serving replicas behind HAProxy: the standard library only
 }

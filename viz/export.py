@@ -16,9 +16,9 @@ Every picture is drawn by plotly.js in a headless Chromium from the figure the p
   every k-th beyond); the export takes at most ``EXPORT_FRAMES`` of them, evenly spaced, always the first and
   the last, and plays them in ``EXPORT_SECONDS`` (the last frame held ``HOLD_LAST_MS`` longer). A GIF larger than
   ``MAX_BYTES`` is re-encoded from every other frame (at double the duration) until it fits.
-- **Encoding**: Pillow writes the GIF (one palette for all frames: the most used colours of the first and last frame; Pillow
-  stores only the rectangle that changed from the previous frame); imageio-ffmpeg's bundled ffmpeg writes an
-  H.264 MP4.
+- **Encoding**: Pillow writes the GIF (one palette for all frames: the 256 colours most used in the first,
+  middle and last frames, kept exact; Pillow stores only the rectangle that changed from the previous frame);
+  imageio-ffmpeg's bundled ffmpeg writes an H.264 MP4.
 
 The browser is Debian's ``chromium`` (or whatever ``BROWSER_PATH`` names, as for kaleido); nothing is
 downloaded. Every failure (no browser, no codec, a render timing out) raises :class:`ExportError` with a
@@ -268,7 +268,7 @@ def _one_line(exc) -> str:
 # -- encoding --------------------------------------------------------------------------------------------------
 
 def gif(pngs: Sequence[bytes], durations: Sequence[int], *, max_bytes: int = MAX_BYTES) -> bytes:
-    """The frames as one looping GIF: one palette, the 256 most used colours of the first and the last frame, no
+    """The frames as one looping GIF: one palette, the 256 most used colours of the first, middle and last frame, no
     dithering (flat colours stay flat and compress). Larger than ``max_bytes``: every other frame is dropped
     (first and last kept, durations added up) until it fits."""
     from PIL import Image  # noqa: PLC0415
@@ -276,7 +276,7 @@ def gif(pngs: Sequence[bytes], durations: Sequence[int], *, max_bytes: int = MAX
     images = [np.asarray(Image.open(io.BytesIO(b)).convert("RGB")) for b in pngs]
     if not images:
         raise ExportError("no frames to write")
-    palette = _palette(np.concatenate([images[0], images[-1]]))
+    palette = _palette(np.concatenate([images[0], images[len(images) // 2], images[-1]]))
     lut = _nearest_lut(palette)
     flat = palette.ravel().tolist() + [0] * (768 - palette.size)
     frames = []
