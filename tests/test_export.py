@@ -222,3 +222,20 @@ def test_an_export_that_cannot_be_made_is_one_line_on_the_page(playground, monke
     assert not at.exception
     assert len(at.warning) == 1 and "\n" not in at.warning[0].value and "Chromium" in at.warning[0].value
     assert not [b for b in at.get("download_button") if b.proto.label.startswith("GIF")]
+
+
+def test_the_handout_links_to_the_view_on_the_page(playground, monkeypatch, download_bytes):
+    """The link in the handout carries the view's settings (ui.state's query), here read from the handout's page
+    (the PDF printing and the figure are stood in for: this is about the link)."""
+    monkeypatch.setattr(export, "handout_pdf", lambda page: page.encode())
+    monkeypatch.setattr(export, "race_png", lambda *args: b"")
+    at = playground({"opt": "gd,adam", "steps": "30", "t": "12", "present": "1"})
+    at.button(key="slides:make:handout").click().run()
+    assert not at.exception and not at.warning
+    page = download(at, "Handout", download_bytes).decode()
+    link = html.unescape(page.split("href='", 1)[1].split("'", 1)[0])
+    base, query = link.split("?", 1)
+    assert base == "http://localhost:8501/playground"
+    assert dict(p.split("=", 1) for p in query.split("&")) == {"opt": "gd,adam", "steps": "30", "t": "12",
+                                                               "present": "1"}
+    assert "t = 12" in page

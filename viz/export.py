@@ -21,7 +21,8 @@ Every picture is drawn by plotly.js in a headless Chromium from the figure the p
   imageio-ffmpeg's bundled ffmpeg writes an H.264 MP4.
 
 The browser is Debian's ``chromium`` (or whatever ``BROWSER_PATH`` names, as for kaleido); nothing is
-downloaded. Every failure (no browser, no codec, a render timing out) raises :class:`ExportError` with a
+downloaded. (kaleido 0.2.1, which bundled its own Chromium, is refused by plotly 7: ``plotly.io`` requires
+kaleido >= 1.) Every failure (no browser, no codec, a render timing out) raises :class:`ExportError` with a
 one-line reason. The heavy libraries are imported only when an export runs.
 """
 
