@@ -53,7 +53,7 @@ def panel(surface: Surface, runs: list[Trajectory], keys: tuple, t: int) -> None
     with st.expander("Slides to take away: GIF, MP4, PNG, handout", icon=":material/slideshow:"):
         st.caption(
             f"Drawn on the server in the presentation theme at {export.SLIDE[0]} × {export.SLIDE[1]}, from the race "
-            f"above. GIF and MP4: at most {export.EXPORT_FRAMES} of the race's frames, evenly spaced from the first "
+            f"(the Contour view). GIF and MP4: at most {export.EXPORT_FRAMES} of the race's frames, evenly spaced from the first "
             f"to the last iteration, played in {export.EXPORT_SECONDS:g} s (the last frame held "
             f"{export.HOLD_LAST_MS / 1000:g} s); a GIF over {export.MAX_BYTES / 1e6:g} MB drops every other frame. "
             f"PNG and handout: iteration t = {t} (the slider under “Update rules”). The handout is one A4 page: "
