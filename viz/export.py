@@ -5,13 +5,16 @@ Every picture is drawn by plotly.js in a headless Chromium from the figure the p
 (``viz.race.race_figure``), never by a second drawing:
 
 - **PNG** (one frame, and the handout's figure): kaleido 1.x, plotly's own static-image engine
-  (``plotly.io.to_image`` uses it), rendering the figure with the frame's data applied, at 1920 x 1080.
+  (``plotly.io.to_image`` uses it), rendering the figure built at the inspected iteration, at 1920 x 1080.
 - **GIF and MP4**: kaleido renders each figure in a fresh plot (``newPlot`` and ``toImage``), which measured
   2.3 s per frame for nine optimizers x 500 steps at 1920 x 1080 on this 2-core machine: 250 frames would take
   ten minutes. The animation is therefore played as the page plays it: one page in Chromium (driven over the
   DevTools protocol by choreographer, the browser layer kaleido itself is built on) draws the figure once with
   ``Plotly.newPlot``, then for each exported frame applies that frame's data with ``Plotly.animate`` (exactly
-  the frames the page's Play button animates) and takes a screenshot: about 0.15 s a frame.
+  the frames the page's Play button animates) and takes a screenshot: 0.15 to 0.3 s a frame here (the machine
+  shared), 15 to 25 s for a whole export with start-up and encoding (``bench/bench_export.py``). plotly.js 3
+  drops the contour's layer when it animates the scatter traces over it, so the layer ``newPlot`` drew is put
+  back after each frame (no frame changes it).
 - **Decimation**: the race has at most ``viz.race_player.FRAME_CAP`` frames (every iteration up to 250 steps,
   every k-th beyond); the export takes at most ``EXPORT_FRAMES`` of them, evenly spaced, always the first and
   the last, and plays them in ``EXPORT_SECONDS`` (the last frame held ``HOLD_LAST_MS`` longer). A GIF larger than
