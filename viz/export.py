@@ -115,19 +115,6 @@ def _invisible(trace: dict) -> bool:
     return trace.get("mode") == "markers" and color.replace(" ", "") == "rgba(0,0,0,0)"
 
 
-def apply_frame(fig: dict, index: int, steps: int) -> dict:
-    """``fig`` (a :func:`slide_figure`) showing its ``index``-th frame: the frame's data applied to the base
-    traces, as ``Plotly.animate`` applies it, and the iteration label set to it."""
-    fr = fig["frames"][index]
-    data = list(fig["data"])
-    for i, d in zip(fr["traces"], fr["data"]):
-        data[i] = {**data[i], **d}
-    layout = dict(fig["layout"])
-    layout["annotations"] = [*layout["annotations"][:-1],
-                             {**layout["annotations"][-1], "text": iteration_label(int(fr["name"]), steps)}]
-    return {"data": data, "layout": layout}
-
-
 def export_indices(count: int, cap: int = EXPORT_FRAMES) -> list[int]:
     """Which of the race's ``count`` frames an export shows: all, or ``cap`` evenly spaced (first and last kept)."""
     if count <= cap:
@@ -191,8 +178,8 @@ _SHOW = """(async (name) => {
                                        mode: 'immediate'});
   return 1;
 })"""
-# plotly.js 3 drops a contour's layer when it animates the scatter traces over it without a redraw (the page's
-# plotly.js keeps it): put back the layer newPlot drew, which no frame changes; and set the iteration label on the
+# plotly.js 3 (the one plotly.py ships) drops a contour's layer when it animates the scatter traces over it
+# without a redraw: put back the layer newPlot drew, which no frame changes; and set the iteration label on the
 # slide's own annotation (a relayout would draw everything again)
 _FIX = """((label) => {{
   const gd = document.getElementById('fig');
