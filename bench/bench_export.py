@@ -11,11 +11,14 @@ The figure is built as the page builds it (viz.race.race_figure); the renders ar
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PIL import Image  # noqa: E402
 
 import surfaces  # noqa: E402
 from optim import NAMES, defaults_for, make, run  # noqa: E402
@@ -57,7 +60,8 @@ def main(kinds: list[str], save: Path | None = None) -> int:
             (save / f"race.{'pdf' if kind == 'handout' else kind}").write_bytes(out)
         ok = dt < BUDGET_S and len(out) < BUDGET_BYTES
         status |= not ok
-        print(f"{kind:8s} {dt:6.1f} s  {export.size_text(len(out)):>8s}  "
+        frames = f"{Image.open(io.BytesIO(out)).n_frames} frames" if kind == "gif" else ""
+        print(f"{kind:8s} {dt:6.1f} s  {export.size_text(len(out)):>8s}  {frames:>10s}  "
               f"({dt / BUDGET_S:.0%} of the time budget, {len(out) / BUDGET_BYTES:.0%} of the size budget)"
               + ("" if ok else "  OVER BUDGET"))
     return status

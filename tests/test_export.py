@@ -141,6 +141,15 @@ def test_the_png_is_a_slide_of_the_inspected_iteration(chromium):
     assert np.abs(at_1 - at_20).mean() > 0.05, "the markers moved"
 
 
+def test_a_busy_machine_thins_the_frames_evenly_to_meet_the_time_budget(chromium):
+    s, runs = rosenbrock_runs(40)
+    spec = race_figure(s, runs, PRESENT)
+    frames, durations = gif_frames(export.race_animation(spec, PRESENT, 40, "gif", budget=0.0))
+    assert len(frames) == export.MIN_FRAMES and durations == export.frame_durations(export.MIN_FRAMES)
+    assert export.thin(list(range(1, 41)), export.MIN_FRAMES - 1)[-1] == 40, "the last frame is kept"
+    assert export.thin([1, 2, 3], 5) == [1, 2, 3]
+
+
 def test_the_mp4_plays_the_race(chromium, tmp_path):
     imageio = pytest.importorskip("imageio.v3")
     try:
@@ -149,7 +158,7 @@ def test_the_mp4_plays_the_race(chromium, tmp_path):
     except Exception as exc:  # noqa: BLE001 (no codec here: the page says so in one line)
         pytest.skip(f"no ffmpeg: {exc}")
     s, runs = rosenbrock_runs(20)
-    data = export.race_animation(race_figure(s, runs, PRESENT), PRESENT, 20, "mp4")
+    data = export.race_animation(race_figure(s, runs, PRESENT), PRESENT, 20, "mp4", budget=None)
     assert data[4:8] == b"ftyp"
     path = tmp_path / "race.mp4"
     path.write_bytes(data)
@@ -186,10 +195,11 @@ def test_the_handout_has_the_link_and_the_first_and_last_rows_of_every_table(chr
 
 
 def test_the_playground_buttons_hand_out_the_gif_and_png_of_the_page(chromium, playground, plotly_specs,
-                                                                        download_bytes):
+                                                                        download_bytes, monkeypatch):
     """Through the page: its first frame (the race as the page sends it, made a slide) drawn by kaleido, against
     the GIF's first frame drawn by playing the race in Chromium."""
     steps = 40
+    monkeypatch.setattr(export, "TIME_BUDGET", 1e6)  # every frame, however busy the machine (see the test above)
     at = playground({"present": "1", "steps": str(steps)})
     labels = [b.label for b in at.button if b.key and b.key.startswith("slides:make:")]
     assert labels == ["Make GIF", "Make MP4", "Make PNG", "Make Handout"]

@@ -17,8 +17,10 @@ Every picture is drawn by plotly.js in a headless Chromium from the figure the p
   back after each frame (no frame changes it).
 - **Decimation**: the race has at most ``viz.race_player.FRAME_CAP`` frames (every iteration up to 250 steps,
   every k-th beyond); the export takes at most ``EXPORT_FRAMES`` of them, evenly spaced, always the first and
-  the last, and plays them in ``EXPORT_SECONDS`` (the last frame held ``HOLD_LAST_MS`` longer). A GIF larger than
-  ``MAX_BYTES`` is re-encoded from every other frame (at double the duration) until it fits.
+  the last, and plays them in ``EXPORT_SECONDS`` (the last frame held ``HOLD_LAST_MS`` longer). On a machine
+  too busy to draw them all within ``TIME_BUDGET`` (measured on the second frame) it takes fewer, still evenly
+  spaced, at least ``MIN_FRAMES``. A GIF larger than ``MAX_BYTES`` is re-encoded from every other frame (at
+  double the duration) until it fits.
 - **Encoding**: Pillow writes the GIF (one palette for all frames: the 256 colours most used in the first,
   middle and last frames, kept exact; Pillow stores only the rectangle that changed from the previous frame);
   imageio-ffmpeg's bundled ffmpeg writes an H.264 MP4.
@@ -40,6 +42,7 @@ import math
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -53,6 +56,8 @@ EXPORT_FRAMES = 60  #: at most this many frames in a GIF or MP4 (see the module'
 EXPORT_SECONDS = 8.0  #: one play of the exported animation, last frame's hold not counted
 HOLD_LAST_MS = 2000  #: the last frame stays this long, so the finish can be read
 MAX_BYTES = 10_000_000  #: a GIF or MP4 larger than this is made again from fewer frames
+TIME_BUDGET = 24.0  #: seconds an animated export aims at, start-up and encoding included (the limit is 30)
+MIN_FRAMES = 12  #: a slow machine thins the frames to fit TIME_BUDGET, never below this many
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 TIMEOUT = 90.0  #: seconds for the browser to start and draw the figure once
 FRAME_TIMEOUT = 20.0  #: seconds for one frame
@@ -154,16 +159,20 @@ def png(fig: dict, *, size: tuple[int, int] = SLIDE) -> bytes:
 
 
 def frames_png(fig: dict, indices: Sequence[int], steps: int, *, size: tuple[int, int] = SLIDE,
-               progress: Progress = _quiet) -> list[bytes]:
+               progress: Progress = _quiet, budget: float | None = None) -> tuple[list[bytes], list[int]]:
     """The frames ``indices`` of ``fig`` (a :func:`slide_figure`), each as PNG at ``size``: drawn once, then
-    animated frame by frame in one Chromium page (see the module's docstring)."""
+    animated frame by frame in one Chromium page (see the module's docstring). Returns the PNGs and the frames
+    they show: all of ``indices``, or, with a ``budget`` (seconds from now, encoding included), as many of them,
+    evenly spaced (first and last kept, at least ``MIN_FRAMES``), as the measured speed of the second frame
+    lets finish in time."""
     try:
         import choreographer  # noqa: PLC0415, F401
     except ImportError as exc:
         raise ExportError(f"animated export needs choreographer (installed with kaleido): {exc}") from None
     browser = find_browser()
     try:
-        return asyncio.run(_play(fig, list(indices), steps, size, browser, progress))
+        return asyncio.run(_play(fig, list(indices), steps, size, browser, progress,
+                                 None if budget is None else time.monotonic() + budget))
     except ExportError:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -196,7 +205,7 @@ _FIX = """((label) => {{
 
 
 async def _play(fig: dict, indices: list[int], steps: int, size: tuple[int, int], browser: str,
-                progress: Progress) -> list[bytes]:
+                progress: Progress, deadline: float | None) -> tuple[list[bytes], list[int]]:
     import choreographer as choreo  # noqa: PLC0415
     import plotly  # noqa: PLC0415
 
@@ -224,14 +233,40 @@ async def _play(fig: dict, indices: list[int], steps: int, size: tuple[int, int]
                             " window.CONTOUR = layer ? layer.cloneNode(true) : null;"
                             " if (layer) window.CONTOUR.__data__ = layer.__data__; return 1; })()", timeout=TIMEOUT)
             fix = _FIX.format(k=len(fig["layout"]["annotations"]) - 1)
-            for n, i in enumerate(indices):
+
+            async def capture(i: int) -> bytes:
                 label = iteration_label(int(fig["frames"][i]["name"]), steps)
                 await _evaluate(tab, f"{_SHOW}({json.dumps(fig['frames'][i]['name'])})")
                 await _evaluate(tab, f"{fix}({json.dumps(label)})")
                 shot = await _command(tab, "Page.captureScreenshot", dict(format="png", optimizeForSpeed=True))
-                out.append(base64.b64decode(shot["data"]))
-                progress(0.05 + 0.85 * (n + 1) / len(indices), f"Frame {n + 1} of {len(indices)}")
-    return out
+                return base64.b64decode(shot["data"])
+
+            out.append(await capture(indices[0]))  # the first frame warms plotly.js up: slower than the rest
+            if deadline is not None and len(indices) > MIN_FRAMES:
+                t0 = time.monotonic()
+                await capture(indices[1])  # a probe of the speed (not kept: the frames may be spaced anew)
+                indices = [indices[0], *thin(indices[1:], _affordable(time.monotonic() - t0, deadline) - 1)]
+            for n, i in enumerate(indices[1:], start=2):
+                out.append(await capture(i))
+                progress(0.05 + 0.85 * n / len(indices), f"Frame {n} of {len(indices)}")
+    return out, indices
+
+
+def _affordable(per_frame: float, deadline: float) -> int:
+    """How many frames fit before ``deadline`` at ``per_frame`` seconds each, leaving time to encode them (about
+    a tenth of a second a frame and 3 s, measured on this machine unloaded, stretched as the frames are)."""
+    slow = max(1.0, per_frame / 0.2)
+    left = deadline - time.monotonic() - 3.0 * slow
+    return max(MIN_FRAMES, int(left / (per_frame + 0.1 * slow)))
+
+
+def thin(indices: Sequence[int], count: int) -> list[int]:
+    """``count`` of ``indices``, evenly spaced, the last kept (all of them when there are no more)."""
+    if count >= len(indices):
+        return list(indices)
+    if count <= 1:
+        return [indices[-1]]
+    return [indices[int(round(j))] for j in np.linspace(0, len(indices) - 1, count)]
 
 
 async def _command(tab, method: str, params: dict | None = None, timeout: float = FRAME_TIMEOUT) -> dict:
@@ -358,11 +393,12 @@ def mp4(pngs: Sequence[bytes], durations: Sequence[int]) -> bytes:
 # -- the pipelines the page runs ---------------------------------------------------------------------------------
 
 def race_animation(spec: dict, th: Theme, steps: int, kind: str, *, progress: Progress = _quiet,
-                   cap: int = EXPORT_FRAMES) -> bytes:
+                   cap: int = EXPORT_FRAMES, budget: float | None = TIME_BUDGET) -> bytes:
     """The race ``spec`` (built with theme ``th``) as ``kind`` ("gif" or "mp4") at slide size: at most ``cap`` of
-    its frames, evenly spaced, played in ``EXPORT_SECONDS``."""
+    its frames, evenly spaced, played in ``EXPORT_SECONDS``; fewer where the machine is too slow to draw them
+    within ``budget`` seconds (``None``: no limit)."""
     fig = slide_figure(spec, th, steps)
-    pngs = frames_png(fig, export_indices(len(fig["frames"]), cap), steps, progress=progress)
+    pngs, _ = frames_png(fig, export_indices(len(fig["frames"]), cap), steps, progress=progress, budget=budget)
     progress(0.92, f"Encoding the {kind.upper()}")
     durations = frame_durations(len(pngs))
     if kind == "gif":
