@@ -56,7 +56,8 @@ def panel(surface: Surface, runs: list[Trajectory], keys: tuple, t: int) -> None
             f"(the Contour view). GIF and MP4: at most {export.EXPORT_FRAMES} of the race's frames, evenly spaced "
             f"from the first to the last iteration (fewer, at least {export.MIN_FRAMES}, when the server is too "
             f"busy to draw them in {export.TIME_BUDGET:g} s), played in {export.EXPORT_SECONDS:g} s (the last "
-            f"frame held {export.HOLD_LAST_MS / 1000:g} s); a GIF over {export.MAX_BYTES / 1e6:g} MB drops every other frame. "
+            f"frame held {export.HOLD_LAST_MS / 1000:g} s); a GIF over {export.MAX_BYTES / 1e6:g} MB drops every "
+            "other frame. "
             f"PNG and handout: iteration t = {t} (the slider under “Update rules”). The handout is one A4 page: "
             "the figure, the settings, the link to this view and the first and last rows of each table.")
         columns = st.columns(len(KINDS))
