@@ -18,7 +18,7 @@ Every picture is drawn by plotly.js in a headless Chromium from the figure the p
 - **Decimation**: the race has at most ``viz.race_player.FRAME_CAP`` frames (every iteration up to 250 steps,
   every k-th beyond); the export takes at most ``EXPORT_FRAMES`` of them, evenly spaced, always the first and
   the last, and plays them in ``EXPORT_SECONDS`` (the last frame held ``HOLD_LAST_MS`` longer). On a machine
-  too busy to draw them all within ``TIME_BUDGET`` (measured on the second frame) it takes fewer, still evenly
+  too busy to draw them all within ``TIME_BUDGET`` (measured on three probe frames) it takes fewer, still evenly
   spaced, at least ``MIN_FRAMES``. A GIF larger than ``MAX_BYTES`` is re-encoded from every other frame (at
   double the duration) until it fits.
 - **Encoding**: Pillow writes the GIF (one palette for all frames: the 256 colours most used in the first,
@@ -164,8 +164,8 @@ def frames_png(fig: dict, indices: Sequence[int], steps: int, *, size: tuple[int
     """The frames ``indices`` of ``fig`` (a :func:`slide_figure`), each as PNG at ``size``: drawn once, then
     animated frame by frame in one Chromium page (see the module's docstring). Returns the PNGs and the frames
     they show: all of ``indices``, or, with a ``budget`` (seconds from now, encoding included), as many of them,
-    evenly spaced (first and last kept, at least ``MIN_FRAMES``), as the measured speed of the second frame
-    lets finish in time."""
+    evenly spaced (first and last kept, at least ``MIN_FRAMES``), as the measured speed of three probe frames
+    (the median) lets finish in time."""
     try:
         import choreographer  # noqa: PLC0415, F401
     except ImportError as exc:
@@ -244,9 +244,12 @@ async def _play(fig: dict, indices: list[int], steps: int, size: tuple[int, int]
 
             out.append(await capture(indices[0]))  # the first frame warms plotly.js up: slower than the rest
             if deadline is not None and len(indices) > MIN_FRAMES:
-                t0 = time.monotonic()
-                await capture(indices[1])  # a probe of the speed (not kept: the frames may be spaced anew)
-                indices = [indices[0], *thin(indices[1:], _affordable(time.monotonic() - t0, deadline) - 1)]
+                probes = []
+                for i in indices[1:4]:  # probes of the speed (not kept: the frames may be spaced anew)
+                    t0 = time.monotonic()
+                    await capture(i)
+                    probes.append(time.monotonic() - t0)
+                indices = [indices[0], *thin(indices[1:], _affordable(float(np.median(probes)), deadline) - 1)]
             for n, i in enumerate(indices[1:], start=2):
                 out.append(await capture(i))
                 progress(0.05 + 0.85 * n / len(indices), f"Frame {n} of {len(indices)}")
