@@ -211,9 +211,6 @@ def test_the_playground_buttons_hand_out_the_gif_and_png_of_the_page(chromium, p
     assert len(frames) == len(export.export_indices(len(frames_of(steps)))) == steps + 1
     assert frames[0].shape == (1080, 1920, 3)
     assert durations == export.frame_durations(steps + 1)
-    if os.environ.get("EXPORT_DEBUG"):
-        Image.fromarray(frames[0].astype(np.uint8)).save("/tmp/exp18/gif0.png")
-        Image.fromarray(page_first.astype(np.uint8)).save("/tmp/exp18/page0.png")
     same = np.abs(frames[0] - page_first).mean()
     other = np.abs(frames[-1] - page_first).mean()
     assert same < SAME_PICTURE < other, (same, other)
