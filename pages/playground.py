@@ -8,7 +8,7 @@ import streamlit as st
 import optim
 import surfaces
 from optim.trajectory import DEFAULT_BOUND
-from ui import conjugacy_panel, fair_race, finish_line, function_entry, layout, local_model, state, widgets
+from ui import conjugacy_panel, fair_race, finish_line, function_entry, layout, local_model, slides, state, widgets
 from ui.optimizer_settings import OptimizerSettings, RunSettings, settings_panel
 from ui.schedule_settings import schedule_panel
 from viz.race import race_figure
@@ -220,6 +220,7 @@ if verdict is not None:  # the race's outcome, in words, beside it
         for r in runs), unsafe_allow_html=True)
 fair_race.show(tunings, th)
 finish_line.panel(SCOPE, surface, runs, int(steps), th)
+slides.panel(surface, runs, keys, int(t))  # GIF, MP4, PNG and handout, made when asked
 
 with settings_slot:  # one optimizer's settings at a time, drawn after the figure so a change sends the figure first
     settings_panel(settings, selected, key="w:play:settings-of",

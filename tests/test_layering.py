@@ -25,17 +25,19 @@ ALLOWED: dict[str, set[str]] = {
     "pages": {"ui", "viz", "optim", "surfaces", "nets", "streamlit", "numpy"},
     # tables and charts, by type; threadpoolctl: one BLAS thread per session thread (ui/threads.py)
     "ui": {"viz", "optim", "surfaces", "nets", "streamlit", "pandas", "plotly", "threadpoolctl"},
-    "viz": {"optim", "surfaces", "nets", "numpy", "plotly", "pandas"},
+    # kaleido, choreographer (Chromium), PIL, imageio_ffmpeg: the exports of viz/export.py, imported when one runs
+    "viz": {"optim", "surfaces", "nets", "numpy", "plotly", "pandas", "kaleido", "choreographer", "PIL",
+            "imageio_ffmpeg"},
     "optim": {"surfaces", "numpy"},
     "surfaces": {"numpy", "sympy"},  # sympy: typed-in functions (surfaces.typed) only
     "nets": {"optim", "numpy"},  # the training loops use optim.adam
-    "bench": {"deploy", "websockets", "viz", "optim", "surfaces", "nets", "tests", "numpy", "pandas", "plotly",
+    "bench": {"deploy", "websockets", "ui", "viz", "optim", "surfaces", "nets", "tests", "numpy", "pandas", "plotly",
               "streamlit", "playwright", "torch", "scipy",
-              "threadpoolctl"},  # tests: the browser fixtures; scipy: a reference
+              "threadpoolctl", "PIL"},  # tests: the browser fixtures; scipy: a reference
     "assets": {"ui", "tests", "numpy", "playwright"},  # thumbnails are screenshots taken with the browser fixtures
     "tests": {"ui", "viz", "optim", "surfaces", "nets", "deploy", "numpy", "pandas", "plotly", "streamlit",
               "pytest", "hypothesis", "playwright", "torch", "scipy", "sympy", "yaml",
-              "threadpoolctl"},  # torch, scipy, sympy: references
+              "threadpoolctl", "PIL", "imageio", "imageio_ffmpeg"},  # torch, scipy, sympy: references
     "dev.py": set(),
     "deploy": set(),  # serving replicas behind HAProxy: the standard library only
 }

@@ -298,13 +298,23 @@ def notices() -> list[str]:
     return list(st.session_state.get(_NOTICES, []))
 
 
+def _shown() -> dict[str, str]:
+    """This run's settings so far as URL parameters; defaults are left out to keep links short."""
+    registry: dict[str, Setting] = st.session_state.get(_REGISTRY, {})
+    return {name: s.show(v) for name, s in registry.items()
+            if (v := st.session_state.get(s.state_key, s.default)) != s.default}
+
+
+def query() -> dict[str, str]:
+    """The query of the link to the current view, during a run: the settings read so far over those the address
+    bar holds from the last run (settings this run has not read yet keep their shown value)."""
+    registry = st.session_state.get(_REGISTRY, {})
+    params = {k: v for k, v in st.query_params.to_dict().items() if k not in registry}
+    return params | _shown()
+
+
 def sync_url() -> None:
     """Write this run's settings into the URL; defaults are left out to keep links short."""
-    registry: dict[str, Setting] = st.session_state.get(_REGISTRY, {})
-    params = {}
-    for name, s in registry.items():
-        v = st.session_state.get(s.state_key, s.default)
-        if v != s.default:
-            params[name] = s.show(v)
+    params = _shown()
     if dict(st.query_params.to_dict()) != params:
         st.query_params.from_dict(params)
