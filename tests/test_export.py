@@ -238,7 +238,7 @@ def test_the_handout_links_to_the_view_on_the_page(playground, monkeypatch, down
     monkeypatch.setattr(export, "race_png", lambda *args: b"")
     at = playground({"opt": "gd,adam", "steps": "30", "t": "12", "present": "1"})
     at.button(key="slides:make:handout").click().run()
-    assert not at.exception and not at.warning
+    assert not at.exception and not [w.value for w in at.warning if "could not be made" in w.value]
     page = download(at, "Handout", download_bytes).decode()
     link = html.unescape(page.split("href='", 1)[1].split("'", 1)[0])
     base, query = link.split("?", 1)
