@@ -10,7 +10,7 @@ from optim.table import Table
 from viz import style
 from viz.tables import csv_bytes, formats, frame
 
-from . import fit, router, state, viewport, widgets
+from . import client, router, state, viewport, widgets
 
 PRESENT = state.flag("present", False, scope="app")
 
@@ -33,6 +33,14 @@ html { font-size: clamp(16px, 1.95vh, 21px); }
 """
 
 
+#: every mode: a multiselect shows all its chosen items, wrapping onto more lines (Streamlit scrolls them sideways
+#: in one line, so that with more than a few only the first ones show)
+_CSS = """<style>
+[data-testid="stMultiSelectTagsContainer"] { flex-wrap: wrap; overflow: visible; }
+[data-testid="stMultiSelect"] div:has(> [data-testid="stMultiSelectTagsContainer"]) { max-height: none; }
+</style>"""
+
+
 def linked_present() -> bool:
     """Whether the address asks for presentation mode (read before any setting is: for the page's set-up)."""
     try:
@@ -47,8 +55,9 @@ def sidebar() -> bool:
         present = widgets.toggle(PRESENT, "Presentation mode",
                                  help="Larger text, markers and lines, stronger contrast: for a projector.")
         st.caption("Every setting is in the address bar: copy it to share exactly this view.")
-        fit.formulas()
+        client.mount()
         viewport.report()
+        st.html(_CSS)
     if present:
         st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)
     if viewport.first_wait():

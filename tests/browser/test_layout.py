@@ -135,3 +135,19 @@ def test_phone(browser, server, path):
         pg.screenshot(path=str(SCREENSHOTS / f"layout-{path}-400.png"), full_page=False)
     finally:
         context.close()
+
+
+def test_pause_during_play_raises_no_error(page, server):
+    """plotly.js rejects an interrupted animation's promise; pressing Pause during Play must not surface it."""
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/playground")
+    settle(page)
+    buttons = page.locator('[data-testid="stPlotlyChart"] .updatemenu-button')
+    play, pause = buttons.filter(has_text="Play").first, buttons.filter(has_text="Pause").first
+    for _ in range(2):
+        play.click()
+        page.wait_for_timeout(700)
+        pause.click()
+        page.wait_for_timeout(500)
+    assert errors == []
