@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import surfaces
 from viz.paths import clip_to_view
 
 
@@ -23,3 +24,23 @@ def test_clip_to_view_ends_a_diverged_run_on_the_edge(escape):
     assert np.all(np.isfinite(pts))
     on_edge = np.isclose(np.abs(exit_point[0]), 1.0) or np.isclose(np.abs(exit_point[1]), 2.0)
     assert on_edge and -1 - 1e-12 <= exit_point[0] <= 1 + 1e-12 and -2 - 1e-12 <= exit_point[1] <= 2 + 1e-12
+
+
+def test_the_clicked_runs_plot_keeps_its_size_whatever_its_legend():
+    """A diverged run's legend has a longer entry; the margins are fixed (no auto-expansion), so the plot area of
+    the map's clicked run is the same for a run that converges and one that diverges, in both themes."""
+    from viz.cell_path import path_figure
+    from viz.style import NORMAL, PRESENT
+
+    bowl = surfaces.get("elongated-bowl")
+    calm = np.array([[-1.6, 1.9], [-1.0, 1.0], [0.0, 0.0]])
+    wild = np.array([[-1.6, 1.9], [5.0, -6.0], [1e9, -1e9]])
+    for th in (NORMAL, PRESENT):
+        figs = [path_figure(bowl, p, th, title="t", color="#000000", diverged=d) for p, d in ((calm, False),
+                                                                                               (wild, True))]
+        names = [[tr.name for tr in f.data] for f in figs]
+        assert "last point in view (diverged)" in names[1] and "last point in view (diverged)" not in names[0]
+        margins = [f.layout.margin.to_plotly_json() for f in figs]
+        assert margins[0] == margins[1] and margins[0]["autoexpand"] is False
+        assert figs[0].layout.height == figs[1].layout.height
+        assert figs[0].layout.legend.yref == "container" and figs[0].layout.legend.orientation == "h"

@@ -50,9 +50,16 @@ def path_figure(surface: Surface, positions: np.ndarray, th: Theme, *, title: st
     if 1 / 3 < (y1 - y0) / (x1 - x0) < 3:  # true shapes: a round bowl looks round
         fig.update_yaxes(scaleanchor="x", scaleratio=1)
     fig.update_layout(title=dict(text=title, x=0, xanchor="left"),
-                      legend=dict(orientation="v", yanchor="top", y=1, x=1.02, xanchor="left"),
-                      margin=dict(t=th.map.path_margin_top, b=10))
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0, xanchor="left"),
+                      margin=fixed_margins(th))
     return figure(fig.data, fig.layout, th)
+
+
+def fixed_margins(th: Theme) -> dict:
+    """Margins that do not grow with the legend, so the plot keeps its size whatever the run (a diverged run's
+    longer legend entry once shrank it): room for the tick labels and axis titles, and two legend rows below."""
+    return dict(t=th.map.path_margin_top, l=round(4.8 * th.font), r=round(1.5 * th.font),
+                b=round(4.2 * th.font + 2 * 1.9 * th.font), autoexpand=False)
 
 
 def _view(bounds, points: np.ndarray) -> list[tuple[float, float]]:
