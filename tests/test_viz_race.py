@@ -82,3 +82,21 @@ def test_a_click_on_the_contour_starts_within_a_few_pixels_of_it():
     nearest_x = np.abs(clicks[:, :1] - gx[None, :]).min(axis=1)
     nearest_y = np.abs(clicks[:, 1:] - gy[None, :]).min(axis=1)
     assert nearest_x.max() <= 0.025 + 1e-12 and nearest_y.max() <= 0.025 + 1e-12
+
+
+def test_the_3d_view_and_its_loss_plot_share_one_legend():
+    """The 3-D view names every run once in its legend; the loss plot beside it, in the same colours, has none."""
+    import optim
+    import surfaces
+    from viz.style import NORMAL
+    from viz.surface3d import loss_figure, surface_figure
+
+    bowl = surfaces.get("elongated-bowl")
+    runs = [optim.run(bowl, optim.make(name), [-1.6, 1.9], 30) for name in ("gd", "adam")]
+    surface = surface_figure(bowl, runs, NORMAL, current=3)
+    loss = loss_figure(bowl, runs, NORMAL, current=3)
+    named = [tr.name for tr in surface.data if tr.showlegend is not False and tr.name in {r.title for r in runs}]
+    assert sorted(named) == sorted(r.title for r in runs)
+    assert loss.layout.showlegend is False
+    assert [tr.line.color for tr in loss.data] == [tr.line.color for tr in surface.data if tr.name in named
+                                                   and tr.showlegend is not False]

@@ -79,5 +79,5 @@ def loss_figure(surface: Surface, runs: list[Trajectory], th: Theme, *, current:
                          dtick=log_dtick(decades))
     else:
         fig.update_yaxes(title_text="f(w<sub>t</sub>)")
-    fig.update_layout(legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
+    fig.update_layout(showlegend=False)  # the 3-D view beside it names the runs: one legend, not two
     return figure(fig.data, fig.layout, th, height=th.race.view3d_height)
