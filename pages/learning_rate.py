@@ -186,7 +186,7 @@ view = widgets.segmented(VIEW, "View", tuple(VIEWS), format_func=VIEWS.get, labe
 
 if view in ("one", "compare", "optimizers"):
     c_surface, c_formula = (panel.container(), panel.container()) if th.present else \
-        st.columns([1, 2], vertical_alignment="center")
+        panel.columns([1, 2], vertical_alignment="center")
     name = widgets.selectbox(SURFACE, "Curve", CURVES, format_func=curve_title, container=c_surface,
                              then=reset_for_surface)
     surface = OWN_FUNCTION.entry("f(w) =", container=c_surface) if name == OWN else curve(name)
@@ -206,8 +206,8 @@ if view == "one":
     if th.present:
         controls, verdict, presets = panel.container(), panel.container(), panel.container()
     else:
-        presets = st.container()
-        controls, verdict = st.columns([3, 2], vertical_alignment="center")
+        presets = panel.container()
+        controls, verdict = panel.columns([3, 2], vertical_alignment="center")
     presets.write("The notes' three cases:")
     cols = [presets] * len(NOTES_CASES) if th.present else presets.columns(len(NOTES_CASES) + 1)
     for col, (lr_c, n) in zip(cols, NOTES_CASES):
@@ -218,7 +218,7 @@ if view == "one":
             lr_setting(surface), "learning rate η", 0.001, lr_max(surface), 0.001, fmt="%.4f",
             beneath=None if global_curvature(surface) is None else lambda value: layout.plotly(
                 descent.rate_strip(global_curvature(surface), value, lr_max(surface), th), key="rate-strip"))
-        c2, c3 = st.columns(2)
+        c2, c3 = (st.container(), st.container()) if th.present else st.columns(2)  # a narrow panel: stacked
         lo, hi = surface.bounds[0]
         w0 = widgets.slider_entry(w0_setting(surface), "start w", lo, hi, 0.01, fmt="%.3f", container=c2)
         steps = widgets.slider_entry(STEPS, "iterations", 1, MAX_STEPS, 1, fmt="%d", integer=True, container=c3)

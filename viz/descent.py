@@ -163,19 +163,21 @@ def rate_strip(curvature: float, lr: float, lr_max: float, th: Theme) -> go.Figu
                (two, max(hi, two * 1.001), "diverges", "diverges")]
     regions = [(a, b, STATUS_COLORS[VERDICT_STATUS[kind]], text) for a, b, kind, text in regions]
     shapes, notes = [], []
-    for a, b, col, text in regions:
+    for k, (a, b, col, text) in enumerate(regions):
         if a >= hi:
             continue
         shapes.append({"type": "rect", "x0": a, "x1": min(b, hi), "y0": 0, "y1": 1, "fillcolor": col,
                        "opacity": 0.28, "line": {"width": 0}})
-        notes.append({"x": (a + min(b, hi)) / 2, "y": 0.22, "text": text, "showarrow": False,
-                      "font": {"size": th.font - 4}})
-    for x, label in ((one, f"1/f″ = {one:g}"), (two, f"2/f″ = {two:g}")):
+        # neighbouring regions' words at two heights: on a narrow strip they would run into each other
+        notes.append({"x": (a + min(b, hi)) / 2, "y": 0.16 if k % 2 == 0 else 0.44, "text": text,
+                      "showarrow": False, "font": {"size": th.font - 4}})
+    # the two critical rates' labels on the far sides of their lines: neither line strikes through a label
+    for x, label, side in ((one, f"1/f″ = {one:g}", "right"), (two, f"2/f″ = {two:g}", "left")):
         if x <= hi:
             shapes.append({"type": "line", "x0": x, "x1": x, "y0": 0, "y1": 1, "yref": "y domain",
                            "line": {"color": "#333", "width": 2, "dash": "dot"}})
-            notes.append({"x": x, "y": 1.0, "yanchor": "bottom", "text": label, "showarrow": False,
-                          "font": {"size": th.font - 2}})
+            notes.append({"x": x, "y": 1.0, "yanchor": "bottom", "xanchor": side, "text": label,
+                          "showarrow": False, "font": {"size": th.font - 2}})
     data = [{"type": "scatter", "x": [lr], "y": [0.72], "mode": "markers", "name": "η",
              "marker": {"symbol": "triangle-down", "size": th.marker * 2, "color": "#000"},
              "hovertemplate": "η = %{x}<extra></extra>"}]

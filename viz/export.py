@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import html
-import io
 import json
 import math
 import os
@@ -48,14 +46,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .encode import MAX_BYTES, ExportError, _one_line, gif, mp4  # noqa: F401  (this module's interface)
+from .handout import handout_html  # noqa: F401  (this module's interface)
 from .race_player import plot_height
-from .style import Theme, format_number
+from .style import Theme
 
 SLIDE = (1920, 1080)  #: slide size in pixels (16:9, full HD)
 EXPORT_FRAMES = 60  #: at most this many frames in a GIF or MP4 (see the module's docstring)
 EXPORT_SECONDS = 8.0  #: one play of the exported animation, last frame's hold not counted
 HOLD_LAST_MS = 2000  #: the last frame stays this long, so the finish can be read
-MAX_BYTES = 10_000_000  #: a GIF or MP4 larger than this is made again from fewer frames
 TIME_BUDGET = 20.0  #: seconds an animated export aims at, start-up and encoding included (the limit is 30: the
 #: rest is room for the other users of a shared machine, whose load changes while the frames are drawn)
 MIN_FRAMES = 12  #: a slow machine thins the frames to fit TIME_BUDGET, never below this many
@@ -64,10 +63,6 @@ TIMEOUT = 90.0  #: seconds for the browser to start and draw the figure once
 FRAME_TIMEOUT = 20.0  #: seconds for one frame
 
 Progress = Callable[[float, str], None]
-
-
-class ExportError(RuntimeError):
-    """An export that cannot be made here; the message is one line for the page."""
 
 
 def _quiet(done: float, text: str) -> None:
@@ -290,112 +285,6 @@ async def _evaluate(tab, expression: str, timeout: float = FRAME_TIMEOUT):
     return result.get("result", {}).get("value")
 
 
-def _one_line(exc) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
-
-
-# -- encoding --------------------------------------------------------------------------------------------------
-
-def gif(pngs: Sequence[bytes], durations: Sequence[int], *, max_bytes: int = MAX_BYTES) -> bytes:
-    """The frames as one looping GIF: one palette, the 256 most used colours of the first, middle and last frame, no
-    dithering (flat colours stay flat and compress). Larger than ``max_bytes``: every other frame is dropped
-    (first and last kept, durations added up) until it fits."""
-    from PIL import Image  # noqa: PLC0415
-
-    images = [np.asarray(Image.open(io.BytesIO(b)).convert("RGB")) for b in pngs]
-    if not images:
-        raise ExportError("no frames to write")
-    palette = _palette(np.concatenate([images[0], images[len(images) // 2], images[-1]]))
-    lut = _nearest_lut(palette)
-    flat = palette.ravel().tolist() + [0] * (768 - palette.size)
-    frames = []
-    for rgb in images:
-        im = Image.fromarray(_indexed(rgb, palette, lut), mode="P")
-        im.putpalette(flat)
-        frames.append(im)
-    durations = list(durations)
-    while True:
-        buf = io.BytesIO()
-        frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0,
-                       optimize=False, disposal=1)
-        if buf.tell() <= max_bytes or len(frames) <= 2:
-            return buf.getvalue()
-        frames, durations = _every_other(frames, durations)
-
-
-def _packed(rgb: np.ndarray) -> np.ndarray:
-    rgb = rgb.astype(np.int32)
-    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-
-
-def _palette(rgb: np.ndarray) -> np.ndarray:
-    """The 256 colours most used in ``rgb`` (shaped (..., 3)), most used first: a chart's flat colours (white, the
-    contour's greys, each optimizer's colour) are kept exactly."""
-    values, counts = np.unique(_packed(rgb).ravel(), return_counts=True)
-    top = values[np.argsort(counts, kind="stable")[::-1][:256]]
-    return np.stack([(top >> 16) & 255, (top >> 8) & 255, top & 255], axis=1).astype(np.uint8)
-
-
-def _nearest_lut(palette: np.ndarray) -> np.ndarray:
-    """Palette indices for every 24-bit colour (16 MB, indexed by ``(r << 16) | (g << 8) | b``): a colour of the
-    palette maps to itself exactly, any other (the blends at edges) to the entry nearest the centre of its cell
-    of a 5-bit colour cube. (Pillow's own mapping goes through a coarse cache that turned white into
-    (251, 251, 251).)"""
-    centres = (np.stack(np.meshgrid(*[np.arange(32)] * 3, indexing="ij"), axis=-1).reshape(-1, 3) * 8 + 4)
-    d = ((centres[:, None, :].astype(np.int32) - palette[None, :, :].astype(np.int32)) ** 2).sum(-1)
-    cells = d.argmin(axis=1).astype(np.uint8)  # cell (r >> 3, g >> 3, b >> 3) -> entry
-    every = np.arange(1 << 24, dtype=np.int32)
-    lut = cells[((every >> 19) << 10) | (((every >> 11) & 31) << 5) | ((every >> 3) & 31)]
-    lut[_packed(palette)] = np.arange(len(palette), dtype=np.uint8)
-    return lut
-
-
-def _indexed(rgb: np.ndarray, palette: np.ndarray, lut: np.ndarray) -> np.ndarray:
-    """Palette indices of an RGB frame, through :func:`_nearest_lut`."""
-    return lut[_packed(rgb)]
-
-
-def _every_other(frames: list, durations: list[int]) -> tuple[list, list[int]]:
-    keep = list(range(0, len(frames) - 1, 2)) + [len(frames) - 1]
-    merged = [sum(durations[a:b]) for a, b in zip(keep[:-1], keep[1:])] + [durations[-1]]
-    return [frames[i] for i in keep], merged
-
-
-def mp4(pngs: Sequence[bytes], durations: Sequence[int]) -> bytes:
-    """The frames as an H.264 MP4 (yuv420p, which every player shows) at the frame rate the durations give; the
-    last frame repeated to hold it. Needs imageio-ffmpeg's bundled ffmpeg (or ``IMAGEIO_FFMPEG_EXE``)."""
-    try:
-        import imageio_ffmpeg  # noqa: PLC0415
-        imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception as exc:  # noqa: BLE001 (not installed, or no binary for this platform)
-        raise ExportError(f"MP4 needs ffmpeg, which is not available here ({_one_line(exc)})") from None
-    from PIL import Image  # noqa: PLC0415
-
-    if not pngs:
-        raise ExportError("no frames to write")
-    fps = 1000.0 / durations[0]
-    repeat = [1] * (len(pngs) - 1) + [max(1, int(round(durations[-1] / durations[0])))]
-    with tempfile.TemporaryDirectory(prefix="lab-export-") as tmp:
-        path = os.path.join(tmp, "race.mp4")
-        first = Image.open(io.BytesIO(pngs[0]))
-        try:
-            writer = imageio_ffmpeg.write_frames(path, first.size, fps=fps, codec="libx264", pix_fmt_out="yuv420p",
-                                                 quality=7, macro_block_size=8, ffmpeg_log_level="error",
-                                                 output_params=["-preset", "veryfast", "-movflags", "+faststart"])
-            writer.send(None)
-            for b, k in zip(pngs, repeat):
-                raw = Image.open(io.BytesIO(b)).convert("RGB").tobytes()
-                for _ in range(k):
-                    writer.send(raw)
-            writer.close()
-        except Exception as exc:  # noqa: BLE001 (ffmpeg without H.264, a broken pipe: one line)
-            raise ExportError(f"MP4 could not be encoded: {_one_line(exc)}") from None
-        return Path(path).read_bytes()
-
-
-# -- the pipelines the page runs ---------------------------------------------------------------------------------
-
 def race_animation(spec: dict, th: Theme, steps: int, kind: str, *, progress: Progress = _quiet,
                    cap: int = EXPORT_FRAMES, budget: float | None = TIME_BUDGET) -> bytes:
     """The race ``spec`` (built with theme ``th``) as ``kind`` ("gif" or "mp4") at slide size: at most ``cap`` of
@@ -421,65 +310,6 @@ def race_png(spec: dict, th: Theme, steps: int, current: int) -> bytes:
 
 
 # -- the handout ------------------------------------------------------------------------------------------------
-
-_HANDOUT_CSS = """
-@page { size: A4 landscape; margin: 8mm; }
-* { box-sizing: border-box; }
-body { font-family: "Source Sans Pro", Arial, sans-serif; color: #111; margin: 0; font-size: 8pt; }
-h1 { font-size: 13pt; margin: 0 0 1.5mm 0; }
-h2 { font-size: 9.5pt; margin: 2mm 0 0.8mm 0; }
-.top { display: flex; gap: 4mm; align-items: flex-start; }
-.top img { width: 140mm; border: 0.2mm solid #999; }
-.top .side { flex: 1; }
-.side dl { margin: 0; display: grid; grid-template-columns: max-content 1fr; gap: 0.5mm 3mm; }
-.side dt { font-weight: 700; }
-.side dd { margin: 0; }
-a { color: #0645AD; word-break: break-all; }
-table { border-collapse: collapse; font-size: 6.8pt; }
-th, td { border: 0.2mm solid #bbb; padding: 0.2mm 1mm; text-align: right; white-space: nowrap; }
-th { background: #eee; }
-td.text, th.text { text-align: left; }
-.tables { display: flex; flex-wrap: wrap; gap: 1mm 4mm; }
-.tables h3 { font-size: 7.5pt; margin: 0.5mm 0 0.3mm 0; }
-.note { color: #444; font-size: 7pt; margin: 1mm 0; }
-"""
-
-
-def _cell(v) -> str:
-    if isinstance(v, (float, np.floating)) or (isinstance(v, (int, np.integer)) and not isinstance(v, bool)):
-        return format_number(float(v)) if isinstance(v, (float, np.floating)) else str(int(v))
-    return html.escape(str(v))
-
-
-def _table(columns: Sequence[str], rows: Sequence[Sequence]) -> str:
-    head = "".join(f"<th class='text'>{html.escape(c)}</th>" if i == 0 else f"<th>{html.escape(c)}</th>"
-                   for i, c in enumerate(columns))
-    body = "".join("<tr>" + "".join(
-        f"<td class='{'text' if isinstance(v, str) else ''}'>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def handout_html(*, title: str, figure_png: bytes | None, settings: dict[str, str], link: str,
-                 summary_columns: Sequence[str], summary_rows: Sequence[Sequence],
-                 tables: Sequence[tuple[str, Sequence[str], Sequence[Sequence]]]) -> str:
-    """A one-page, print-ready handout (A4 landscape): the figure, the settings, the link that reproduces the view,
-    the summary table and the first and last rows of each run's iteration table (numbers to 5 decimals, as the
-    page shows them). ``tables`` holds (title, columns, rows) per run."""
-    img = (f"<img alt='the race' src='data:image/png;base64,{base64.b64encode(figure_png).decode()}'>"
-           if figure_png else "<p class='note'>(The figure could not be drawn here.)</p>")
-    dl = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in settings.items())
-    link_html = f"<a href='{html.escape(link, quote=True)}'>{html.escape(link)}</a>"
-    runs = "".join(f"<div><h3>{html.escape(name)}</h3>{_table(cols, rows)}</div>" for name, cols, rows in tables)
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{_HANDOUT_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
-            f"<div class='top'>{img}<div class='side'><h2>Settings</h2><dl>{dl}</dl>"
-            f"<h2>This view, live</h2><p>{link_html}</p><p class='note'>Open the link to see this race in the "
-            f"optimizer lab, with every setting as shown here.</p></div></div>"
-            f"<h2>Summary</h2>{_table(summary_columns, summary_rows)}"
-            f"<h2>Iteration tables: first and last rows</h2><div class='tables'>{runs}</div>"
-            f"<p class='note'>Numbers to 5 decimals; the CSV downloads of the page keep every digit.</p>"
-            f"</body></html>")
-
 
 def handout_pdf(page_html: str) -> bytes:
     """The handout printed to a one-page PDF by Chromium (its own print engine, the page's CSS size), scaled down

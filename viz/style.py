@@ -274,20 +274,14 @@ def theme(present: bool) -> Theme:
     return PRESENT if present else NORMAL
 
 
-#: the screen height presentation mode's sizes are drawn for (a 1920 x 1080 projector)
-DESIGN_HEIGHT = 1080
-#: fields that are not pixels: fractions of a figure, counts, colours; a fitted theme keeps them
-_RELATIVE = frozenset({"present", "narrow", "grid", "ink", "column_widths", "spacing", "slider_x", "slider_len", "columns",
-                       "nticks", "row_spacing", "memory_spacing", "path_legend_y"})
-#: type, lines and markers: a fitted theme shrinks them with the screen, never below the normal theme's
+DESIGN_HEIGHT = 1080  #: the screen height presentation mode's sizes are drawn for (a 1920 x 1080 projector)
+#: not pixels (fractions of a figure, counts, colours): a fitted theme keeps them; type, lines and markers
+#: shrink with the screen but never below the normal theme's; every other size shrinks in proportion
+_RELATIVE = frozenset({"present", "narrow", "grid", "ink", "column_widths", "spacing", "slider_x", "slider_len",
+                       "columns", "nticks", "row_spacing", "memory_spacing", "path_legend_y"})
 _STROKES = frozenset({"font", "title", "legend_font", "heat_font", "conv_font", "line", "marker", "contour_line",
                       "rug_line", "current_width", "axis_line", "colorbar_thickness"})
-
-
-#: narrower screens than this (phones) get the narrow variant: the race's contour above its loss plot
-NARROW_WIDTH = 640
-#: the race on a phone: the plots one above the other (``column_widths`` are then the rows' heights), the legend
-#: wrapping over several lines above them
+NARROW_WIDTH = 640  #: narrower screens (phones) get the narrow race: its contour above its loss plot
 NARROW_RACE = RaceSizes(height=1000, top=130, bottom=280, column_widths=(0.66, 0.34), spacing=0.1, legend_font=13,
                         contour_line=0.8, buttons_below=68, slider_below=118, view3d_height=480)
 
