@@ -34,10 +34,15 @@ html { font-size: clamp(16px, 1.95vh, 21px); }
 
 
 #: every mode: a multiselect shows all its chosen items, wrapping onto more lines (Streamlit scrolls them sideways
-#: in one line, so that with more than a few only the first ones show)
+#: in one line, so that with more than a few only the first ones show), and the sidebar's long page titles wrap
+#: instead of ending in an ellipsis
 _CSS = """<style>
 [data-testid="stMultiSelectTagsContainer"] { flex-wrap: wrap; overflow: visible; }
 [data-testid="stMultiSelect"] div:has(> [data-testid="stMultiSelectTagsContainer"]) { max-height: none; }
+[data-testid="stSidebarNavLink"] { height: auto; min-height: 2rem; }
+[data-testid="stSidebarNavLink"] > span:last-child { min-width: 0; flex: 1 1 auto; height: auto; }
+[data-testid="stSidebarNavLink"] [data-testid="stMarkdownContainer"], [data-testid="stSidebarNavLink"] p {
+  white-space: normal; overflow: visible; text-overflow: clip; }
 </style>"""
 
 

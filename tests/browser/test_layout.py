@@ -47,7 +47,7 @@ _OVERFLOWING = """() => {
   return out;
 }"""
 
-#: pairs of visible controls whose boxes overlap (a diagnostic: not yet asserted at 400 px)
+#: pairs of visible controls whose boxes overlap
 _OVERLAPS = """() => {
   const els = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]')]
     .filter(e => e.querySelector('input, button, [role="slider"], [data-baseweb="select"]'))
@@ -122,8 +122,7 @@ def test_projector(browser, server, path):
 
 @pytest.mark.parametrize("path", list(PAGES))
 def test_phone(browser, server, path):
-    """400 px wide: nothing wider than the screen. (Controls drawn over each other and formulas wider than the
-    column are still found on ten pages at this width: ``overlaps`` and ``overflowing`` list them.)"""
+    """400 px wide: nothing wider than the screen, no control drawn over another, no text or formula cut off."""
     context = browser.new_context(viewport={"width": 400, "height": 850})
     pg = context.new_page()
     pg.set_default_timeout(40_000)
@@ -132,6 +131,8 @@ def test_phone(browser, server, path):
         settle(pg)
         assert_no_exception(pg)
         assert pg.evaluate("() => document.documentElement.scrollWidth") <= 400
+        assert pg.evaluate(_OVERLAPS) == []
+        assert pg.evaluate(_OVERFLOWING) == []
         pg.screenshot(path=str(SCREENSHOTS / f"layout-{path}-400.png"), full_page=False)
     finally:
         context.close()
@@ -151,3 +152,18 @@ def test_pause_during_play_raises_no_error(page, server):
         pause.click()
         page.wait_for_timeout(500)
     assert errors == []
+
+
+def test_sidebar_titles_are_whole(page, server):
+    """Long page titles in the sidebar wrap onto a second line instead of ending in an ellipsis."""
+    page.goto(f"{server}/moving_averages")
+    settle(page)
+    cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stSidebarNavLink"]')]
+      .filter(a => a.getBoundingClientRect().height > 0)
+      .filter(a => [...a.querySelectorAll('p, [data-testid="stMarkdownContainer"]')]
+                     .some(e => e.scrollWidth > e.clientWidth + 1) || a.scrollWidth > a.clientWidth + 1)
+      .map(a => a.innerText)""")
+    assert cut == []
+    long = page.locator('[data-testid="stSidebarNavLink"]', has_text="Moving averages: momentum and bias correction")
+    assert long.evaluate("a => a.getBoundingClientRect().height") > 1.5 * page.locator(
+        '[data-testid="stSidebarNavLink"]', has_text="Home").evaluate("a => a.getBoundingClientRect().height")
