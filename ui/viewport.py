@@ -51,7 +51,7 @@ _mount = None
 
 
 def report() -> None:
-    """Mount the reporting element (``app.py``, every run) and keep the last size it sent."""
+    """Mount the reporting element (``layout.sidebar``, every run) and keep the last size it sent."""
     global _mount
     if _mount is None:
         _mount = st.components.v2.component("optimizer_lab.viewport", js=_JS)
@@ -65,6 +65,9 @@ def report() -> None:
         return
     if 200 <= width <= 10_000 and 200 <= height <= 10_000:
         st.session_state[_STORE] = Viewport(width, height)
+    known = current()
+    if known:  # the size this run draws for, on the page for whoever waits for the page to fit the window (tests)
+        st.html(f"<span data-viewport='{known.width}x{known.height}'></span>")
 
 
 def current() -> Viewport | None:

@@ -117,20 +117,6 @@ def test_presentation_mode_is_larger_and_kept_across_pages(page, server):
     page.wait_for_function("() => /[?&]present=1/.test(location.search)")
 
 
-def test_every_page_renders_in_both_modes(page, server):
-    from ui.pages import HOME, PAGES
-
-    for info in (HOME, *PAGES):
-        for present in (False, True):
-            path = "" if info is HOME else info.url_path  # the default page lives at /, not at its file name
-            page.goto(f"{server}/{path}{'?present=1' if present else ''}")
-            wait_idle(page)
-            assert_no_exception(page)
-            assert page.get_by_text("Page not found").count() == 0
-            assert page.locator("h1").first.inner_text() == ("Optimizer lab" if info is HOME else info.title)
-            screenshot(page, f"{info.url_path}{'_presentation' if present else ''}")
-
-
 def test_a_typed_function_runs_and_its_shared_link_reproduces_it(page, server, browser):
     """Type f(w) on the page, run it, then open the address bar's link in a fresh context: the same function in the
     text box and the same table.
