@@ -166,7 +166,7 @@ outcomes = {k: v for k, v in hypermap.OUTCOMES.items() if k != "rate" or surface
 OUTCOME = state.choice("show", "loss", tuple(outcomes), scope=SCOPE)
 with stage:  # the map and the clicked cell's run side by side, the run as large as the map
     left, right = st.columns(2)
-    verdict = panel.container()
+    verdict = panel.container(key="verdict")
 with left:
     shown = widgets.segmented(OUTCOME, "Colour the map by", tuple(outcomes), format_func=outcomes.get,
                               container=panel if th.present else st.container())

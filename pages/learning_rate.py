@@ -203,11 +203,12 @@ if view in ("one", "compare", "optimizers"):
                  + r"\end{gathered}")
 
 if view == "one":
-    if th.present:
-        controls, verdict, presets = panel.container(), panel.container(), panel.container()
+    if th.present:  # the verdict right under the learning rate, on the first screen of a projector
+        controls, verdict, rest, presets = (panel.container(key=k) for k in ("lr", "verdict", "rest", "presets"))
     else:
         presets = panel.container()
         controls, verdict = panel.columns([3, 2], vertical_alignment="center")
+        rest = controls
     presets.write("The notes' three cases:")
     cols = [presets] * len(NOTES_CASES) if th.present else presets.columns(len(NOTES_CASES) + 1)
     for col, (lr_c, n) in zip(cols, NOTES_CASES):
@@ -218,6 +219,7 @@ if view == "one":
             lr_setting(surface), "learning rate η", 0.001, lr_max(surface), 0.001, fmt="%.4f",
             beneath=None if global_curvature(surface) is None else lambda value: layout.plotly(
                 descent.rate_strip(global_curvature(surface), value, lr_max(surface), th), key="rate-strip"))
+    with rest:
         c2, c3 = (st.container(), st.container()) if th.present else st.columns(2)  # a narrow panel: stacked
         lo, hi = surface.bounds[0]
         w0 = widgets.slider_entry(w0_setting(surface), "start w", lo, hi, 0.01, fmt="%.3f", container=c2)

@@ -147,7 +147,8 @@ layout.header("Optimizer playground", "Optimizers race across a loss surface fro
                                       "change a learning rate or click the contour to start elsewhere.")
 if th.present:  # one projected screen: every control in a panel beside the race, the race as high as it fits
     panel, stage = st.columns([1.2, 3.3], gap="medium")
-    c_surface, c_opt, verdict, settings_slot, c_steps = (panel.container() for _ in range(5))
+    c_surface, c_opt, verdict, settings_slot, c_steps = (panel.container(key=k) for k in (
+        "surface", "optimizers", "verdict", "settings", "steps"))
     c_x, c_y = panel.columns(2)
     c_conv, c_view, c_schedule, c_formula = (panel.container() for _ in range(4))
 else:

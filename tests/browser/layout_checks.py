@@ -27,6 +27,10 @@ PAGES = {
     "dropout": (".st-key-layer .js-plotly-plot", "keep probability p"),
     "convolution": (".st-key-forward-X .js-plotly-plot", "input X"),
 }
+#: pages whose verdict is not the main figure itself: where it is (the map's is the clicked run, titled with its
+#: outcome)
+VERDICTS = {"playground": ".st-key-verdict", "learning_rate": ".st-key-verdict h2",
+            "hyperparameter_map": ".st-key-cell-path .js-plotly-plot"}
 
 _BOX = "e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; }"
 
@@ -85,8 +89,8 @@ def settle(pg, timeout: float = 40) -> None:
         last = now
 
 
-def first_screen(pg, main: str, control: str | None) -> None:
-    """The main element and the control's label lie wholly within the first screen."""
+def first_screen(pg, main: str, control: str | None, verdict: str | None = None) -> None:
+    """The main element, the control's label and the verdict lie wholly within the first screen."""
     pg.evaluate("() => { window.scrollTo(0, 0); const m = document.querySelector('[data-testid=\"stMain\"]'); "
                 "if (m) m.scrollTop = 0; }")
     height = pg.evaluate("() => window.innerHeight")
@@ -94,6 +98,9 @@ def first_screen(pg, main: str, control: str | None) -> None:
     left, top, right, bottom = pg.locator(main).first.evaluate(_BOX)
     assert top >= 0 and bottom <= height + 1 and right <= width + 1, \
         f"{main} spans y = {top:.0f} to {bottom:.0f} on a {width} x {height} screen"
+    for verdict in filter(None, [verdict]):
+        _, v_top, _, v_bottom = pg.locator(verdict).first.evaluate(_BOX)
+        assert v_top >= 0 and v_bottom <= height + 1, f"the verdict {verdict} spans y = {v_top:.0f} to {v_bottom:.0f}"
     if control:
         label = pg.locator('[data-testid="stMain"] [data-testid="stWidgetLabel"]', has_text=control).first
         _, c_top, _, c_bottom = label.evaluate(_BOX)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import math
 
-import pytest
 
-from .conftest import assert_no_exception, cell, screenshot, wait_idle
+from .conftest import assert_no_exception, cell, wait_idle
 
 
 def test_typed_batch_sizes_update_the_counts(page, server):
@@ -27,16 +26,3 @@ def test_typed_batch_sizes_update_the_counts(page, server):
     page.get_by_text("at least 1").first.wait_for()
     assert cell(page, 1, 0) == str(math.ceil(10_000 / 64))
     assert_no_exception(page)
-
-
-@pytest.mark.parametrize("present", [False, True])
-def test_screenshot(browser, server, present):
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    pg = context.new_page()
-    pg.goto(f"{server}/batch_learning" + ("?present=1" if present else ""))
-    wait_idle(pg, timeout=60_000)
-    pg.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=60_000)
-    wait_idle(pg)
-    assert_no_exception(pg)
-    screenshot(pg, "batch_learning" + ("_present" if present else ""))
-    context.close()

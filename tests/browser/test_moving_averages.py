@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import assert_no_exception, cell, screenshot, wait_idle
+from .conftest import assert_no_exception, cell, wait_idle
 
 
 def test_typed_series_and_beta_change_the_tables(page, server):
@@ -23,14 +23,3 @@ def test_typed_series_and_beta_change_the_tables(page, server):
     assert float(cell(page, 2, 1)) == pytest.approx(0.5 * 0.5 + 0.5 * 2, abs=5e-6)
     assert float(cell(page, 2, 4, table=1)) == pytest.approx(1 - 0.5**5, abs=5e-6)
     assert_no_exception(page)
-
-
-@pytest.mark.parametrize("present", [False, True])
-def test_screenshot(browser, server, present):
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    pg = context.new_page()
-    pg.goto(f"{server}/moving_averages" + ("?present=1" if present else ""))
-    wait_idle(pg, timeout=60_000)
-    assert_no_exception(pg)
-    screenshot(pg, "moving_averages" + ("_present" if present else ""))
-    context.close()

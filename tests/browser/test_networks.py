@@ -192,9 +192,9 @@ def test_play_animates_the_recovery(page, server):
 
 # -- every view, both modes -----------------------------------------------------------------------------------------
 
-VIEWS = [("batch_norm", ""), ("batch_norm", "view=inference"), ("batch_norm", "view=lr"), ("lstm", ""),
-         ("lstm", "view=gradient"), ("lstm", "view=memory"), ("spatial_transformer", ""),
-         ("spatial_transformer", "view=recover"), ("spatial_transformer", "mode=translation")]
+#: the default views are loaded in both modes by the layout tests (test_layout_projector, test_layout_phone)
+VIEWS = [("batch_norm", "view=inference"), ("batch_norm", "view=lr"), ("lstm", "view=gradient"),
+         ("lstm", "view=memory"), ("spatial_transformer", "view=recover"), ("spatial_transformer", "mode=translation")]
 
 
 def test_every_view_renders_in_both_modes(page, server):
