@@ -7,6 +7,7 @@ are missing the tests are skipped with the reason, except under ``CI=1``, where 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -126,11 +127,21 @@ def screenshot(pg, name: str) -> Path:
     height = pg.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     size = pg.viewport_size
     pg.set_viewport_size({"width": size["width"], "height": min(max(int(height) + 40, 800), 6000)})
+    drawn_for_window(pg)
     pg.wait_for_timeout(800)
     path = SCREENSHOTS / f"{name}.png"
     pg.screenshot(path=str(path))
     pg.set_viewport_size(size)
+    drawn_for_window(pg)  # the page reruns for the restored size: let it finish before the test goes on
     return path
+
+
+def drawn_for_window(pg, timeout: float = 40_000) -> None:
+    """Wait until the server has drawn the page for the window's current size (a resize reruns the page once;
+    ``ui.viewport`` writes the size each run drew for), and the run has ended."""
+    pg.wait_for_function("() => document.querySelector(`[data-viewport='${window.innerWidth}x${window.innerHeight}']`)",
+                         timeout=timeout)
+    wait_idle(pg, timeout)
 
 
 def cell(pg, col: int, row: int, table: int = 0) -> str:
@@ -139,3 +150,8 @@ def cell(pg, col: int, row: int, table: int = 0) -> str:
     loc = frame.locator(f'[data-testid="glide-cell-{col}-{row}"]')
     loc.wait_for(state="attached")
     return loc.inner_text()
+
+
+def query(pg) -> dict[str, str]:
+    """The page's address-bar settings, name to text."""
+    return dict(re.findall(r"[?&]([^=&]+)=([^&]*)", pg.url))

@@ -7,7 +7,7 @@ import time
 
 from ui.pages import PAGES as INFO
 
-from .conftest import assert_no_exception, wait_idle
+from .conftest import assert_no_exception, drawn_for_window, wait_idle
 
 #: per page: its main element (figure, table or card) and the label of the control that drives it
 PAGES = {
@@ -75,10 +75,7 @@ def settle(pg, timeout: float = 40) -> None:
     """Wait until no run is going on and every figure has kept its place and size for 1.2 seconds (the window
     size reported after the first run reruns the page once with figures fitted to the screen)."""
     wait_idle(pg)
-    # the server has drawn the page for this window's size (ui.viewport writes the size it drew for)
-    pg.wait_for_function("() => document.querySelector(`[data-viewport='${window.innerWidth}x${window.innerHeight}']`)",
-                         timeout=timeout * 1000)
-    wait_idle(pg)
+    drawn_for_window(pg, timeout * 1000)
     last, stable, end = None, 0, time.monotonic() + timeout
     while stable < 3 and time.monotonic() < end:
         pg.wait_for_timeout(400)

@@ -3,13 +3,8 @@ the table, the address bar and the race."""
 
 from __future__ import annotations
 
-import re
 
-from .conftest import assert_no_exception, cell, screenshot, wait_idle
-
-
-def query(pg) -> dict[str, str]:
-    return dict(re.findall(r"[?&]([^=&]+)=([^&]*)", pg.url))
+from .conftest import assert_no_exception, cell, query, screenshot, wait_idle
 
 
 def test_flip_to_each_tuned_and_see_the_tuned_values(page, server):

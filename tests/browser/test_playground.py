@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from .conftest import assert_no_exception, screenshot, wait_idle
+from .conftest import assert_no_exception, query, screenshot, wait_idle
 
 # the contour plot's own parsed traces, read from the page
 TRACES = """() => {
@@ -28,10 +28,6 @@ def traces(pg) -> dict[str, dict]:
 
 def path_of(pg, title: str) -> dict:
     return next(t for name, t in traces(pg).items() if name.startswith(title) and t["x"])
-
-
-def query(pg) -> dict[str, str]:
-    return dict(re.findall(r"[?&]([^=&]+)=([^&]*)", pg.url))
 
 
 def test_choose_optimizers_change_a_rate_play_and_click_a_new_start(page, server):
